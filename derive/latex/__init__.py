@@ -1,0 +1,1 @@
+"""LaTeX output: SymPy printing in textbook notation and the one Jinja environment."""

@@ -1,0 +1,73 @@
+"""SymPy's LaTeX printer with textbook conventions.
+
+- several summation indices print as nested sums, each with its own limits;
+- a product prints coefficients, then data (x, w), then σ′ factors, then loss derivatives;
+- −x(2z − 1) prints as x(1 − 2z).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+from derive.models.symbols import sigmoid_prime
+
+
+def _rank(factor: sp.Expr) -> int:
+    base = factor.base if isinstance(factor, sp.Pow) else factor
+    if base.is_Number:
+        return 0
+    if isinstance(base, sp.Indexed | sp.Symbol):
+        return 1
+    if isinstance(base, sigmoid_prime):
+        return 3
+    if isinstance(base, sp.core.function.AppliedUndef):
+        return 4
+    return 2
+
+
+class TextbookPrinter(LatexPrinter):
+    printmethod = "_latex"
+
+    def __init__(self, settings: dict[str, Any] | None = None):
+        super().__init__({"order": "none", **(settings or {})})
+
+    def _print_Sum(self, expr: sp.Sum) -> str:
+        sums = "".join(
+            rf"\sum_{{{self._print(v)}={self._print(lo)}}}^{{{self._print(hi)}}} "
+            for v, lo, hi in expr.limits
+        )
+        body = self._print(expr.function)
+        if isinstance(expr.function, sp.Add):
+            body = rf"\left({body}\right)"
+        return sums + body
+
+    def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
+        terms = expr.as_ordered_terms()
+        return super()._print_Add(sp.Add(*terms, evaluate=False), order="none")
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        return super()._print_Mul(sp.Mul(*sorted(expr.args, key=_rank), evaluate=False))
+
+
+
+def _flip_sign(term: sp.Expr) -> sp.Expr:
+    """−x²(2z − 1) → x²(1 − 2z): move a product's minus sign into one of its sums."""
+    if not (term.is_Mul and term.could_extract_minus_sign()):
+        return term
+    args = list(term.args)
+    for n, a in enumerate(args):
+        if a.is_Add:
+            args[n] = -a
+            return sp.Mul(*[-v if v.is_Number else v for v in args])
+    return term
+
+
+def tex(expr: Any) -> str:
+    """LaTeX of a SymPy object (or a plain number) in textbook notation."""
+    expr = sp.sympify(expr)
+    if isinstance(expr, sp.Basic):
+        expr = expr.replace(lambda e: e.is_Mul, _flip_sign)
+    return TextbookPrinter().doprint(expr)

@@ -1,0 +1,75 @@
+"""What every question kind produces, and how kinds are declared."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Given(BaseModel):
+    """Base of the given parameters of a kind: strict types, unknown keys rejected."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+PosInt = Annotated[int, Field(strict=True, gt=0)]
+NonNegInt = Annotated[int, Field(strict=True, ge=0)]
+
+
+@dataclass
+class Check:
+    """The outcome of an independent numeric computation of an answer."""
+
+    method: str
+    passed: bool
+    max_abs_error: float
+    samples: int
+    detail: str = ""
+
+    @classmethod
+    def compare(cls, method: str, derived: Any, reference: Any, *, tol: float = 1e-8,
+                samples: int = 1, detail: str = "") -> Check:
+        import numpy as np
+
+        a = np.asarray(derived, dtype=float)
+        b = np.asarray(reference, dtype=float)
+        if a.shape != b.shape:
+            return cls(method, False, float("inf"), samples,
+                       f"shape {a.shape} differs from reference shape {b.shape}")
+        err = float(np.max(np.abs(a - b))) if a.size else 0.0
+        scale = max(1.0, float(np.max(np.abs(b))) if b.size else 1.0)
+        return cls(method, err <= tol * scale, err, samples, detail)
+
+
+@dataclass
+class Solution:
+    """A derived answer: what the partial template lays out, and how to check it.
+
+    `answer` is the headline result (a SymPy object or a plain value); `context` holds
+    the LaTeX pieces the kind's partial needs; `verify` recomputes the answer by a
+    different route and is run by the pipeline's verify stage.
+    """
+
+    answer: Any
+    answer_latex: str
+    context: dict[str, Any]
+    verify: Callable[[], Check]
+    notes: list[str] = field(default_factory=list)
+    check: Check | None = None
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A question kind: its given parameters, its solver and its partial template."""
+
+    name: str
+    given: type[Given]
+    solve: Callable[[Any], Solution]
+    summary: str
+
+    @property
+    def template(self) -> str:
+        return f"parts/{self.name}.tex.j2"

@@ -1,0 +1,172 @@
+"""Question kinds on a one-channel 2-D convolution layer."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import sympy as sp
+from pydantic import Field, model_validator
+
+from derive.latex.printer import tex
+from derive.models import conv as C
+from derive.models.conv import Conv2D
+from derive.models.symbols import NUMERIC
+from derive.questions.base import Check, Given, Kind, NonNegInt, PosInt, Solution
+from derive.verify import reference as ref
+from derive.verify.evaluate import evaluate_grid
+
+Pair = list[PosInt]
+
+
+class ConvGiven(Given):
+    input: Pair = Field(min_length=2, max_length=2, description="Input rows and columns.")
+    kernel: Pair = Field(min_length=2, max_length=2, description="Kernel rows and columns.")
+    stride: PosInt = 1
+    padding: NonNegInt = 0
+    index_base: Literal[0, 1] = 1
+    activation: Literal["relu", "identity"] = "relu"
+    seed: NonNegInt = 0
+
+    @model_validator(mode="after")
+    def _fits(self) -> ConvGiven:
+        for axis, n, k in zip(("rows", "columns"), self.input, self.kernel, strict=True):
+            if k > n + 2 * self.padding:
+                raise ValueError(
+                    f"kernel {axis} ({k}) exceed the padded input {axis} "
+                    f"({n} + 2·{self.padding} = {n + 2 * self.padding})")
+        return self
+
+    def layer(self) -> Conv2D:
+        return Conv2D(tuple(self.input), tuple(self.kernel),  # type: ignore[arg-type]
+                      (self.stride, self.stride), (self.padding, self.padding), self.index_base)
+
+
+def _random(g: ConvGiven) -> tuple[np.ndarray, np.ndarray, np.random.Generator]:
+    rng = np.random.default_rng(g.seed)
+    return rng.normal(size=g.input), rng.normal(size=g.kernel), rng
+
+
+def solve_output_size(g: ConvGiven) -> Solution:
+    layer = g.layer()
+    formula, s = C.output_size_formula()
+    rows = [formula.subs({s["N"]: n, s["K"]: k, s["p"]: g.padding, s["s"]: g.stride},
+                         simultaneous=True) for n, k in zip(g.input, g.kernel, strict=True)]
+    shape = layer.output_shape
+
+    def verify() -> Check:
+        x, w, _ = _random(g)
+        out = ref.conv2d(x, w, (g.stride,) * 2, (g.padding,) * 2)
+        return Check.compare("shape of a numpy reference convolution on random data",
+                             shape, out.shape, samples=1)
+
+    substituted = [
+        rf"\left\lfloor \frac{{{n} + 2\cdot {g.padding} - {k}}}{{{g.stride}}} \right\rfloor + 1"
+        for n, k in zip(g.input, g.kernel, strict=True)
+    ]
+    return Solution(
+        answer=list(shape),
+        answer_latex=rf"I \times J = {shape[0]} \times {shape[1]}",
+        context={"formula": tex(formula), "substituted": substituted, "values": shape,
+                 "given": g, "rows": [tex(v) for v in rows]},
+        verify=verify)
+
+
+def solve_forward(g: ConvGiven) -> Solution:
+    layer = g.layer()
+    expr = layer.forward()
+    b = g.index_base
+    first = layer.forward_at(b, b)
+
+    def verify() -> Check:
+        x, w, _ = _random(g)
+        derived = evaluate_grid(expr, (C.i, C.j), layer.output_shape, b, {"x": x, "w": w})
+        reference = ref.conv2d(x, w, (g.stride,) * 2, (g.padding,) * 2)
+        return Check.compare("index formula vs numpy reference convolution, random x and w",
+                             derived, reference, samples=derived.size)
+
+    return Solution(
+        answer=expr, answer_latex=rf"y_{{i,j}} = {tex(expr)}",
+        context={"sum": tex(expr), "first": tex(first), "first_index": (b, b),
+                 "shape": layer.output_shape, "given": g},
+        verify=verify)
+
+
+def solve_operations(g: ConvGiven) -> Solution:
+    counts = g.layer().operation_counts()
+
+    def verify() -> Check:
+        mults, adds = ref.conv2d_counting(tuple(g.input), tuple(g.kernel),  # type: ignore[arg-type]
+                                          (g.stride,) * 2, (g.padding,) * 2)
+        return Check.compare("operations counted one by one in a naive loop",
+                             [counts["mult"], counts["add"]], [mults, adds], samples=1)
+
+    return Solution(
+        answer={"multiplications": counts["mult"], "additions": counts["add"]},
+        answer_latex=rf"{counts['mult']} \text{{ multiplications}},\ "
+                     rf"{counts['add']} \text{{ additions}}",
+        context={"c": counts, "given": g, "shape": g.layer().output_shape},
+        verify=verify)
+
+
+def _gradient_check(g: ConvGiven, expr: sp.Expr, free: tuple[sp.Symbol, sp.Symbol],
+                    wrt: str) -> Check:
+    """Finite differences of L = Σ G ⊙ act(conv(x, w)) against the index formula."""
+    x, w, rng = _random(g)
+    layer = g.layer()
+    upstream = rng.normal(size=layer.output_shape)
+    act = (lambda v: np.maximum(v, 0.0)) if g.activation == "relu" else (lambda v: v)
+    pre = ref.conv2d(x, w, (g.stride,) * 2, (g.padding,) * 2)
+    gate = (pre > 0).astype(float) if g.activation == "relu" else np.ones_like(pre)
+
+    def loss_x(v: np.ndarray) -> float:
+        return float(np.sum(upstream * act(ref.conv2d(v, w, (g.stride,) * 2, (g.padding,) * 2))))
+
+    def loss_w(v: np.ndarray) -> float:
+        return float(np.sum(upstream * act(ref.conv2d(x, v, (g.stride,) * 2, (g.padding,) * 2))))
+
+    target = x if wrt == "x" else w
+    numeric = ref.finite_difference(loss_x if wrt == "x" else loss_w, target)
+    derived = evaluate_grid(expr, free, target.shape, g.index_base,
+                            {"x": x, "w": w, "d1Ldy": upstream * gate}, NUMERIC)
+    return Check.compare(f"finite differences of a numpy loss, random x, w, ∂L/∂z ({wrt})",
+                         derived, numeric, tol=1e-6, samples=derived.size)
+
+
+def solve_grad_input(g: ConvGiven) -> Solution:
+    layer = g.layer()
+    expr = layer.grad_input()
+    return Solution(
+        answer=expr, answer_latex=rf"\frac{{\partial L}}{{\partial x_{{i,j}}}} = {tex(expr)}",
+        context={"upstream": tex(layer.upstream(g.activation)), "sum": tex(expr),
+                 "forward": tex(layer.forward()), "given": g, "shape": layer.output_shape},
+        notes=["relu_at_zero"] if g.activation == "relu" else [],
+        verify=lambda: _gradient_check(g, expr, (C.i, C.j), "x"))
+
+
+def solve_grad_weights(g: ConvGiven) -> Solution:
+    layer = g.layer()
+    expr = layer.grad_weights()
+    return Solution(
+        answer=expr, answer_latex=rf"\frac{{\partial L}}{{\partial w_{{k,l}}}} = {tex(expr)}",
+        context={"upstream": tex(layer.upstream(g.activation)), "sum": tex(expr),
+                 "forward": tex(layer.forward()), "given": g, "shape": layer.output_shape},
+        notes=["relu_at_zero"] if g.activation == "relu" else [],
+        verify=lambda: _gradient_check(g, expr, (C.k, C.l), "w"))
+
+
+KINDS = {
+    k.name: k
+    for k in [
+        Kind("conv2d.output_size", ConvGiven, solve_output_size,
+             "Output size of a 2-D convolution from input, kernel, stride and padding."),
+        Kind("conv2d.forward", ConvGiven, solve_forward,
+             "Index formula of an output pixel, and one pixel written out."),
+        Kind("conv2d.operations", ConvGiven, solve_operations,
+             "Multiplications and additions of the forward pass."),
+        Kind("conv2d.grad_input", ConvGiven, solve_grad_input,
+             "∂L/∂x through an activation, given ∂L/∂z."),
+        Kind("conv2d.grad_weights", ConvGiven, solve_grad_weights,
+             "∂L/∂w through an activation, given ∂L/∂z."),
+    ]
+}

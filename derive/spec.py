@@ -1,0 +1,219 @@
+"""The spec format (pydantic models) and YAML loading that keeps line numbers for errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from derive.errors import Problem, SpecError
+from derive.prose import check_prose
+
+Prose = Annotated[str, Field(min_length=1), AfterValidator(check_prose)]
+LAYOUTS = ("homework", "exam-style")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Meta(_Strict):
+    course: Prose
+    title: Prose
+    term: Prose | None = None
+    authors: list[Prose] = []
+    due: dt.date | None = None
+    language: Literal["en", "fr"] = "en"
+    layout: Literal["homework", "exam-style"] = "homework"
+    instructions: Prose | None = None
+    source: Prose | None = Field(None, description="Where the questions come from.")
+
+
+class Part(_Strict):
+    id: Annotated[str, Field(pattern=r"^[0-9]+[a-z]?$")] = Field(
+        description="Question number and optional part letter, e.g. '3b'.")
+    points: float | None = None
+    stem: Prose | None = Field(None, description="Statement shared by the question's parts.")
+    prompt: Prose
+    kind: str = Field(description="Question kind; `derive kinds` lists them.")
+    given: dict[str, Any] = {}
+    assumptions: list[Prose] = Field(
+        [], description="Where the assignment is ambiguous or wrong: the reading taken.")
+    _given: Any = PrivateAttr(None)
+
+    @property
+    def question(self) -> str:
+        return self.id.rstrip("abcdefghijklmnopqrstuvwxyz")
+
+    @property
+    def letter(self) -> str:
+        return self.id[len(self.question):]
+
+
+class Section(_Strict):
+    id: Annotated[int, Field(strict=True, ge=1)]
+    title: Prose
+    points: float | None = None
+    intro: Prose | None = None
+    parts: list[Part] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Section:
+        seen = [p.id for p in self.parts]
+        dupes = sorted({i for i in seen if seen.count(i) > 1})
+        if dupes:
+            raise ValueError(f"part ids must be unique within a problem, repeated: {dupes}")
+        return self
+
+
+class Spec(_Strict):
+    meta: Meta
+    problems: list[Section] = Field(min_length=1)
+
+
+@dataclass
+class LoadedSpec:
+    path: Path
+    spec: Spec
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem
+
+    def parts(self) -> list[tuple[str, Part]]:
+        return [(f"{s.id}.{p.id}", p) for s in self.spec.problems for p in s.parts]
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's round-trip containers and scalars as plain Python values."""
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    for kind in (int, float, str):
+        if isinstance(node, kind):
+            return kind(node)
+    return node
+
+
+def _line(root: Any, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the deepest element of `loc` that the YAML document has."""
+    node, line = root, None
+    for key in loc:
+        lc = getattr(node, "lc", None)
+        try:
+            if isinstance(node, dict) and key in node:
+                line = lc.key(key)[0] + 1 if lc else line
+                node = node[key]
+            elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+                line = lc.item(key)[0] + 1 if lc else line
+                node = node[key]
+            else:
+                break
+        except (KeyError, TypeError, AttributeError):
+            break
+    if line is None and getattr(root, "lc", None) is not None:
+        line = root.lc.line + 1
+    return line
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for key in loc:
+        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
+    return out
+
+
+def _message(err: Any) -> str:
+    kind, got = err["type"], err.get("input")
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "extra_forbidden":
+        return "unknown key"
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    elif msg.startswith("Input should be "):
+        msg = "expected " + msg[len("Input should be "):]
+    if kind.endswith("_type") or kind in {"greater_than", "greater_than_equal", "less_than",
+                                         "literal_error", "string_pattern_mismatch",
+                                         "too_short", "too_long", "enum"}:
+        msg += f", got {got!r}"
+    return msg
+
+
+def _problems(file: str, root: Any, error: ValidationError, prefix: tuple[Any, ...] = ()):
+    for err in error.errors():
+        loc = prefix + tuple(err["loc"])
+        yield Problem(file, _line(root, loc), _path(loc), _message(err))
+
+
+def load_spec(path: Path) -> LoadedSpec:
+    """Read, validate and bind a spec; raise SpecError listing every defect found."""
+    from derive.questions import KINDS
+
+    file = str(path)
+    try:
+        root = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SpecError([Problem(file, None, "", f"cannot read: {exc.strerror}")]) from None
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise SpecError([Problem(file, line, "", f"malformed YAML: {exc.problem}")]) from None
+    except YAMLError as exc:
+        raise SpecError([Problem(file, None, "", f"malformed YAML: {exc}")]) from None
+    if not isinstance(root, dict):
+        raise SpecError([Problem(file, 1, "", "expected a mapping with keys 'meta' and "
+                                 f"'problems', got {type(root).__name__}")])
+    try:
+        spec = Spec.model_validate(_plain(root))
+    except ValidationError as exc:
+        raise SpecError(list(_problems(file, root, exc))) from None
+
+    problems: list[Problem] = []
+    for si, section in enumerate(spec.problems):
+        for pi, part in enumerate(section.parts):
+            loc: tuple[Any, ...] = ("problems", si, "parts", pi)
+            kind = KINDS.get(part.kind)
+            if kind is None:
+                known = ", ".join(sorted(KINDS))
+                problems.append(Problem(file, _line(root, (*loc, "kind")), _path((*loc, "kind")),
+                                        f"unknown question kind {part.kind!r} "
+                                        f"(expected one of: {known})"))
+                continue
+            try:
+                part._given = kind.given.model_validate(part.given)
+            except ValidationError as exc:
+                problems.extend(_problems(file, root, exc, (*loc, "given")))
+    if problems:
+        raise SpecError(problems)
+    return LoadedSpec(path, spec)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a spec, with the given parameters of every kind."""
+    from derive.questions import KINDS
+
+    schema = Spec.model_json_schema()
+    schema["$defs"]["Part"]["properties"]["kind"]["enum"] = sorted(KINDS)
+    schema["x-derive-kinds"] = {
+        name: {"summary": k.summary, "given": k.given.model_json_schema()}
+        for name, k in sorted(KINDS.items())
+    }
+    return schema

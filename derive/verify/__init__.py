@@ -1,0 +1,1 @@
+"""Independent numeric references: nothing here reuses a derived formula."""
