@@ -13,6 +13,7 @@ _FORBIDDEN_IN_MATH = re.compile(
     r"renewcommand|makeatletter|directlua|begin|end)(?![a-zA-Z])"
 )
 _MATH = re.compile(r"\$([^$]*)\$")
+_QUOTED = re.compile(r'"([^"$]*)"')
 
 
 def check_prose(text: str) -> str:
@@ -44,4 +45,4 @@ def prose_to_latex(text: str) -> str:
         pieces.append(match.group(0))
         last = match.end()
     pieces.append(escape_latex(text[last:]))
-    return "".join(pieces)
+    return _QUOTED.sub(r"``\1''", "".join(pieces))

@@ -46,6 +46,9 @@ class TextbookPrinter(LatexPrinter):
 
     def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
         terms = expr.as_ordered_terms()
+        positive = [t for t in terms if not t.could_extract_minus_sign()]
+        if positive and terms[0].could_extract_minus_sign():
+            terms = positive + [t for t in terms if t.could_extract_minus_sign()]
         return super()._print_Add(sp.Add(*terms, evaluate=False), order="none")
 
     def _print_Mul(self, expr: sp.Mul) -> str:
@@ -71,3 +74,16 @@ def tex(expr: Any) -> str:
     if isinstance(expr, sp.Basic):
         expr = expr.replace(lambda e: e.is_Mul, _flip_sign)
     return TextbookPrinter().doprint(expr)
+
+
+def tex_lines(expr: Any, per_line: int = 3) -> list[str]:
+    """A sum's terms, `per_line` to a line, for an `aligned` derivation that must not overflow."""
+    expr = sp.sympify(expr)
+    if not isinstance(expr, sp.Add):
+        return [tex(expr)]
+    terms = expr.as_ordered_terms()
+    lines = []
+    for start in range(0, len(terms), per_line):
+        chunk = terms[start:start + per_line]
+        lines.append(" + ".join(tex(t) for t in chunk).replace("+ -", "- "))
+    return lines

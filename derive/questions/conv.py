@@ -8,7 +8,7 @@ import numpy as np
 import sympy as sp
 from pydantic import Field, model_validator
 
-from derive.latex.printer import tex
+from derive.latex.printer import tex, tex_lines
 from derive.models import conv as C
 from derive.models.conv import Conv2D
 from derive.models.symbols import NUMERIC
@@ -67,7 +67,7 @@ def solve_output_size(g: ConvGiven) -> Solution:
     return Solution(
         answer=list(shape),
         answer_latex=rf"I \times J = {shape[0]} \times {shape[1]}",
-        context={"formula": tex(formula), "substituted": substituted, "values": shape,
+        context={"formula": tex(formula), "substituted": substituted, "out": shape,
                  "given": g, "rows": [tex(v) for v in rows]},
         verify=verify)
 
@@ -82,12 +82,12 @@ def solve_forward(g: ConvGiven) -> Solution:
         x, w, _ = _random(g)
         derived = evaluate_grid(expr, (C.i, C.j), layer.output_shape, b, {"x": x, "w": w})
         reference = ref.conv2d(x, w, (g.stride,) * 2, (g.padding,) * 2)
-        return Check.compare("index formula vs numpy reference convolution, random x and w",
+        return Check.compare("index formula against a numpy reference convolution (random $x$, $w$)",
                              derived, reference, samples=derived.size)
 
     return Solution(
         answer=expr, answer_latex=rf"y_{{i,j}} = {tex(expr)}",
-        context={"sum": tex(expr), "first": tex(first), "first_index": (b, b),
+        context={"sum": tex(expr), "first_lines": tex_lines(first, 3), "first_index": (b, b),
                  "shape": layer.output_shape, "given": g},
         verify=verify)
 
@@ -129,7 +129,7 @@ def _gradient_check(g: ConvGiven, expr: sp.Expr, free: tuple[sp.Symbol, sp.Symbo
     numeric = ref.finite_difference(loss_x if wrt == "x" else loss_w, target)
     derived = evaluate_grid(expr, free, target.shape, g.index_base,
                             {"x": x, "w": w, "d1Ldy": upstream * gate}, NUMERIC)
-    return Check.compare(f"finite differences of a numpy loss, random x, w, ∂L/∂z ({wrt})",
+    return Check.compare(f"finite differences of a numpy loss in ${wrt}$ (random $x$, $w$, $\\partial L/\\partial z$)",
                          derived, numeric, tol=1e-6, samples=derived.size)
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import sympy as sp
 from pydantic import Field
 
-from derive.latex.printer import tex
+from derive.latex.printer import tex, tex_lines
 from derive.models import dense as D
 from derive.models.dense import DenseSigmoid
 from derive.models.symbols import NUMERIC, expand_sigmoid_prime
@@ -119,7 +119,7 @@ def solve_hessian_diagonal(g: DenseGiven) -> Solution:
     return Solution(
         answer=expr,
         answer_latex=rf"\frac{{\partial^2 L}}{{\partial w_{{ij}}^2}} = {tex(expr)}",
-        context={"expr": tex(expr), "given": g},
+        context={"expr": tex(expr), "lines": tex_lines(expr, 1), "given": g},
         notes=["second_derivatives_of_L"],
         verify=lambda: _check(expr, g, numeric, [{D.i: a, D.j: b} for a, b in pairs],
                               "second differences on a random layer and a concrete L"))
@@ -156,13 +156,18 @@ class StorageGiven(Given):
     bytes_per_number: Literal[2, 4, 8] = 4
 
 
+def _grouped(n: int) -> str:
+    """10000000 → 10\\,000\\,000 (thin spaces between groups of three digits)."""
+    return f"{n:,}".replace(",", r"\,")
+
+
 def _human(nbytes: int) -> tuple[str, str]:
-    """Exact bytes in LaTeX, and a decimal-prefix reading of it."""
+    """Exact bytes in LaTeX, and a decimal-prefix reading of it (math mode)."""
     for unit, size in (("PB", 10**15), ("TB", 10**12), ("GB", 10**9), ("MB", 10**6),
                        ("kB", 10**3)):
         if nbytes >= size:
-            return rf"{sp.latex(sp.Integer(nbytes))}", f"{nbytes / size:g}~{unit}"
-    return str(nbytes), f"{nbytes}~B"
+            return _grouped(nbytes), rf"{nbytes / size:g}\,\mathrm{{{unit}}}"
+    return str(nbytes), rf"{nbytes}\,\mathrm{{B}}"
 
 
 def solve_storage(g: StorageGiven) -> Solution:
@@ -188,7 +193,7 @@ def solve_storage(g: StorageGiven) -> Solution:
                 "hessian_symmetric_bytes": symmetric, "weights": count},
         answer_latex=rf"\text{{gradient: }} {_human(total)[1]},\quad "
                      rf"\text{{Hessian: }} {_human(hessian)[1]}",
-        context={"count": sp.latex(sp.Integer(count)), "total": _human(total),
+        context={"count": _grouped(count), "total": _human(total),
                  "hessian": _human(hessian), "symmetric": _human(symmetric), "given": g,
                  "formula": tex(hessian_formula)},
         notes=["storage_units"],

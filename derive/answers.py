@@ -1,0 +1,35 @@
+"""answers.json: every part's answer and check, for scripts and autograders."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sympy as sp
+
+from derive import __version__
+from derive.questions.base import Solution
+from derive.spec import LoadedSpec
+
+
+def _answer(solution: Solution) -> dict[str, str]:
+    value = solution.answer
+    if isinstance(value, sp.Basic):
+        return {"text": str(value), "latex": solution.answer_latex, "srepr": sp.srepr(value)}
+    return {"text": json.dumps(value), "latex": solution.answer_latex, "srepr": ""}
+
+
+def answers(loaded: LoadedSpec, solutions: dict[str, Solution], spec_label: str) -> str:
+    parts: list[dict[str, Any]] = []
+    for full_id, part in loaded.parts():
+        sol = solutions[full_id]
+        assert sol.check is not None
+        parts.append({
+            "id": full_id, "kind": part.kind, "given": part._given.model_dump(mode="json"),
+            "answer": _answer(sol), "assumptions": list(part.assumptions),
+            "notes": list(sol.notes),
+            "check": {"method": sol.check.method, "passed": sol.check.passed,
+                      "max_abs_error": sol.check.max_abs_error, "samples": sol.check.samples},
+        })
+    doc = {"spec": spec_label, "derive": __version__, "parts": parts}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

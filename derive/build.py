@@ -1,0 +1,107 @@
+"""The pipeline: load → solve → verify → render → typeset → write, one spec at a time."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from derive.answers import answers
+from derive.errors import DeriveError, SpecError, VerificationError
+from derive.questions import KINDS
+from derive.questions.base import Solution
+from derive.render import render
+from derive.spec import LoadedSpec, load_spec
+from derive.typeset import compile_pdf, overfull_boxes
+
+
+@dataclass
+class Built:
+    spec: Path
+    out: Path
+    parts: int
+    pdf: bool
+    warnings: list[str]
+
+
+def build(loaded: LoadedSpec, out_root: Path, *, pdf: bool = True) -> Built:
+    """Build one validated spec into `out_root/<stem>/`; nothing is written on failure."""
+    solutions = solve(loaded)                                  # SymPy derivations
+    verify(solutions, loaded)                                  # independent numeric checks
+    source = render(loaded, solutions)                         # Jinja → LaTeX
+    files = {"solutions.tex": source.encode(),
+             "answers.json": answers(loaded, solutions, str(loaded.path)).encode()}
+    warnings: list[str] = []
+    if pdf:
+        files["solutions.pdf"], log = compile_pdf(source)      # latexmk, hardened
+        warnings = overfull_boxes(log, source)
+    write_atomically(out_root / loaded.stem, files)
+    return Built(loaded.path, out_root / loaded.stem, len(solutions), pdf, warnings)
+
+
+def solve(loaded: LoadedSpec) -> dict[str, Solution]:
+    solutions = {}
+    for full_id, part in loaded.parts():
+        try:
+            solutions[full_id] = KINDS[part.kind].solve(part._given)
+        except ValueError as exc:
+            raise DeriveError(f"{loaded.path}: part {full_id} ({part.kind}): {exc}") from None
+    return solutions
+
+
+def verify(solutions: dict[str, Solution], loaded: LoadedSpec) -> None:
+    """Run every part's independent check; fail naming each part that disagrees."""
+    failures = []
+    kinds = dict((fid, p.kind) for fid, p in loaded.parts())
+    for full_id, solution in solutions.items():
+        check = solution.verify()
+        solution.check = check
+        if not check.passed:
+            failures.append(f"{loaded.path}: part {full_id} ({kinds[full_id]}): the derived "
+                            f"answer disagrees with {check.method} (max abs error "
+                            f"{check.max_abs_error:.3g}{'; ' + check.detail if check.detail else ''})")
+    if failures:
+        raise VerificationError("\n".join(failures))
+
+
+def write_atomically(target: Path, files: dict[str, bytes]) -> None:
+    """Write `files` into a fresh directory, then swap it in place of `target`."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    try:
+        for name, data in files.items():
+            (fresh / name).write_bytes(data)
+        old = None
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+            target.rename(old / target.name)
+        fresh.rename(target)
+        if old is not None:
+            shutil.rmtree(old)
+    finally:
+        if fresh.exists():
+            shutil.rmtree(fresh)
+
+
+def find_specs(inputs: list[Path]) -> list[Path]:
+    specs: list[Path] = []
+    for path in inputs:
+        if path.is_dir():
+            specs.extend(sorted(p for p in path.iterdir() if p.suffix in {".yaml", ".yml"}))
+        else:
+            specs.append(path)
+    return specs
+
+
+def load_all(paths: list[Path]) -> list[LoadedSpec]:
+    """Load every spec, collecting the defects of all of them before failing."""
+    loaded, problems = [], []
+    for path in paths:
+        try:
+            loaded.append(load_spec(path))
+        except SpecError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise SpecError(problems)
+    return loaded

@@ -1,0 +1,58 @@
+"""The one Jinja environment: LaTeX-safe delimiters, StrictUndefined, our filters."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import jinja2
+from ruamel.yaml import YAML
+
+from derive.latex.printer import tex
+from derive.prose import prose_to_latex
+
+TEMPLATES = files("derive") / "templates"
+
+
+def _number(value: float) -> str:
+    """A float for a one-line note: 3.1e-10 → 3.1 \\times 10^{-10}."""
+    if value == 0:
+        return "0"
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        block_start_string=r"\BLOCK{",
+        block_end_string="}",
+        variable_start_string=r"\VAR{",
+        variable_end_string="}",
+        comment_start_string=r"\#{",
+        comment_end_string="}",
+        line_statement_prefix="%%",
+        line_comment_prefix="%#",
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters.update({"prose": prose_to_latex, "tex": tex, "sci": _number})
+    return env
+
+
+@cache
+def strings(language: str) -> dict[str, Any]:
+    """The words of a document language (templates/strings/<language>.yaml)."""
+    text = (TEMPLATES / "strings" / f"{language}.yaml").read_text(encoding="utf-8")
+    data: dict[str, Any] = YAML(typ="safe").load(text)
+    return data
+
+
+def render_string(source: str, **context: Any) -> str:
+    """Render a short template (such as a note from the strings file)."""
+    return environment().from_string(source).render(**context)

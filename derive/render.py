@@ -1,0 +1,84 @@
+"""Lay out solved parts as a LaTeX document through the Jinja templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from derive import __version__
+from derive.latex.environment import _number, environment, strings
+from derive.prose import prose_to_latex
+from derive.questions import KINDS
+from derive.questions.base import Solution
+from derive.spec import LoadedSpec, Part
+
+
+@dataclass
+class PartView:
+    full_id: str
+    label: str
+    prompt: str
+    points_text: str
+    template: str
+    c: dict[str, Any]
+    answer: str
+    assumptions: list[str]
+    notes: list[str]
+    check_line: str
+
+
+@dataclass
+class QuestionView:
+    number: str
+    stem: str | None
+    parts: list[PartView] = field(default_factory=list)
+
+
+def _points(points: float | None, words: dict[str, Any]) -> str:
+    if points is None:
+        return ""
+    n = f"{points:g}"
+    return " \\hfill(" + words["point" if points == 1 else "points"].replace("{n}", n) + ")"
+
+
+def _notes(keys: list[str], part: Part, words: dict[str, Any]) -> list[str]:
+    out = []
+    for key in keys:
+        text = words["notes"][key]
+        for name, value in part._given.model_dump().items():
+            text = text.replace("{" + ("b" if name == "bytes_per_number" else name) + "}",
+                                str(value))
+        out.append(text)
+    return out
+
+
+def _part_view(full_id: str, part: Part, solution: Solution, words: dict[str, Any]) -> PartView:
+    check = solution.check
+    assert check is not None, f"part {full_id} was not verified"
+    line = (words["verified_line" if check.samples > 1 else "verified_line_one"].replace("{method}", prose_to_latex(check.method))
+            .replace("{samples}", str(check.samples)).replace("{error}", _number(check.max_abs_error)))
+    return PartView(
+        full_id=full_id, label=f"({part.letter})" if part.letter else "",
+        prompt=part.prompt, points_text=_points(part.points, words),
+        template=KINDS[part.kind].template, c=solution.context, answer=solution.answer_latex,
+        assumptions=list(part.assumptions), notes=_notes(solution.notes, part, words),
+        check_line=line)
+
+
+def render(loaded: LoadedSpec, solutions: dict[str, Solution]) -> str:
+    """The complete .tex source of the solutions document."""
+    meta = loaded.spec.meta
+    words = strings(meta.language)
+    problems = []
+    for section in loaded.spec.problems:
+        questions: list[QuestionView] = []
+        for part in section.parts:
+            if not questions or questions[-1].number != part.question:
+                questions.append(QuestionView(part.question, part.stem))
+            full_id = f"{section.id}.{part.id}"
+            questions[-1].parts.append(_part_view(full_id, part, solutions[full_id], words))
+        problems.append({"id": section.id, "title": section.title, "intro": section.intro,
+                         "points_text": _points(section.points, words), "questions": questions})
+    template = environment().get_template(f"layouts/{meta.layout}.tex.j2")
+    due = meta.due.strftime("%d %B %Y").lstrip("0") if meta.due else ""
+    return template.render(meta=meta, problems=problems, S=words, version=__version__, due=due)
