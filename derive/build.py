@@ -10,7 +10,7 @@ from pathlib import Path
 from derive.answers import answers
 from derive.errors import DeriveError, SpecError, VerificationError
 from derive.questions import KINDS
-from derive.questions.base import Solution
+from derive.questions.base import Check, Solution
 from derive.render import render
 from derive.spec import LoadedSpec, load_spec
 from derive.typeset import compile_pdf, overfull_boxes
@@ -55,12 +55,17 @@ def verify(solutions: dict[str, Solution], loaded: LoadedSpec) -> None:
     failures = []
     kinds = dict((fid, p.kind) for fid, p in loaded.parts())
     for full_id, solution in solutions.items():
-        check = solution.verify()
+        try:
+            check = solution.verify()
+        except Exception as exc:  # a formula that cannot even be evaluated is a failed check
+            check = Check("evaluation of the derived formula", False, float("inf"), 0,
+                          f"{type(exc).__name__}: {exc}")
         solution.check = check
         if not check.passed:
+            detail = f"; {check.detail}" if check.detail else ""
             failures.append(f"{loaded.path}: part {full_id} ({kinds[full_id]}): the derived "
                             f"answer disagrees with {check.method} (max abs error "
-                            f"{check.max_abs_error:.3g}{'; ' + check.detail if check.detail else ''})")
+                            f"{check.max_abs_error:.3g}{detail})")
     if failures:
         raise VerificationError("\n".join(failures))
 

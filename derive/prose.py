@@ -24,13 +24,13 @@ def check_prose(text: str) -> str:
     command = re.search(r"\\[a-zA-Z]+|\\.", outside)
     if command:
         raise ValueError(
-            f"TeX command {command.group(0)!r} outside math: prose is plain text, "
+            f"TeX command '{command.group(0)}' outside math: prose is plain text, "
             "only $…$ math is passed to TeX"
         )
     for match in _MATH.finditer(text):
         bad = _FORBIDDEN_IN_MATH.search(match.group(1))
         if bad:
-            raise ValueError(f"{bad.group(0)!r} is not allowed in math (got ${match.group(1)}$)")
+            raise ValueError(f"'{bad.group(0)}' is not allowed in math (got ${match.group(1)}$)")
         if match.group(1).count("{") != match.group(1).count("}"):
             raise ValueError(f"unbalanced braces in math ${match.group(1)}$")
     return text

@@ -55,8 +55,10 @@ def _notes(keys: list[str], part: Part, words: dict[str, Any]) -> list[str]:
 def _part_view(full_id: str, part: Part, solution: Solution, words: dict[str, Any]) -> PartView:
     check = solution.check
     assert check is not None, f"part {full_id} was not verified"
-    line = (words["verified_line" if check.samples > 1 else "verified_line_one"].replace("{method}", prose_to_latex(check.method))
-            .replace("{samples}", str(check.samples)).replace("{error}", _number(check.max_abs_error)))
+    template = words["verified_line" if check.samples > 1 else "verified_line_one"]
+    line = (template.replace("{method}", prose_to_latex(check.method))
+            .replace("{samples}", str(check.samples))
+            .replace("{error}", _number(check.max_abs_error)))
     return PartView(
         full_id=full_id, label=f"({part.letter})" if part.letter else "",
         prompt=part.prompt, points_text=_points(part.points, words),

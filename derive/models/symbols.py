@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -34,7 +35,7 @@ def partial(loss: str, var: str, order: int = 1) -> type[sp.Function]:
     return type(name, (sp.Function,), {"_latex": _latex, "is_real": True})
 
 
-class sigmoid(sp.Function):  # noqa: N801 - named like SymPy's own functions
+class sigmoid(sp.Function):
     """σ(a) = 1 / (1 + e^{−a}), whose derivative SymPy writes as σ(a)(1 − σ(a))."""
 
     is_real = True
@@ -49,7 +50,7 @@ class sigmoid(sp.Function):  # noqa: N801 - named like SymPy's own functions
         return rf"\sigma\left({printer._print(self.args[0])}\right)"
 
 
-class sigmoid_prime(sp.Function):  # noqa: N801
+class sigmoid_prime(sp.Function):
     """σ′ written through the output z = σ(a): z(1 − z), kept whole so it prints that way."""
 
     is_real = True
@@ -69,7 +70,7 @@ def expand_sigmoid_prime(expr: sp.Expr) -> sp.Expr:
     return expr.replace(sigmoid_prime, lambda z: z * (1 - z))
 
 
-class relu_prime(sp.Function):  # noqa: N801
+class relu_prime(sp.Function):
     """ReLU′(y) = 1 if y > 0 else 0, printed as the indicator 𝟙[y > 0]."""
 
     is_real = True
@@ -78,7 +79,7 @@ class relu_prime(sp.Function):  # noqa: N801
         return rf"\mathbf{{1}}\left[{printer._print(self.args[0])} > 0\right]"
 
 
-class ceildiv(sp.Function):  # noqa: N801
+class ceildiv(sp.Function):
     """⌈a / s⌉ for an integer a and a positive integer s, printed as a fraction."""
 
     is_integer = True
@@ -94,7 +95,7 @@ class ceildiv(sp.Function):  # noqa: N801
         return rf"\left\lceil \frac{{{a}}}{{{s}}} \right\rceil"
 
 
-class floordiv(sp.Function):  # noqa: N801
+class floordiv(sp.Function):
     """⌊a / s⌋ for an integer a and a positive integer s, printed as a fraction."""
 
     is_integer = True
@@ -111,7 +112,7 @@ class floordiv(sp.Function):  # noqa: N801
 
 
 # Plain-Python meanings of the functions above, for numeric evaluation.
-NUMERIC = {
+NUMERIC: dict[str, Callable[..., Any]] = {
     "relu_prime": lambda v: 1.0 if v > 0 else 0.0,
     "sigmoid": lambda a: 1.0 / (1.0 + __import__("math").exp(-a)),
     "sigmoid_prime": lambda v: v * (1.0 - v),

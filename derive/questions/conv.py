@@ -82,13 +82,14 @@ def solve_forward(g: ConvGiven) -> Solution:
         x, w, _ = _random(g)
         derived = evaluate_grid(expr, (C.i, C.j), layer.output_shape, b, {"x": x, "w": w})
         reference = ref.conv2d(x, w, (g.stride,) * 2, (g.padding,) * 2)
-        return Check.compare("index formula against a numpy reference convolution (random $x$, $w$)",
-                             derived, reference, samples=derived.size)
+        return Check.compare(
+            "index formula against a numpy reference convolution (random $x$, $w$)",
+            derived, reference, samples=derived.size)
 
     return Solution(
         answer=expr, answer_latex=rf"y_{{i,j}} = {tex(expr)}",
-        context={"sum": tex(expr), "first_lines": tex_lines(first, 3), "first_index": (b, b),
-                 "shape": layer.output_shape, "given": g},
+        context={"sum": tex(expr), "first_lines": tex_lines(first, 3),
+                 "first_index": (b, b), "shape": layer.output_shape, "given": g},
         verify=verify)
 
 
@@ -129,7 +130,9 @@ def _gradient_check(g: ConvGiven, expr: sp.Expr, free: tuple[sp.Symbol, sp.Symbo
     numeric = ref.finite_difference(loss_x if wrt == "x" else loss_w, target)
     derived = evaluate_grid(expr, free, target.shape, g.index_base,
                             {"x": x, "w": w, "d1Ldy": upstream * gate}, NUMERIC)
-    return Check.compare(f"finite differences of a numpy loss in ${wrt}$ (random $x$, $w$, $\\partial L/\\partial z$)",
+    method = (f"finite differences of a numpy loss in ${wrt}$ "
+              r"(random $x$, $w$, $\partial L/\partial z$)")
+    return Check.compare(method,
                          derived, numeric, tol=1e-6, samples=derived.size)
 
 

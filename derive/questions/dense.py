@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import sympy as sp
@@ -56,7 +56,7 @@ def _evaluate(expr: sp.Expr, subs: dict[sp.Symbol, int], probe: _Probe) -> float
     values = probe.values()
     concrete = expand_sigmoid_prime(expr).subs(subs)
     bases = sorted(concrete.atoms(sp.IndexedBase), key=str)
-    namespace = {k: Shifted(v, 1) for k, v in values.items()}
+    namespace: dict[str, Any] = {k: Shifted(v, 1) for k, v in values.items()}
     namespace.update(NUMERIC)
     fn = sp.lambdify(bases, concrete, modules=[namespace, "math"])
     return float(fn(*(Shifted(values[str(b)], 1) for b in bases)))

@@ -28,7 +28,7 @@ class Shifted:
 
 def evaluate_grid(expr: sp.Expr, free: tuple[sp.Symbol, ...], shape: tuple[int, ...],
                   base: int, values: Mapping[str, Any],
-                  functions: Mapping[str, Callable[..., float]] | None = None) -> np.ndarray:
+                  functions: Mapping[str, Callable[..., Any]] | None = None) -> np.ndarray:
     """Evaluate `expr` at every index tuple of `shape` (indices start at `base`).
 
     `values` maps IndexedBase and function names to arrays (read with `base`);

@@ -32,11 +32,9 @@ def conv2d_counting(x_shape: tuple[int, int], w_shape: tuple[int, int],
     cols = (x_shape[1] + 2 * padding[1] - w_shape[1]) // stride[1] + 1
     mults = adds = 0
     for _ in range(rows * cols):
-        terms = 0
-        for _ in range(w_shape[0] * w_shape[1]):
+        for term in range(w_shape[0] * w_shape[1]):
             mults += 1
-            terms += 1
-            if terms > 1:
+            if term > 0:
                 adds += 1
     return mults, adds
 

@@ -1,0 +1,96 @@
+"""The one-channel convolution model: exact values, and index formulas vs brute force."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import sympy as sp
+
+from derive.models import conv as C
+from derive.models.conv import Conv2D, output_size
+
+
+@pytest.mark.parametrize(("n", "k", "s", "p", "d", "expected"), [
+    (5, 3, 1, 0, 1, 3), (5, 3, 1, 2, 1, 7), (5, 3, 2, 0, 1, 2), (3, 3, 2, 1, 1, 2),
+    (48, 3, 1, 0, 1, 46), (64, 3, 1, 0, 1, 62), (386, 3, 1, 0, 1, 384), (32, 3, 1, 1, 1, 32),
+    (7, 3, 1, 0, 2, 3), (4, 4, 3, 0, 1, 1),
+])
+def test_output_size_table(n: int, k: int, s: int, p: int, d: int, expected: int) -> None:
+    assert output_size(n, k, s, p, d) == expected
+
+
+def test_kernel_larger_than_padded_input_is_refused() -> None:
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        output_size(2, 5, 1, 1)
+
+
+def test_forward_formula_of_the_assignment() -> None:
+    layer = Conv2D((5, 5), (3, 3))
+    assert layer.output_shape == (3, 3)
+    assert layer.forward() == sp.Sum(C.w[C.k, C.l] * C.x[C.i + C.k - 1, C.j + C.l - 1],
+                                     (C.k, 1, 3), (C.l, 1, 3))
+    assert layer.forward_at(1, 1) == sum(C.w[a, b] * C.x[a, b]
+                                         for a in range(1, 4) for b in range(1, 4))
+
+
+def test_operation_counts() -> None:
+    assert Conv2D((5, 5), (3, 3)).operation_counts() == {
+        "mult_per_output": 9, "add_per_output": 8, "outputs": 9, "mult": 81, "add": 72}
+    assert Conv2D((5, 5), (3, 3)).operation_counts(bias=True)["add"] == 81
+
+
+def test_gradient_limits_are_real_limits_without_piecewise() -> None:
+    grad = Conv2D((5, 5), (3, 3)).grad_input()
+    assert grad.limits[0] == (C.k, sp.Max(1, C.i - 2), sp.Min(3, C.i))
+    for formula in (grad, Conv2D((5, 5), (3, 3)).grad_weights()):
+        assert not formula.has(sp.Piecewise, sp.KroneckerDelta)
+
+
+def _brute_force(layer: Conv2D, wrt: str) -> dict[tuple[int, int], sp.Expr]:
+    """Expand every output pixel, differentiate L = Σ ∂L/∂y_ij · y_ij by SymPy."""
+    b = layer.base
+    rows, cols = layer.output_shape
+    n, m = layer.input_shape
+    kr, kc = layer.kernel_shape
+    xs = {(a, c): sp.Symbol(f"x_{a}_{c}") for a in range(b, b + n) for c in range(b, b + m)}
+    ws = {(a, c): sp.Symbol(f"w_{a}_{c}") for a in range(b, b + kr) for c in range(b, b + kc)}
+    pad_r, pad_c = layer.padding
+    sr, sc = layer.stride
+    loss = sp.Integer(0)
+    for r, c in itertools.product(range(b, b + rows), range(b, b + cols)):
+        pixel = sum(ws[(k, l)] * xs.get((sr * (r - b) + k - pad_r, sc * (c - b) + l - pad_c), 0)
+                    for k, l in ws)
+        loss += C.dLdy(r, c) * pixel
+    target = xs if wrt == "x" else ws
+    return {idx: sp.diff(loss, sym).subs({**{v: C.x[k] for k, v in xs.items()},
+                                          **{v: C.w[k] for k, v in ws.items()}})
+            for idx, sym in target.items()}
+
+
+LAYERS = [
+    Conv2D((5, 5), (3, 3)),
+    Conv2D((4, 5), (2, 3), (1, 1), (1, 0), 0),
+    Conv2D((5, 4), (3, 2), (2, 1), (0, 1), 1),
+    Conv2D((3, 3), (3, 3), (2, 2), (1, 1), 0),
+    Conv2D((6, 5), (2, 2), (3, 2), (2, 1), 1),
+]
+
+
+@pytest.mark.parametrize("layer", LAYERS, ids=str)
+def test_index_formulas_equal_brute_force_differentiation(layer: Conv2D) -> None:
+    for wrt, formula, (a, c) in (("x", layer.grad_input(), (C.i, C.j)),
+                                 ("w", layer.grad_weights(), (C.k, C.l))):
+        for idx, expected in _brute_force(layer, wrt).items():
+            derived = formula.subs({a: idx[0], c: idx[1]}).doit()
+            assert sp.expand(derived - expected) == 0, (wrt, idx, derived, expected)
+
+
+def test_a_wrong_limit_is_caught_by_brute_force() -> None:
+    layer = Conv2D((5, 5), (3, 3))
+    right = layer.grad_input()
+    (k, lo, hi), rest = right.limits[0], right.limits[1:]
+    wrong = sp.Sum(right.function, (k, lo, hi + 1), *rest)
+    expected = _brute_force(layer, "x")[(3, 3)]
+    assert sp.expand(right.subs({C.i: 3, C.j: 3}).doit() - expected) == 0
+    assert sp.expand(wrong.subs({C.i: 3, C.j: 3}).doit() - expected) != 0
