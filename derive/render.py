@@ -82,5 +82,7 @@ def render(loaded: LoadedSpec, solutions: dict[str, Solution]) -> str:
         problems.append({"id": section.id, "title": section.title, "intro": section.intro,
                          "points_text": _points(section.points, words), "questions": questions})
     template = environment().get_template(f"layouts/{meta.layout}.tex.j2")
-    due = meta.due.strftime("%d %B %Y").lstrip("0") if meta.due else ""
+    due = ""
+    if meta.due:
+        due = f"{meta.due.day} {words['months'][meta.due.month - 1]} {meta.due.year}"
     return template.render(meta=meta, problems=problems, S=words, version=__version__, due=due)

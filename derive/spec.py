@@ -23,7 +23,6 @@ from derive.errors import Problem, SpecError
 from derive.prose import check_prose
 
 Prose = Annotated[str, Field(min_length=1), AfterValidator(check_prose)]
-LAYOUTS = ("homework", "exam-style")
 
 
 class _Strict(BaseModel):
@@ -37,7 +36,7 @@ class Meta(_Strict):
     authors: list[Prose] = []
     due: dt.date | None = None
     language: Literal["en", "fr"] = "en"
-    layout: Literal["homework", "exam-style"] = "homework"
+    layout: Literal["homework"] = "homework"
     instructions: Prose | None = None
     source: Prose | None = Field(None, description="Where the questions come from.")
 
