@@ -79,11 +79,14 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
             return 0
         if args.command == "kinds":
+            import json
+
             from derive.questions import KINDS
 
             for name, kind in sorted(KINDS.items()):
                 fields = ", ".join(kind.given.model_fields)
-                print(f"{name:34} {kind.summary}\n{'':34} given: {fields}")
+                print(f"{name:34} {kind.summary}\n{'':34} given: {fields}\n"
+                      f"{'':34} e.g.:  {json.dumps(kind.example)}")
             return 0
         _parser().print_help()
         return 2

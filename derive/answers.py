@@ -14,7 +14,7 @@ from derive.spec import LoadedSpec
 
 def _answer(solution: Solution) -> dict[str, str]:
     value = solution.answer
-    if isinstance(value, sp.Basic):
+    if isinstance(value, sp.Basic | sp.MatrixBase):
         return {"text": str(value), "latex": solution.answer_latex, "srepr": sp.srepr(value)}
     return {"text": json.dumps(value), "latex": solution.answer_latex, "srepr": ""}
 

@@ -54,12 +54,8 @@ def test_help_does_not_import_sympy() -> None:
 
 
 def _spec_with_every_kind(language: str) -> dict:
-    given = {"conv2d": {"input": [4, 5], "kernel": [2, 3], "stride": 2, "padding": 1,
-                        "index_base": 0},
-             "dense_sigmoid": {"inputs": 3, "outputs": 2},
-             "storage": {"weights_size": 1, "unit": "GB", "bytes_per_number": 8}}
     parts = [{"id": f"{n + 1}", "prompt": f"Kind {name}.", "kind": name, "points": 2,
-              "given": given[name.split(".")[0]]} for n, name in enumerate(sorted(KINDS))]
+              "given": KINDS[name].example} for n, name in enumerate(sorted(KINDS))]
     return {"meta": {"course": "Cours", "title": "Tous les types", "language": language,
                      "due": "2022-10-17", "authors": ["A. B."]},
             "problems": [{"id": 1, "title": "Tout", "parts": parts}]}
@@ -78,3 +74,12 @@ def test_every_kind_compiles_in_every_language(language: str, tmp_path: Path) ->
                     PdfReader(tmp_path / "out" / spec.stem / "solutions.pdf").pages)
     assert ("Vérifié" if language == "fr" else "Checked") in text
     assert ("octobre" if language == "fr" else "October") in text
+
+
+@pytest.mark.parametrize("name", sorted(KINDS))
+def test_every_kind_example_is_valid_and_verifies(name: str) -> None:
+    kind = KINDS[name]
+    solution = kind.solve(kind.given.model_validate(kind.example))
+    check = solution.verify()
+    assert check.passed, check
+    assert check.samples >= 1

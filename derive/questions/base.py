@@ -69,6 +69,7 @@ class Kind:
     given: type[Given]
     solve: Callable[[Any], Solution]
     summary: str
+    example: dict[str, Any] = field(default_factory=dict)
 
     @property
     def template(self) -> str:

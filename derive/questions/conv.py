@@ -158,18 +158,20 @@ def solve_grad_weights(g: ConvGiven) -> Solution:
         verify=lambda: _gradient_check(g, expr, (C.k, C.l), "w"))
 
 
+EX = {"input": [5, 5], "kernel": [3, 3], "stride": 1, "padding": 0}
+
 KINDS = {
     k.name: k
     for k in [
         Kind("conv2d.output_size", ConvGiven, solve_output_size,
-             "Output size of a 2-D convolution from input, kernel, stride and padding."),
+             "Output size of a 2-D convolution from input, kernel, stride and padding.", EX),
         Kind("conv2d.forward", ConvGiven, solve_forward,
-             "Index formula of an output pixel, and one pixel written out."),
+             "Index formula of an output pixel, and one pixel written out.", EX),
         Kind("conv2d.operations", ConvGiven, solve_operations,
-             "Multiplications and additions of the forward pass."),
+             "Multiplications and additions of the forward pass.", EX),
         Kind("conv2d.grad_input", ConvGiven, solve_grad_input,
-             "∂L/∂x through an activation, given ∂L/∂z."),
+             "∂L/∂x through an activation, given ∂L/∂z.", EX),
         Kind("conv2d.grad_weights", ConvGiven, solve_grad_weights,
-             "∂L/∂w through an activation, given ∂L/∂z."),
+             "∂L/∂w through an activation, given ∂L/∂z.", EX),
     ]
 }

@@ -204,14 +204,19 @@ KINDS = {
     k.name: k
     for k in [
         Kind("dense_sigmoid.grad_input", DenseGiven, solve_grad_input,
-             "∂L/∂x_i of a bias-free sigmoid layer, given ∂L/∂z."),
+             "∂L/∂x_i of a bias-free sigmoid layer, given ∂L/∂z.",
+             {"inputs": 2, "outputs": 2}),
         Kind("dense_sigmoid.grad_weight", DenseGiven, solve_grad_weight,
-             "∂L/∂w_ij of a bias-free sigmoid layer, given ∂L/∂z."),
+             "∂L/∂w_ij of a bias-free sigmoid layer, given ∂L/∂z.",
+             {"inputs": 2, "outputs": 2}),
         Kind("dense_sigmoid.hessian_diagonal", DenseGiven, solve_hessian_diagonal,
-             "∂²L/∂w_ij² of a bias-free sigmoid layer."),
+             "∂²L/∂w_ij² of a bias-free sigmoid layer.",
+             {"inputs": 2, "outputs": 2}),
         Kind("dense_sigmoid.hessian_cross", DenseGiven, solve_hessian_cross,
-             "∂²L/∂w_ij∂w_i'j' (i ≠ i', j ≠ j') of a bias-free sigmoid layer."),
+             "∂²L/∂w_ij∂w_i'j' (i ≠ i', j ≠ j') of a bias-free sigmoid layer.",
+             {"inputs": 2, "outputs": 2}),
         Kind("storage.derivatives", StorageGiven, solve_storage,
-             "Storage of the gradient and the Hessian, given the storage of the weights."),
+             "Storage of the gradient and the Hessian, given the storage of the weights.",
+             {"weights_size": 40, "unit": "MB", "bytes_per_number": 4}),
     ]
 }

@@ -64,3 +64,15 @@ def hessian_fd(f: Callable[[Array], float], at: Array, h: float = 1e-4) -> Array
             hess[a, b] = (g(flat + ea + eb) - g(flat + ea - eb) - g(flat - ea + eb)
                           + g(flat - ea - eb)) / (4 * h * h)
     return hess
+
+
+def conv2d_transposed(x: Array, w: Array, stride: tuple[int, int] = (1, 1),
+                      padding: tuple[int, int] = (0, 0)) -> Array:
+    """Each input pixel adds x[r, c]·w into the output at (s·r, s·c), then the padding is cut."""
+    kh, kw = w.shape
+    full = np.zeros(((x.shape[0] - 1) * stride[0] + kh, (x.shape[1] - 1) * stride[1] + kw))
+    for r in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            rows = slice(r * stride[0], r * stride[0] + kh)
+            full[rows, c * stride[1]: c * stride[1] + kw] += x[r, c] * w
+    return full[padding[0]: full.shape[0] - padding[0], padding[1]: full.shape[1] - padding[1]]

@@ -1,0 +1,220 @@
+"""Question kinds on concrete arrays and on convolution as a linear map."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import sympy as sp
+from pydantic import Field, model_validator
+
+from derive.latex.printer import tex
+from derive.models import conv as C
+from derive.models.conv import Conv2D
+from derive.models.conv_matrix import TransposedConv2D, conv_matrix, vec
+from derive.questions.base import Check, Given, Kind, NonNegInt, PosInt, Solution
+from derive.verify import reference as ref
+
+Grid = list[list[float]]
+
+
+def _rectangular(name: str, grid: Grid) -> None:
+    if not grid or any(len(row) != len(grid[0]) for row in grid) or not grid[0]:
+        raise ValueError(f"{name} must be a non-empty rectangular array (rows of equal length)")
+
+
+def _number(v: float) -> sp.Expr:
+    return sp.Integer(int(v)) if float(v).is_integer() else sp.nsimplify(v)
+
+
+class ArraysGiven(Given):
+    x: Grid = Field(description="The input array, row by row.")
+    w: Grid = Field(description="The kernel, row by row.")
+    stride: PosInt = 1
+    padding: NonNegInt = 0
+    index_base: Literal[0, 1] = 0
+    report: Literal["limits", "output", "max", "min", "zeros"] = "output"
+
+    @model_validator(mode="after")
+    def _shapes(self) -> ArraysGiven:
+        _rectangular("x", self.x)
+        _rectangular("w", self.w)
+        for axis, n, k in (("rows", len(self.x), len(self.w)),
+                           ("columns", len(self.x[0]), len(self.w[0]))):
+            if k > n + 2 * self.padding:
+                raise ValueError(f"kernel {axis} ({k}) exceed the padded input {axis} "
+                                 f"({n} + 2·{self.padding})")
+        return self
+
+    def layer(self) -> Conv2D:
+        return Conv2D((len(self.x), len(self.x[0])), (len(self.w), len(self.w[0])),
+                      (self.stride, self.stride), (self.padding, self.padding), self.index_base)
+
+
+def _exact_output(g: ArraysGiven) -> sp.Matrix:
+    """Every output pixel from the index formula, in exact arithmetic."""
+    layer, b = g.layer(), g.index_base
+    values = {C.x[a + b, d + b]: _number(v) for a, row in enumerate(g.x) for d, v in enumerate(row)}
+    values |= {C.w[a + b, d + b]: _number(v) for a, row in enumerate(g.w)
+               for d, v in enumerate(row)}
+    rows, cols = layer.output_shape
+    return sp.Matrix(rows, cols, lambda r, c: layer.forward_at(r + b, c + b).xreplace(values))
+
+
+def _locations(out: sp.Matrix, target: sp.Expr, b: int) -> list[tuple[int, int]]:
+    return [(r + b, c + b) for r in range(out.rows) for c in range(out.cols) if out[r, c] == target]
+
+
+def _locations_tex(locs: list[tuple[int, int]]) -> str:
+    return ",\\ ".join(f"({r},{c})" for r, c in locs)
+
+
+def solve_arrays(g: ArraysGiven) -> Solution:
+    layer, b = g.layer(), g.index_base
+    out = _exact_output(g)
+    ref_out = ref.conv2d(np.array(g.x), np.array(g.w), (g.stride,) * 2, (g.padding,) * 2)
+    context = {"given": g, "sum": tex(layer.forward()), "out": tex(out), "b": b,
+               "x": tex(sp.Matrix(g.x).applyfunc(_number)),
+               "w": tex(sp.Matrix(g.w).applyfunc(_number)), "shape": layer.output_shape}
+    if g.report == "limits":
+        (_, lo1, hi1), (_, lo2, hi2) = layer.forward().limits
+        answer = {"k1": [int(lo1), int(hi1)], "k2": [int(lo2), int(hi2)]}
+        context |= {"limits": answer}
+
+        def verify() -> Check:
+            used = {(k, q) for k in range(len(g.w)) for q in range(len(g.w[0]))}
+            span = {(k, q) for k in range(int(lo1) - b, int(hi1) - b + 1)
+                    for q in range(int(lo2) - b, int(hi2) - b + 1)}
+            return Check("kernel offsets read by the numpy reference window",
+                         used == span, 0.0 if used == span else float("inf"), len(used))
+
+        latex = (rf"{lo1} \le k_1 \le {hi1},\quad {lo2} \le k_2 \le {hi2}")
+        return Solution(answer, latex, context, verify)
+
+    def compare(derived: object, reference: object) -> Check:
+        return Check.compare("exact SymPy evaluation of the index formula against a numpy "
+                             "reference convolution", derived, reference,
+                             samples=out.rows * out.cols)
+
+    if g.report == "output":
+        answer_out = [[int(v) if v.is_Integer else float(v) for v in out.row(r)]
+                      for r in range(out.rows)]
+        return Solution(answer_out, rf"Z = {tex(out)}", context,
+                        lambda: compare(np.array(out.tolist(), dtype=float), ref_out))
+    if g.report in ("max", "min"):
+        target = max(out) if g.report == "max" else min(out)
+        locs = _locations(out, target, b)
+        context |= {"value": tex(target), "locations": _locations_tex(locs), "count": len(locs)}
+
+        def verify_extreme() -> Check:
+            value = ref_out.max() if g.report == "max" else ref_out.min()
+            ref_locs = [(int(r) + b, int(c) + b) for r, c in np.argwhere(ref_out == value)]
+            ok = ref_locs == locs and float(target) == float(value)
+            return Check("value and all locations from a numpy reference convolution", ok,
+                         abs(float(target) - float(value)), ref_out.size)
+
+        return Solution({"value": float(target), "locations": [list(p) for p in locs]},
+                        rf"{tex(target)} \text{{ at }} {_locations_tex(locs)}", context,
+                        verify_extreme)
+    locs = _locations(out, sp.Integer(0), b)
+    context |= {"locations": _locations_tex(locs), "count": len(locs)}
+
+    def verify_zeros() -> Check:
+        ref_locs = [(int(r) + b, int(c) + b) for r, c in np.argwhere(np.isclose(ref_out, 0))]
+        return Check("all zero locations of a numpy reference convolution", ref_locs == locs,
+                     0.0 if ref_locs == locs else float("inf"), ref_out.size)
+
+    return Solution([list(p) for p in locs], _locations_tex(locs), context, verify_zeros)
+
+
+class MatrixGiven(Given):
+    input: list[PosInt] = Field(min_length=2, max_length=2)
+    kernel: list[PosInt] = Field(min_length=2, max_length=2)
+    stride: PosInt = 1
+    padding: NonNegInt = 0
+    index_base: Literal[0, 1] = 0
+    seed: NonNegInt = 0
+
+
+def _sparsity(matrix: sp.SparseMatrix) -> dict[str, object]:
+    """Cells of a TikZ sparsity figure, scaled to fit 11 cm."""
+    cell = min(0.5, 11.0 / matrix.cols, 14.0 / matrix.rows)
+    return {"rows": matrix.rows, "cols": matrix.cols, "cell": f"{cell:.3f}",
+            "nonzeros": [(r, c) for (r, c), _ in matrix.todok().items()]}
+
+
+def _as_numbers(matrix: sp.SparseMatrix, w: np.ndarray, b: int) -> np.ndarray:
+    dense = np.zeros(matrix.shape)
+    for (r, c), entry in matrix.todok().items():
+        k, q = (int(i) - b for i in entry.indices)
+        dense[r, c] = w[k, q]
+    return dense
+
+
+def solve_matrix(g: MatrixGiven) -> Solution:
+    layer = Conv2D(tuple(g.input), tuple(g.kernel), (g.stride,) * 2,  # type: ignore[arg-type]
+                   (g.padding,) * 2, g.index_base)
+    a = conv_matrix(layer)
+    rows, cols = layer.output_shape
+    out = sp.Matrix(rows, cols, list(a * vec(layer.input_shape, g.index_base)))
+
+    def verify() -> Check:
+        rng = np.random.default_rng(g.seed)
+        x, w = rng.normal(size=g.input), rng.normal(size=g.kernel)
+        derived = _as_numbers(a, w, g.index_base) @ x.reshape(-1)
+        reference = ref.conv2d(x, w, (g.stride,) * 2, (g.padding,) * 2).reshape(-1)
+        return Check.compare(r"$A \operatorname{vec}(x)$ against a numpy reference convolution "
+                             "(random $x$, $w$)", derived, reference, samples=derived.size)
+
+    return Solution(
+        answer=a, answer_latex=rf"\operatorname{{vec}}(Y) = {tex(a)}\operatorname{{vec}}(X)",
+        context={"given": g, "out": tex(out), "A": tex(a) if a.cols <= 16 else None,
+                 "shape": (rows, cols), "figure": _sparsity(a),
+                 "x": tex(vec(layer.input_shape, g.index_base).T)},
+        verify=verify)
+
+
+def solve_transposed(g: MatrixGiven) -> Solution:
+    layer = TransposedConv2D(tuple(g.input), tuple(g.kernel),  # type: ignore[arg-type]
+                             (g.stride,) * 2, (g.padding,) * 2, g.index_base)
+    mat = layer.matrix()
+    out = layer.output()
+
+    def verify() -> Check:
+        rng = np.random.default_rng(g.seed)
+        x, w = rng.normal(size=g.input), rng.normal(size=g.kernel)
+        reference = ref.conv2d_transposed(x, w, (g.stride,) * 2, (g.padding,) * 2)
+        derived = (_as_numbers(mat, w, g.index_base) @ x.reshape(-1)).reshape(reference.shape)
+        # adjointness, by numpy alone: <conv(u), v> = <u, conv_transposed(v)>
+        u = rng.normal(size=reference.shape)
+        lhs = float(np.sum(ref.conv2d(u, w, (g.stride,) * 2, (g.padding,) * 2) * x))
+        rhs = float(np.sum(u * reference))
+        check = Check.compare(r"$A^\top \operatorname{vec}(x)$ against a numpy scatter-add "
+                              "transposed convolution; adjoint identity with the numpy "
+                              "convolution",
+                              [*derived.reshape(-1), lhs], [*reference.reshape(-1), rhs],
+                              samples=derived.size + 1)
+        return check
+
+    return Solution(
+        answer=mat, answer_latex=rf"\operatorname{{vec}}(Y) = {tex(mat)}\operatorname{{vec}}(X)",
+        context={"given": g, "out": tex(out), "A": tex(mat) if mat.rows <= 36 else None,
+                 "shape": layer.output_shape, "figure": _sparsity(mat),
+                 "x": tex(vec(layer.input_shape, g.index_base).T)},
+        verify=verify)
+
+
+KINDS = {
+    k.name: k
+    for k in [
+        Kind("conv2d.arrays", ArraysGiven, solve_arrays,
+             "On given arrays: summation limits, the output, its extremes or its zeros.",
+             {"x": [[0, 1, 2], [3, 4, 5], [6, 7, 8]], "w": [[1, -1]], "report": "max"}),
+        Kind("conv2d.matrix", MatrixGiven, solve_matrix,
+             "Convolution as a matrix, vec(y) = A vec(x), row-major.",
+             {"input": [3, 3], "kernel": [3, 3], "stride": 2, "padding": 1}),
+        Kind("conv2d.transposed", MatrixGiven, solve_transposed,
+             "Transposed convolution: output, and its matrix Aᵀ.",
+             {"input": [2, 2], "kernel": [2, 2], "stride": 2}),
+    ]
+}
