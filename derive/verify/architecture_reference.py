@@ -1,0 +1,324 @@
+"""Independent check of `derive.models.architecture`: run the network instead of counting.
+
+`Network` creates random numpy weights the first time each layer sees data (as Keras builds
+a layer), so every weight shape comes from the array that actually arrives. Shapes,
+parameter counts and multiplications are then read off the arrays: the output arrays, the
+`.size` of the weight arrays, and the multiplications the loops really perform. No output
+size, parameter or receptive-field formula is used; the layer dataclasses are read only for
+their hyper-parameters.
+
+Layers are written from their definitions, one output position at a time. Layers with many
+positions use a numpy sliding-window view instead (same arithmetic, vectorised), and a dense
+layer too big for memory (the 903 168 × 2048 one of the VGG-like assignment net) gets a
+weight matrix whose rows are one broadcast vector: `.size` is still the real count.
+
+Receptive fields are found by brute force: with positive weights, zero biases and a zero
+input every activation is exactly 0; switching on one input pixel makes an output position
+non-zero exactly when it depends on that pixel (a sum of non-negative terms, one of them
+positive, is positive; a max pool passes it on; a pointwise activation f is applied as
+f(x) − f(0), which is positive for x > 0 for the increasing activations supported here).
+All pixels are switched on one at a time in one batch.
+
+>>> from derive.models.architecture import Conv, MaxPool
+>>> [m.output_shape for m in measure((8, 8, 3), [Conv(2, 2), Conv(3, 4, stride=2),
+...                                              MaxPool(2, stride=1)])]
+[(7, 7, 2), (3, 3, 4), (2, 2, 4)]
+>>> max_receptive_fields((8, 8, 1), [Conv(3, 1), Conv(3, 1, stride=2), MaxPool(2)])
+[(3, 3), (5, 5), (7, 7)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from numpy.typing import NDArray
+
+from derive.models.architecture import (
+    Activation,
+    AvgPool,
+    Conv,
+    Dense,
+    Flatten,
+    GlobalAvgPool,
+    Layer,
+    MaxPool,
+)
+
+Array = NDArray[np.float64]
+
+#: Above this many output positions a conv/pool layer uses the sliding-window version.
+FAST_POSITIONS = 4096
+#: Above this many weights a dense matrix is one broadcast row (read-only, no memory).
+HUGE_DENSE = 1 << 26
+
+_ACTIVATIONS: dict[str, Callable[[Array], Array]] = {
+    "relu": lambda v: np.maximum(v, 0.0),
+    "leaky_relu": lambda v: np.where(v > 0, v, 0.01 * v),
+    "sigmoid": lambda v: 1.0 / (1.0 + np.exp(-v)),
+    "tanh": np.tanh,
+    "identity": lambda v: v,
+    "linear": lambda v: v,
+}
+
+
+def _two(value: Any) -> tuple[int, int]:
+    """A hyper-parameter given as an int or a (rows, cols) pair."""
+    if isinstance(value, tuple):
+        return int(value[0]), int(value[1])
+    return int(value), int(value)
+
+
+def _fits(length: int, span: int, stride: int) -> int:
+    """How many windows of `span` starting at 0, stride, 2·stride, … lie inside `length`."""
+    count = 0
+    while count * stride + span <= length:
+        count += 1
+    return count
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What one layer did to a real input."""
+
+    output_shape: tuple[int, ...]
+    params: int
+    params_with_bias: int
+    mults: int
+
+
+class Network:
+    """The layers with weights created lazily from the first input that reaches them.
+
+    `positive=True` draws weights from [0.5, 1] and zero biases (the receptive-field mode);
+    otherwise weights are N(0, 1/fan_in) and biases N(0, 1). `fast` forces (True) or forbids
+    (False) the sliding-window layers; None chooses by size.
+    """
+
+    def __init__(self, layers: Sequence[Layer], seed: int = 0, *, positive: bool = False,
+                 fast: bool | None = None):
+        self.layers = list(layers)
+        self.rng = np.random.default_rng(seed)
+        self.positive = positive
+        self.fast = fast
+        self.kernels: list[Array | None] = [None] * len(self.layers)
+        self.biases: list[Array | None] = [None] * len(self.layers)
+        self.mults: list[int] = [0] * len(self.layers)
+
+    # ----------------------------------------------------------------- weights
+    def _draw(self, shape: tuple[int, ...], fan_in: int) -> Array:
+        if self.positive:
+            return self.rng.uniform(0.5, 1.0, shape)
+        return self.rng.standard_normal(shape) / np.sqrt(fan_in)
+
+    def _bias(self, n: int) -> Array:
+        return np.zeros(n) if self.positive else self.rng.standard_normal(n)
+
+    def _conv_weights(self, index: int, kh: int, kw: int, c_in: int, filters: int) -> Array:
+        if self.kernels[index] is None:
+            self.kernels[index] = self._draw((kh, kw, c_in, filters), kh * kw * c_in)
+            self.biases[index] = self._bias(filters)
+        kernel = self.kernels[index]
+        assert kernel is not None
+        if kernel.shape[2] != c_in:
+            raise ValueError(f"layer {index + 1} was built for {kernel.shape[2]} channels, "
+                             f"got {c_in}")
+        return kernel
+
+    def _dense_weights(self, index: int, n_in: int, units: int) -> Array:
+        if self.kernels[index] is None:
+            if n_in * units > HUGE_DENSE:
+                row = self._draw((units,), n_in)
+                self.kernels[index] = np.broadcast_to(row, (n_in, units))
+            else:
+                self.kernels[index] = self._draw((n_in, units), n_in)
+            self.biases[index] = self._bias(units)
+        kernel = self.kernels[index]
+        assert kernel is not None
+        if kernel.shape[0] != n_in:
+            raise ValueError(f"layer {index + 1} was built for {kernel.shape[0]} inputs, "
+                             f"got {n_in}")
+        return kernel
+
+    # ----------------------------------------------------------------- layers
+    def _use_fast(self, positions: int) -> bool:
+        return positions > FAST_POSITIONS if self.fast is None else self.fast
+
+    def _conv(self, index: int, layer: Conv, x: Array) -> Array:
+        (kh, kw), (sh, sw) = _two(layer.kernel), _two(layer.stride)
+        (ph, pw), (dh, dw) = _two(layer.padding), _two(layer.dilation)
+        kernel = self._conv_weights(index, kh, kw, x.shape[3], layer.filters)
+        bias = self.biases[index]
+        assert bias is not None
+        xp = np.pad(x, ((0, 0), (ph, ph), (pw, pw), (0, 0)))
+        span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+        rows, cols = _fits(xp.shape[1], span_h, sh), _fits(xp.shape[2], span_w, sw)
+        if rows == 0 or cols == 0:
+            raise ValueError(f"layer {index + 1}: no {span_h}×{span_w} window fits in "
+                             f"{xp.shape[1]}×{xp.shape[2]}")
+        if self._use_fast(rows * cols):
+            view = sliding_window_view(xp, (span_h, span_w), axis=(1, 2))
+            win = view[:, : rows * sh: sh, : cols * sw: sw, :, ::dh, ::dw]  # (B,r,c,C,kh,kw)
+            out = np.einsum("brcxhw,hwxf->brcf", win, kernel, optimize=True) + bias
+            self.mults[index] = win[0].size * kernel.shape[3]
+            return np.asarray(out, dtype=np.float64)
+        out = np.empty((x.shape[0], rows, cols, kernel.shape[3]))
+        mults = 0
+        for r in range(rows):
+            for c in range(cols):
+                patch = xp[:, r * sh: r * sh + span_h: dh, c * sw: c * sw + span_w: dw, :]
+                out[:, r, c, :] = np.tensordot(patch, kernel, axes=3) + bias
+                mults += patch[0].size * kernel.shape[3]
+        self.mults[index] = mults
+        return out
+
+    def _pool(self, index: int, layer: MaxPool | AvgPool, x: Array) -> Array:
+        (kh, kw), (ph, pw) = _two(layer.window), _two(layer.padding)
+        sh, sw = _two(layer.window if layer.stride is None else layer.stride)
+        is_max = isinstance(layer, MaxPool)
+        fill = -np.inf if is_max else 0.0
+        xp = np.pad(x, ((0, 0), (ph, ph), (pw, pw), (0, 0)), constant_values=fill)
+        rows, cols = _fits(xp.shape[1], kh, sh), _fits(xp.shape[2], kw, sw)
+        if rows == 0 or cols == 0:
+            raise ValueError(f"layer {index + 1}: no {kh}×{kw} window fits in "
+                             f"{xp.shape[1]}×{xp.shape[2]}")
+        reduce = np.max if is_max else np.mean
+        if self._use_fast(rows * cols):
+            view = sliding_window_view(xp, (kh, kw), axis=(1, 2))
+            win = view[:, : rows * sh: sh, : cols * sw: sw]
+            return np.asarray(reduce(win, axis=(4, 5)), dtype=np.float64)
+        out = np.empty((x.shape[0], rows, cols, x.shape[3]))
+        for r in range(rows):
+            for c in range(cols):
+                out[:, r, c, :] = reduce(xp[:, r * sh: r * sh + kh, c * sw: c * sw + kw, :],
+                                         axis=(1, 2))
+        return out
+
+    def _dense(self, index: int, layer: Dense, x: Array) -> Array:
+        flat = x.reshape(x.shape[0], -1)
+        kernel = self._dense_weights(index, flat.shape[1], layer.units)
+        bias = self.biases[index]
+        assert bias is not None
+        self.mults[index] = kernel.size
+        if kernel.strides[0] == 0:  # every row is the same vector: Σ_i x_i w_i,o = (Σ_i x_i) w_o
+            return np.asarray(flat.sum(axis=1, keepdims=True) * kernel[0] + bias)
+        return np.asarray(flat @ kernel + bias)
+
+    def _activation(self, layer: Activation, x: Array) -> Array:
+        name = layer.name.lower()
+        if name == "softmax":
+            if self.positive:
+                raise ValueError("softmax is not pointwise: no receptive-field mode for it")
+            e = np.exp(x - x.max(axis=-1, keepdims=True))
+            return np.asarray(e / e.sum(axis=-1, keepdims=True))
+        if name not in _ACTIVATIONS:
+            raise ValueError(f"the reference does not know the activation {layer.name!r}")
+        f = _ACTIVATIONS[name]
+        if self.positive:  # keeps 0 at 0 and x > 0 positive
+            return np.asarray(f(x) - f(np.zeros(1)))
+        return np.asarray(f(x))
+
+    def __call__(self, x: Array) -> list[Array]:
+        """The output of every layer for a batch x of shape (B, H, W, C)."""
+        outputs = []
+        for index, layer in enumerate(self.layers):
+            if isinstance(layer, Conv | MaxPool | AvgPool | GlobalAvgPool) and x.ndim != 4:
+                raise ValueError(f"layer {index + 1} needs an image, got shape {x.shape[1:]}")
+            if isinstance(layer, Conv):
+                x = self._conv(index, layer, x)
+            elif isinstance(layer, MaxPool | AvgPool):
+                x = self._pool(index, layer, x)
+            elif isinstance(layer, GlobalAvgPool):
+                x = x.mean(axis=(1, 2))
+            elif isinstance(layer, Flatten):
+                x = x.reshape(x.shape[0], -1)
+            elif isinstance(layer, Dense):
+                x = self._dense(index, layer, x)
+            elif isinstance(layer, Activation):
+                x = self._activation(layer, x)
+            else:
+                raise TypeError(f"unknown layer {layer!r}")
+            outputs.append(x)
+        return outputs
+
+    def counts(self, index: int) -> tuple[int, int]:
+        """(weights, weights + biases) of a layer, from the arrays it holds."""
+        kernel, bias = self.kernels[index], self.biases[index]
+        weights = 0 if kernel is None else kernel.size
+        return weights, weights + (0 if bias is None else bias.size)
+
+
+def measure(input_shape: tuple[int, int, int], layers: Sequence[Layer], seed: int = 0, *,
+            fast: bool | None = None) -> list[Measured]:
+    """Run one random (H, W, C) input through a freshly built network; one row per layer."""
+    net = Network(layers, seed, fast=fast)
+    x = np.random.default_rng(seed + 1).standard_normal((1, *input_shape))
+    outputs = net(x)
+    return [Measured(tuple(int(n) for n in out.shape[1:]), *net.counts(index),
+                     net.mults[index]) for index, out in enumerate(outputs)]
+
+
+def runs_on(layers: Sequence[Layer], built_for: tuple[int, int, int],
+            others: Sequence[tuple[int, int, int]], seed: int = 0) -> list[bool]:
+    """Build the network on one input shape, then try the same weights on other shapes."""
+    net = Network(layers, seed)
+    rng = np.random.default_rng(seed + 1)
+    net(rng.standard_normal((1, *built_for)))
+    ran = []
+    for shape in others:
+        try:
+            net(rng.standard_normal((1, *shape)))
+        except ValueError:
+            ran.append(False)
+        else:
+            ran.append(True)
+    return ran
+
+
+def receptive_windows(input_shape: tuple[int, int, int], layers: Sequence[Layer],
+                      seed: int = 0) -> list[NDArray[np.int64] | None]:
+    """For each layer with an image output, an (H_out, W_out, 2, 2) array: entry
+    [i, j, axis, 0] is the first and [i, j, axis, 1] the last input row (axis 0) or column
+    (axis 1) that output position (i, j) depends on (−1 if none); None for a vector output.
+
+    Batch element 0 is the all-zero input, element 1 + r·W + c has pixel (r, c) switched on
+    in every channel; an output depends on pixel (r, c) iff it changes.
+    """
+    h, w, c = input_shape
+    x = np.zeros((1 + h * w, h, w, c))
+    for r in range(h):
+        for col in range(w):
+            x[1 + r * w + col, r, col, :] = 1.0
+    outputs = Network(layers, seed, positive=True)(x)
+    windows: list[NDArray[np.int64] | None] = []
+    for out in outputs:
+        if out.ndim != 4:
+            windows.append(None)
+            continue
+        changed = (out[1:] != out[:1]).any(axis=3)  # (H·W, H_out, W_out)
+        dep = changed.reshape(h, w, *out.shape[1:3])
+        result = np.full((*out.shape[1:3], 2, 2), -1, dtype=np.int64)
+        for axis, n in ((0, h), (1, w)):
+            hit = dep.any(axis=1 - axis)  # (n, H_out, W_out): which rows (columns) matter
+            some = hit.any(axis=0)
+            result[..., axis, 0] = np.where(some, np.argmax(hit, axis=0), -1)
+            result[..., axis, 1] = np.where(some, n - 1 - np.argmax(hit[::-1], axis=0), -1)
+        windows.append(result)
+    return windows
+
+
+def max_receptive_fields(input_shape: tuple[int, int, int],
+                         layers: Sequence[Layer]) -> list[tuple[int, int] | None]:
+    """Per layer, the largest row and column extent over all output positions (None for a
+    vector output). Without padding every position has the same extent."""
+    fields: list[tuple[int, int] | None] = []
+    for win in receptive_windows(input_shape, layers):
+        if win is None:
+            fields.append(None)
+            continue
+        span = win[..., 1] - win[..., 0] + 1  # (H_out, W_out, 2)
+        fields.append((int(span[..., 0].max()), int(span[..., 1].max())))
+    return fields

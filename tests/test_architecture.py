@@ -1,0 +1,417 @@
+"""CNN architecture calculator: assignment tables worked by hand, then checked by running.
+
+Every expected number below is derived in the comments from
+    n_out = ⌊(n_in + 2p − d(k − 1) − 1)/s⌋ + 1,   r_out = r_in + (k − 1)·d·j_in,   j_out = j_in·s,
+and cross-checked against `derive.verify.architecture_reference`, which builds the network
+with numpy weights, runs it and finds receptive fields by switching on one pixel at a time.
+"""
+
+from __future__ import annotations
+
+import doctest
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from derive.models import architecture
+from derive.models.architecture import (
+    Activation,
+    AvgPool,
+    Conv,
+    Dense,
+    Flatten,
+    GlobalAvgPool,
+    Layer,
+    MaxPool,
+    Row,
+    accepts_variable_input,
+    analyse,
+    minimum_input_size,
+    totals,
+)
+from derive.verify import architecture_reference
+from derive.verify.architecture_reference import (
+    Network,
+    max_receptive_fields,
+    measure,
+    receptive_windows,
+    runs_on,
+)
+
+
+def _agrees_with_reference(input_shape: tuple[int, int, int], layers: Sequence[Layer],
+                           rows: list[Row]) -> None:
+    """Shapes, parameter counts and multiplications equal those of a real forward pass."""
+    measured = measure(input_shape, layers)
+    assert [r.output_shape for r in rows] == [m.output_shape for m in measured]
+    assert [r.params for r in rows] == [m.params for m in measured]
+    assert [r.params_with_bias for r in rows] == [m.params_with_bias for m in measured]
+    assert [r.mults for r in rows] == [m.mults for m in measured]
+
+
+def _paddings(layer: Layer) -> tuple[int, int]:
+    if isinstance(layer, Conv | MaxPool | AvgPool):
+        return layer.paddings
+    return 0, 0
+
+
+def _check_windows(input_shape: tuple[int, int, int], layers: Sequence[Layer],
+                   rows: list[Row]) -> int:
+    """Compare every output position's brute-force dependency window with the model's r, j.
+
+    Output position i along an axis sees input pixels [a + i·j, a + i·j + r − 1], where the
+    offset a starts at 0 and drops by p·j_in at each padded layer. When that interval lies
+    inside the input along both axes, the brute-force first and last pixels must be exactly
+    its ends; otherwise the pixels found must lie inside its part within the input (or be
+    none at all). Returns the number of positions checked exactly.
+    """
+    windows = receptive_windows(input_shape, layers)
+    offset, jump_in, exact = [0, 0], (1, 1), 0
+    for layer, row, win in zip(layers, rows, windows, strict=True):
+        if row.receptive_field is None or row.jump is None:
+            assert win is None
+            continue
+        assert win is not None
+        pad = _paddings(layer)
+        offset = [offset[a] - pad[a] * jump_in[a] for a in (0, 1)]
+        jump_in = row.jump
+        for idx in np.ndindex(*win.shape[:2]):
+            lo = [offset[a] + idx[a] * row.jump[a] for a in (0, 1)]
+            hi = [lo[a] + row.receptive_field[a] - 1 for a in (0, 1)]
+            found = [(int(win[idx][a][0]), int(win[idx][a][1])) for a in (0, 1)]
+            if all(lo[a] >= 0 and hi[a] <= input_shape[a] - 1 for a in (0, 1)):
+                assert found == list(zip(lo, hi, strict=True)), (row.label, idx)
+                exact += 1
+                continue
+            for a in (0, 1):  # a window partly or wholly in the padding
+                first, last = found[a]
+                if first == -1:
+                    assert last == -1
+                else:
+                    assert max(lo[a], 0) <= first <= last <= min(hi[a], input_shape[a] - 1)
+    return exact
+
+
+def test_docstring_examples() -> None:
+    for module in (architecture, architecture_reference):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0
+
+
+# --------------------------------------------------------------------------- (a)
+NET_A: list[Layer] = [Conv(2, 2), Conv(3, 4, stride=2), MaxPool(2, stride=1)]
+
+
+def test_assignment_a_table() -> None:
+    # 8×8×3 → conv 2@2×2, s 1: (8 − 2)/1 + 1 = 7 → 7×7×2; weights 2·2·3·2 = 24, +2 biases = 26
+    #   mults 7·7·2 · 2·2·3 = 98·12 = 1176;  r = 1 + 1·1 = 2, j = 1
+    # → conv 4@3×3, s 2: ⌊(7 − 3)/2⌋ + 1 = 3 → 3×3×4; weights 3·3·2·4 = 72, +4 = 76
+    #   mults 3·3·4 · 3·3·2 = 36·18 = 648;  r = 2 + 2·1 = 4, j = 1·2 = 2
+    # → max pool 2×2, s 1: (3 − 2)/1 + 1 = 2 → 2×2×4; no weights; r = 4 + 1·2 = 6, j = 2
+    rows = analyse((8, 8, 3), NET_A)
+    assert [r.output_shape for r in rows] == [(7, 7, 2), (3, 3, 4), (2, 2, 4)]
+    assert [r.params for r in rows] == [24, 72, 0]
+    assert [r.params_with_bias for r in rows] == [26, 76, 0]
+    assert [r.mults for r in rows] == [1176, 648, 0]
+    assert [r.receptive_field for r in rows] == [(2, 2), (4, 4), (6, 6)]
+    assert [r.jump for r in rows] == [(1, 1), (2, 2), (2, 2)]
+    assert totals(rows) == architecture.Totals(96, 102, 1824)
+    _agrees_with_reference((8, 8, 3), NET_A, rows)
+    assert max_receptive_fields((8, 8, 3), NET_A) == [(2, 2), (4, 4), (6, 6)]
+    assert _check_windows((8, 8, 3), NET_A, rows) > 0
+
+
+# --------------------------------------------------------------------------- (b)
+NET_B: list[Layer] = [Conv(3, 64), MaxPool(3, stride=3), Conv(3, 256), Conv(1, 512),
+                      MaxPool(3, stride=3), Dense(2048), Dense(1000)]
+
+
+def test_assignment_b_table() -> None:
+    # 386×386×3, stride-1 convs, no padding, biases not counted:
+    # conv3-64:  386 − 3 + 1 = 384 → 384×384×64; 3·3·3·64 = 1728 weights
+    #            mults 384²·64·27 = 147456·1728 = 254 803 968; r = 3, j = 1
+    # pool 3/3:  ⌊(384 − 3)/3⌋ + 1 = 127 + 1 = 128 → 128×128×64; r = 3 + 2·1 = 5, j = 3
+    # conv3-256: 128 − 2 = 126 → 126×126×256; 3·3·64·256 = 147 456 weights
+    #            mults 126²·147456 = 15876·147456 = 2 341 011 456; r = 5 + 2·3 = 11, j = 3
+    # conv1-512: 126×126×512; 1·1·256·512 = 131 072 weights
+    #            mults 15876·131072 = 2 080 899 072; r = 11 + 0 = 11, j = 3
+    # pool 3/3:  ⌊(126 − 3)/3⌋ + 1 = 41 + 1 = 42 → 42×42×512; r = 11 + 2·3 = 17, j = 9
+    # FC-2048:   42·42·512 = 903 168 inputs; 903168·2048 = 1 849 688 064 weights
+    # FC-1000:   2048·1000 = 2 048 000 weights
+    # total 1728 + 147456 + 131072 + 1849688064 + 2048000 = 1 852 016 320
+    # biases 64 + 256 + 512 + 2048 + 1000 = 3880 → 1 852 020 200
+    rows = analyse((386, 386, 3), NET_B)
+    assert [r.output_shape for r in rows] == [
+        (384, 384, 64), (128, 128, 64), (126, 126, 256), (126, 126, 512), (42, 42, 512),
+        (2048,), (1000,)]
+    assert [r.params for r in rows] == [1728, 0, 147456, 131072, 0, 1849688064, 2048000]
+    assert 42 * 42 * 512 * 2048 == 1849688064
+    assert [r.mults for r in rows] == [254803968, 0, 2341011456, 2080899072, 0,
+                                       1849688064, 2048000]
+    assert [r.receptive_field_text for r in rows] == ["3", "5", "11", "11", "17", "all", "all"]
+    assert [r.jump for r in rows] == [(1, 1), (3, 3), (3, 3), (3, 3), (9, 9), None, None]
+    total = totals(rows)
+    assert total.params == 1852016320
+    assert total.params_with_bias == 1852016320 + 3880
+    _agrees_with_reference((386, 386, 3), NET_B, rows)
+
+
+def test_assignment_b_receptive_field_on_a_narrow_copy() -> None:
+    # Same kernels and strides with 2 filters on a 26×26×1 input: 26 → 24 → 8 → 6 → 6 → 2;
+    # receptive fields 3, 5, 11, 11, 17 do not depend on the filter counts or the input size.
+    narrow: list[Layer] = [Conv(3, 2), MaxPool(3), Conv(3, 2), Conv(1, 2), MaxPool(3)]
+    rows = analyse((26, 26, 1), narrow)
+    assert [r.shape_text for r in rows] == ["24×24×2", "8×8×2", "6×6×2", "6×6×2", "2×2×2"]
+    assert max_receptive_fields((26, 26, 1), narrow) == [
+        (3, 3), (5, 5), (11, 11), (11, 11), (17, 17)]
+    assert _check_windows((26, 26, 1), narrow, rows) == sum(
+        r.output_shape[0] * r.output_shape[1] for r in rows)  # no padding: all exact
+
+
+# --------------------------------------------------------------------------- (c)
+NET_C: list[Layer] = [Conv(3, 16), Activation("relu"), Conv(3, 16), MaxPool(2, stride=2),
+                      Conv(3, 32), Activation("relu")]
+
+
+def test_assignment_c_shapes() -> None:
+    # 32 → conv3: 30 → relu: 30 → conv3: 28 → max pool 2/2: 14 → conv3: 12 → relu: 12
+    # r: 3, 3, 5, 5 + 1·1 = 6 (j → 2), 6 + 2·2 = 10, 10
+    # weights (3 input channels): 3·3·3·16 = 432, 3·3·16·16 = 2304, 3·3·16·32 = 4608
+    rows = analyse((32, 32, 3), NET_C)
+    assert [r.output_shape for r in rows] == [
+        (30, 30, 16), (30, 30, 16), (28, 28, 16), (14, 14, 16), (12, 12, 32), (12, 12, 32)]
+    assert [r.params for r in rows] == [432, 0, 2304, 0, 4608, 0]
+    assert totals(rows).params_with_bias == 432 + 2304 + 4608 + 16 + 16 + 32
+    assert [r.receptive_field for r in rows] == [(3, 3), (3, 3), (5, 5), (6, 6), (10, 10),
+                                                 (10, 10)]
+    assert [r.jump for r in rows] == [(1, 1), (1, 1), (1, 1), (2, 2), (2, 2), (2, 2)]
+    _agrees_with_reference((32, 32, 3), NET_C, rows)
+    narrow: list[Layer] = [Conv(3, 2), Activation("relu"), Conv(3, 2), MaxPool(2), Conv(3, 2),
+                           Activation("relu")]
+    assert max_receptive_fields((32, 32, 1), narrow)[-1] == (10, 10)
+    assert minimum_input_size(NET_C) == (10, 10)  # 1 ← 3 ← (3 − 1)·2 + 2 = 6 ← 8 ← 10
+
+
+# --------------------------------------------------------------------------- (d)
+NET_D: list[Layer] = [Conv(3, 2, padding=1) for _ in range(4)]
+
+
+def test_assignment_d_same_padding() -> None:
+    # (32 + 2·1 − 3)/1 + 1 = 32 at every layer; r = 1 + 2 + 2 + 2 + 2 = 9, j = 1
+    rows = analyse((32, 32, 1), NET_D)
+    assert [r.output_shape for r in rows] == [(32, 32, 2)] * 4
+    assert [r.receptive_field for r in rows] == [(3, 3), (5, 5), (7, 7), (9, 9)]
+    assert rows[-1].receptive_field_text == "9"
+    _agrees_with_reference((32, 32, 1), NET_D, rows)
+    windows = receptive_windows((32, 32, 1), NET_D)[-1]
+    assert windows is not None
+    # centre pixel: rows 16 − 4 … 16 + 4; corner pixel: padding cuts the field to 0 … 4
+    assert windows[16, 16].tolist() == [[12, 20], [12, 20]]
+    assert windows[0, 0].tolist() == [[0, 4], [0, 4]]
+    assert max_receptive_fields((32, 32, 1), NET_D)[-1] == (9, 9)
+    assert minimum_input_size(NET_D) == (1, 1)
+
+
+# --------------------------------------------------------------------------- (e)
+NET_E: list[Layer] = [Conv(5, 8), Conv(5, 8), GlobalAvgPool(), Dense(128), Dense(1)]
+MLP: list[Layer] = [Flatten(), Dense(64), Dense(10)]
+
+
+def test_assignment_e_variable_input() -> None:
+    # two 5×5 convs need 1 + 4 + 4 = 9 pixels; global average pooling gives 8 features at
+    # any size, so FC-128 has 8·128 weights whatever the input
+    ok, why = accepts_variable_input(NET_E)
+    assert ok and "global avg pool" in why and "9×9" in why
+    assert minimum_input_size(NET_E) == (9, 9)
+    for size in [(9, 9, 3), (32, 32, 3), (50, 17, 3)]:
+        rows = analyse(size, NET_E)
+        assert rows[3].params == 8 * 128 and rows[-1].output_shape == (1,)
+    assert runs_on(NET_E, (32, 32, 3), [(64, 64, 3), (9, 9, 3), (40, 12, 3), (8, 8, 3)]) == [
+        True, True, True, False]
+    ok, why = accepts_variable_input(MLP)
+    assert not ok and "flatten" in why and "FC-64" in why
+    assert runs_on(MLP, (28, 28, 1), [(28, 28, 1), (32, 32, 1)]) == [True, False]
+
+
+def test_variable_input_other_cases() -> None:
+    assert accepts_variable_input([Conv(3, 4), MaxPool(2), Conv(3, 4)])[0]
+    assert accepts_variable_input([Conv(3, 4), Flatten()])[0]
+    ok, why = accepts_variable_input([Conv(3, 4), Dense(10)])
+    assert not ok and "FC-10" in why
+    assert not accepts_variable_input([Conv(3, 4), Flatten(), Activation("relu"), Dense(3)])[0]
+    assert runs_on([Conv(3, 4), Dense(10)], (8, 8, 1), [(9, 9, 1)]) == [False]
+    assert runs_on([Conv(3, 4), Flatten()], (8, 8, 1), [(9, 9, 1)]) == [True]
+    assert accepts_variable_input([])[0]
+
+
+# --------------------------------------------------------------------------- other exact cases
+def test_dilation_stride_padding_rectangular() -> None:
+    # 11×9×2 → conv 3×2, 5 filters, stride (2, 1), padding (1, 0), dilation 2:
+    # spans 2·2 + 1 = 5 and 2·1 + 1 = 3; rows ⌊(11 + 2 − 5)/2⌋ + 1 = 5, cols (9 − 3) + 1 = 7
+    # weights 3·2·2·5 = 60; r = (5, 3), j = (2, 1)
+    # → avg pool 2×3, stride 1 padding (1, 1): rows 5 + 2 − 2 + 1 = 6, cols 7 + 2 − 3 + 1 = 7
+    #   r = (5 + 1·2, 3 + 2·1) = (7, 5), j = (2, 1)
+    layers: list[Layer] = [Conv((3, 2), 5, stride=(2, 1), padding=(1, 0), dilation=2),
+                           AvgPool((2, 3), stride=1, padding=1)]
+    rows = analyse((11, 9, 2), layers)
+    assert [r.output_shape for r in rows] == [(5, 7, 5), (6, 7, 5)]
+    assert rows[0].params == 60 and rows[0].mults == 5 * 7 * 5 * 3 * 2 * 2
+    assert [r.receptive_field for r in rows] == [(5, 3), (7, 5)]
+    assert rows[1].receptive_field_text == "7×5"
+    assert [r.jump for r in rows] == [(2, 1), (2, 1)]
+    _agrees_with_reference((11, 9, 2), layers, rows)
+    assert _check_windows((11, 9, 2), layers, rows) > 0
+
+
+def test_labels() -> None:
+    assert [r.label for r in analyse((8, 8, 1), [
+        Conv(3, 1, stride=2, padding=1, dilation=2), MaxPool(2, stride=1), AvgPool(2),
+        GlobalAvgPool(), Dense(4), Activation("softmax")])] == [
+        "conv 3×3, 1 filter, stride 2, padding 1, dilation 2", "max pool 2×2, stride 1",
+        "avg pool 2×2, stride 2", "global avg pool", "FC-4", "softmax"]
+
+
+def test_flatten_then_dense_counts() -> None:
+    # 6×6×1 → conv 3, 4 filters → 4×4×4 = 64 features → FC-10: 640 weights, 10 biases
+    rows = analyse((6, 6, 1), [Conv(3, 4), Flatten(), Dense(10), Activation("relu")])
+    assert [r.output_shape for r in rows] == [(4, 4, 4), (64,), (10,), (10,)]
+    assert [r.params_with_bias for r in rows] == [40, 0, 650, 0]
+    assert [r.receptive_field for r in rows] == [(3, 3), None, None, None]
+
+
+# --------------------------------------------------------------------------- errors
+@pytest.mark.parametrize(("build", "match"), [
+    (lambda: Conv(3, 4, stride=0), "stride must be a positive integer, got 0"),
+    (lambda: Conv(0, 4), "kernel size"),
+    (lambda: Conv(3, 0), "filter count"),
+    (lambda: Conv(3, 4, padding=-1), "padding must be an integer ≥ 0"),
+    (lambda: Conv(3, 4, dilation=0), "dilation"),
+    (lambda: Conv((3, 3, 3), 4), "pair"),  # type: ignore[arg-type]
+    (lambda: Conv(True, 4), "kernel size"),
+    (lambda: MaxPool(2, stride=0), "max pool stride"),
+    (lambda: AvgPool(3, padding=2), "more than half the window"),
+    (lambda: Dense(0), "unit count"),
+    (lambda: Activation(""), "needs a name"),
+])
+def test_bad_layers(build: Callable[[], object], match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        build()
+
+
+@pytest.mark.parametrize(("shape", "layers", "match"), [
+    ((4, 4, 1), [Conv(5, 1)], "window 5 is larger than the padded input 4"),
+    ((4, 4, 1), [Conv(5, 1, padding=1)], None),
+    ((4, 9, 1), [Conv(3, 1, dilation=2)], r"window span 5 .* along the rows"),
+    ((9, 4, 1), [Conv((1, 3), 1, dilation=2)], "along the columns"),
+    ((8, 8, 1), [MaxPool(3), MaxPool(3)], r"layer 2 \(max pool 3×3, stride 3\)"),
+    ((8, 8, 1), [Flatten(), Conv(3, 1)], "needs an H×W×C input but gets a vector of 64"),
+    ((8, 8, 1), [GlobalAvgPool(), GlobalAvgPool()], "gets a vector of 1 features"),
+])
+def test_impossible_configurations(shape: tuple[int, int, int], layers: list[Layer],
+                                   match: str | None) -> None:
+    if match is None:  # padding makes it fit: 4 + 2 = 6 ≥ 5 → 2×2
+        assert analyse(shape, layers)[0].output_shape == (2, 2, 1)
+        return
+    with pytest.raises(ValueError, match=match):
+        analyse(shape, layers)
+    with pytest.raises(ValueError):
+        measure(shape, layers)
+
+
+@pytest.mark.parametrize("shape", [(8, 8), (0, 8, 1), (8, 8, -1)])
+def test_bad_input_shape(shape: tuple[int, int, int]) -> None:
+    with pytest.raises(ValueError, match="input"):
+        analyse(shape, [Conv(3, 1)])
+
+
+def test_minimum_size_rejects_layers_after_a_vector() -> None:
+    with pytest.raises(ValueError, match="whose output is a vector"):
+        minimum_input_size([Conv(3, 1), GlobalAvgPool(), Conv(1, 1)])
+    with pytest.raises(ValueError, match="whose output is a vector"):
+        accepts_variable_input([Dense(3), MaxPool(2)])
+
+
+def test_fast_and_loop_references_agree() -> None:
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 13, 11, 3))
+    layers: list[Layer] = [Conv((3, 2), 4, stride=(2, 1), padding=(2, 1), dilation=(1, 2)),
+                           MaxPool(2, stride=1, padding=1), AvgPool(3, stride=2)]
+    slow, fast = Network(layers, 3, fast=False), Network(layers, 3, fast=True)
+    for a, b in zip(slow(x), fast(x), strict=True):
+        assert a.shape == b.shape and np.allclose(a, b)
+    assert slow.mults == fast.mults
+
+
+# --------------------------------------------------------------------------- properties
+def _int_or_pair(lo: int, hi: int) -> st.SearchStrategy[int | tuple[int, int]]:
+    return st.one_of(st.integers(lo, hi), st.tuples(st.integers(lo, hi), st.integers(lo, hi)))
+
+
+convs = st.builds(Conv, kernel=_int_or_pair(1, 4), filters=st.integers(1, 3),
+                  stride=_int_or_pair(1, 3), padding=_int_or_pair(0, 2),
+                  dilation=_int_or_pair(1, 2))
+
+
+@st.composite
+def pools(draw: st.DrawFn) -> Layer:
+    is_max = draw(st.booleans())
+    window = draw(st.integers(1, 3))
+    stride = draw(st.none() | st.integers(1, 3))
+    padding = draw(st.integers(0, window // 2))
+    return MaxPool(window, stride, padding) if is_max else AvgPool(window, stride, padding)
+
+
+activations = st.builds(Activation, st.sampled_from(
+    ["relu", "tanh", "sigmoid", "leaky_relu", "identity"]))
+trunks = st.lists(st.one_of(convs, convs, pools(), activations), min_size=1, max_size=4)
+heads = st.sampled_from([
+    [], [GlobalAvgPool()], [GlobalAvgPool(), Dense(3)], [Flatten()],
+    [Flatten(), Dense(2), Activation("relu"), Dense(1)], [Dense(2)]])
+shapes = st.tuples(st.integers(3, 13), st.integers(3, 13), st.integers(1, 3))
+
+
+@settings(max_examples=30, deadline=None)
+@given(shape=shapes, trunk=trunks, head=heads)
+def test_analyse_matches_running_the_network(shape: tuple[int, int, int], trunk: list[Layer],
+                                             head: list[Layer]) -> None:
+    layers = trunk + head
+    try:
+        rows = analyse(shape, layers)
+    except ValueError:
+        with pytest.raises(ValueError):
+            measure(shape, layers)
+        return
+    _agrees_with_reference(shape, layers, rows)
+    _check_windows(shape, layers, rows)
+
+
+@settings(max_examples=30, deadline=None)
+@given(shape=shapes, trunk=st.lists(
+    st.builds(Conv, kernel=_int_or_pair(1, 3), filters=st.just(1), stride=_int_or_pair(1, 2),
+              dilation=_int_or_pair(1, 2))
+    | st.builds(MaxPool, st.integers(1, 3), st.none() | st.integers(1, 3))
+    | st.builds(AvgPool, st.integers(1, 3), st.none() | st.integers(1, 3)),
+    min_size=1, max_size=3))
+def test_without_padding_every_window_is_exact(shape: tuple[int, int, int],
+                                               trunk: list[Layer]) -> None:
+    try:
+        rows = analyse(shape, trunk)
+    except ValueError:
+        return
+    positions = sum(r.output_shape[0] * r.output_shape[1] for r in rows)
+    assert _check_windows(shape, trunk, rows) == positions
+
+
+@settings(max_examples=30, deadline=None)
+@given(trunk=trunks)
+def test_minimum_input_size_is_the_smallest_that_works(trunk: list[Layer]) -> None:
+    h, w = minimum_input_size(trunk)
+    analyse((h, w, 1), trunk)
+    for smaller in [(h - 1, w), (h, w - 1)]:
+        if min(smaller) >= 1:
+            with pytest.raises(ValueError):
+                analyse((*smaller, 1), trunk)
+    assert accepts_variable_input(trunk)[0]
