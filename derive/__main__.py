@@ -48,8 +48,9 @@ def _build(args: argparse.Namespace) -> int:
         for warning in built.warnings:
             console.print(f"[yellow]warning[/yellow]: {loaded.path}: {warning}", soft_wrap=True)
         made = "solutions.pdf, " if built.pdf else ""
+        parts = f"{built.parts} part{'' if built.parts == 1 else 's'}"
         console.print(f"[green]built[/green] {built.out}/ ({made}solutions.tex, answers.json): "
-                      f"{built.parts} parts, all checks passed", soft_wrap=True)
+                      f"{parts}, all checks passed", soft_wrap=True)
     return status
 
 

@@ -13,7 +13,7 @@ _FORBIDDEN_IN_MATH = re.compile(
     r"renewcommand|makeatletter|directlua|begin|end)(?![a-zA-Z])"
 )
 _MATH = re.compile(r"\$([^$]*)\$")
-_QUOTED = re.compile(r'"([^"$]*)"')
+_QUOTED = re.compile(r'"([^"\n]*)"')
 
 
 def check_prose(text: str) -> str:

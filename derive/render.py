@@ -31,6 +31,7 @@ class PartView:
 class QuestionView:
     number: str
     stem: str | None
+    raw: str
     parts: list[PartView] = field(default_factory=list)
 
 
@@ -75,8 +76,10 @@ def render(loaded: LoadedSpec, solutions: dict[str, Solution]) -> str:
     for section in loaded.spec.problems:
         questions: list[QuestionView] = []
         for part in section.parts:
-            if not questions or questions[-1].number != part.question:
-                questions.append(QuestionView(part.question, part.stem))
+            if not questions or questions[-1].raw != part.question:
+                number = part.question if meta.numbering == "question" else (
+                    f"{section.id}.{part.question}")
+                questions.append(QuestionView(number, part.stem, part.question))
             full_id = f"{section.id}.{part.id}"
             questions[-1].parts.append(_part_view(full_id, part, solutions[full_id], words))
         problems.append({"id": section.id, "title": section.title, "intro": section.intro,

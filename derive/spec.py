@@ -37,6 +37,8 @@ class Meta(_Strict):
     due: dt.date | None = None
     language: Literal["en", "fr"] = "en"
     layout: Literal["homework"] = "homework"
+    numbering: Literal["question", "problem.question"] = Field(
+        "question", description="Question headings '3.' or, with the problem number, '1.3'.")
     instructions: Prose | None = None
     source: Prose | None = Field(None, description="Where the questions come from.")
 

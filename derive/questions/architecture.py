@@ -64,15 +64,13 @@ class ActivationLayer(Given):
 
 Keyword = Literal["flatten", "global_avg_pool"]
 LayerSpec = ConvLayer | PoolLayer | DenseLayer | ActivationLayer | Keyword
-REPORTS = ("table", "output_shape", "parameters", "receptive_field", "variable_input",
-           "corner_reach")
 
 
 class ArchitectureGiven(Given):
     input: Annotated[list[PosInt], Field(min_length=3, max_length=3,
                                          description="Input height, width, channels.")]
     layers: list[LayerSpec] = Field(min_length=1)
-    report: Literal["table", "output_shape", "parameters", "receptive_field",
+    report: Literal["table", "output_shape", "same_size", "parameters", "receptive_field",
                     "variable_input", "corner_reach"] = "table"
 
     @model_validator(mode="after")
@@ -98,8 +96,8 @@ class ArchitectureGiven(Given):
 
 
 def _row(row: A.Row) -> dict[str, Any]:
-    return {"label": row.label, "shape": row.shape_text, "params": row.params,
-            "params_with_bias": row.params_with_bias, "mults": row.mults,
+    return {"label": row.label, "shape": row.shape_text, "params": _grouped(row.params),
+            "params_with_bias": _grouped(row.params_with_bias), "mults": _grouped(row.mults),
             "rf": row.receptive_field_text,
             "jump": "" if row.jump is None else A._fmt_short(row.jump)}
 
@@ -200,11 +198,18 @@ def solve_architecture(g: ArchitectureGiven) -> Solution:
     if g.report == "parameters":
         answer = {"without_bias": total.params, "with_bias": total.params_with_bias}
         latex = rf"{context['total']['params']} \text{{ / }} {context['total']['params_with_bias']}"
+    elif g.report == "same_size":
+        same = final.output_shape[:2] == tuple(g.input[:2])
+        answer = {"same_size": same, "output": list(final.output_shape)}
+        latex = final.shape_text.replace("×", r" \times ")
+        context |= {"same": same}
     elif g.report == "output_shape":
         answer = list(final.output_shape)
         latex = final.shape_text.replace("×", r" \times ")
     else:
-        answer = [_row(r) for r in rows]
+        answer = [{"label": r.label, "output_shape": list(r.output_shape), "params": r.params,
+                   "params_with_bias": r.params_with_bias, "mults": r.mults,
+                   "receptive_field": r.receptive_field_text} for r in rows]
         latex = ""
 
     def verify() -> Check:

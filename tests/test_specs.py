@@ -1,0 +1,58 @@
+"""The shipped specs: answers.json holds the derived values the assignments ask for."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from derive.build import build, load_all
+
+SPECS = Path(__file__).resolve().parent.parent / "specs"
+
+
+@pytest.fixture(scope="module")
+def answers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    out = tmp_path_factory.mktemp("answers")
+    result = {}
+    for loaded in load_all(sorted(SPECS.glob("*.yaml"))):
+        build(loaded, out, pdf=False)
+        doc = json.loads((out / loaded.stem / "answers.json").read_text())
+        for part in doc["parts"]:
+            assert part["check"]["passed"], part["id"]
+            result[f"{loaded.stem}:{part['id']}"] = part
+    return result
+
+
+def value(part: dict[str, Any]) -> Any:
+    return json.loads(part["answer"]["text"])
+
+
+def test_usc_problem_1(answers: dict[str, dict[str, Any]]) -> None:
+    assert value(answers["usc-ml-problem-1:1.1"]) == {"without_bias": 96, "with_bias": 102}
+    assert value(answers["usc-ml-problem-1:1.2"]) == [2, 2, 4]
+
+
+def test_cnn_386_table(answers: dict[str, dict[str, Any]]) -> None:
+    rows = value(answers["cnn-386-feature-maps:1.1"])
+    assert [r["output_shape"] for r in rows] == [
+        [384, 384, 64], [128, 128, 64], [126, 126, 256], [126, 126, 512], [42, 42, 512],
+        [2048], [1000]]
+    assert [r["params"] for r in rows] == [1728, 0, 147456, 131072, 0,
+                                           42 * 42 * 512 * 2048, 2048 * 1000]
+
+
+def test_ift6135_questions_4_and_5(answers: dict[str, dict[str, Any]]) -> None:
+    a = {k.split(":")[1]: v for k, v in answers.items() if k.startswith("ift6135")}
+    assert value(a["4.1"]) == [12, 12, 1]
+    assert value(a["4.2a"])["accepts_variable_input"] is True
+    assert value(a["4.2b"])["accepts_variable_input"] is False
+    assert value(a["5.1"]) == [32, 32, 1]
+    assert value(a["5.3"]) == "9"
+    assert value(a["5.4"]) == {"receptive_field": 9, "needed": 13, "possible": False}
+    matrix = a["4.3"]["answer"]["text"]
+    assert matrix.startswith("Matrix([[w[1, 1], w[1, 2], 0, w[2, 1], w[2, 2], 0, 0, 0, 0]")
+    transposed = a["4.4"]["answer"]["text"]
+    assert transposed.count("w[0, 0]") == 4 and transposed.count("w[1, 1]") == 4
