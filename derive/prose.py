@@ -10,7 +10,8 @@ from pylatex.utils import escape_latex
 _FORBIDDEN_IN_MATH = re.compile(
     r"\\(input|include|InputIfFileExists|openin|openout|read|write|immediate|special|"
     r"def|edef|gdef|xdef|let|catcode|csname|usepackage|documentclass|newcommand|"
-    r"renewcommand|makeatletter|directlua|begin|end)(?![a-zA-Z])"
+    r"renewcommand|makeatletter|directlua)(?![a-zA-Z])"
+    r"|\\(begin|end)(?!\{([pbvV]?matrix|cases|aligned)\})"
 )
 _MATH = re.compile(r"\$([^$]*)\$")
 _QUOTED = re.compile(r'"([^"\n]*)"')
