@@ -87,14 +87,19 @@ class Axis:
 
 
 @dataclass(frozen=True)
-class Conv2D:
-    """y = w ⋆ x on an N×M input with a K×L kernel, given stride and zero padding."""
+class Geometry2D:
+    """Input and kernel sizes, stride and zero padding (rows, columns), first index."""
 
     input_shape: tuple[int, int]
     kernel_shape: tuple[int, int]
     stride: tuple[int, int] = (1, 1)
     padding: tuple[int, int] = (0, 0)
     base: int = 1
+
+
+@dataclass(frozen=True)
+class Conv2D(Geometry2D):
+    """y = w ⋆ x on an N×M input with a K×L kernel, given stride and zero padding."""
 
     @property
     def axes(self) -> tuple[Axis, Axis]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.models.conv import Conv2D, output_size, w, x
+from derive.models.conv import Conv2D, Geometry2D, output_size, w, x
 
 
 def _entries(layer: Conv2D) -> dict[tuple[int, int], sp.Expr]:
@@ -49,23 +49,17 @@ def vec(shape: tuple[int, int], base: int = 1, name: sp.IndexedBase = x) -> sp.M
 
 
 @dataclass(frozen=True)
-class TransposedConv2D:
+class TransposedConv2D(Geometry2D):
     """The transposed convolution of `Conv2D`: each input pixel scatters a weighted kernel.
 
     Output size (n − 1)·s + k − 2p per axis; its matrix is Aᵀ, where A is the matrix of the
     convolution (same kernel, stride, padding) from the output size back to the input size.
     """
 
-    input_shape: tuple[int, int]
-    kernel_shape: tuple[int, int]
-    stride: tuple[int, int] = (1, 1)
-    padding: tuple[int, int] = (0, 0)
-    base: int = 1
-
     @property
     def output_shape(self) -> tuple[int, int]:
         rows, cols = (
-            (n - 1) * s + k - 2 * p
+            output_size_transposed(n, k, s, p)
             for n, k, s, p in zip(self.input_shape, self.kernel_shape, self.stride,
                                   self.padding, strict=True)
         )

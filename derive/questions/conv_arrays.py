@@ -135,6 +135,23 @@ class MatrixGiven(Given):
     index_base: Literal[0, 1] = 0
     seed: NonNegInt = 0
 
+    @model_validator(mode="after")
+    def _fits(self) -> MatrixGiven:
+        for axis, n, k in zip(("rows", "columns"), self.input, self.kernel, strict=True):
+            if k > n + 2 * self.padding:
+                raise ValueError(f"kernel {axis} ({k}) exceed the padded input {axis} "
+                                 f"({n} + 2·{self.padding})")
+        return self
+
+
+class TransposedGiven(MatrixGiven):
+    @model_validator(mode="after")
+    def _fits(self) -> TransposedGiven:
+        for axis, n, k in zip(("rows", "columns"), self.input, self.kernel, strict=True):
+            if (n - 1) * self.stride + k - 2 * self.padding <= 0:
+                raise ValueError(f"padding {self.padding} removes every output {axis}")
+        return self
+
 
 def _sparsity(matrix: sp.SparseMatrix) -> dict[str, object]:
     """Cells of a TikZ sparsity figure, scaled to fit 11 cm."""
@@ -174,7 +191,7 @@ def solve_matrix(g: MatrixGiven) -> Solution:
         verify=verify)
 
 
-def solve_transposed(g: MatrixGiven) -> Solution:
+def solve_transposed(g: TransposedGiven) -> Solution:
     layer = TransposedConv2D(tuple(g.input), tuple(g.kernel),  # type: ignore[arg-type]
                              (g.stride,) * 2, (g.padding,) * 2, g.index_base)
     mat = layer.matrix()
@@ -213,7 +230,7 @@ KINDS = {
         Kind("conv2d.matrix", MatrixGiven, solve_matrix,
              "Convolution as a matrix, vec(y) = A vec(x), row-major.",
              {"input": [3, 3], "kernel": [3, 3], "stride": 2, "padding": 1}),
-        Kind("conv2d.transposed", MatrixGiven, solve_transposed,
+        Kind("conv2d.transposed", TransposedGiven, solve_transposed,
              "Transposed convolution: output, and its matrix Aᵀ.",
              {"input": [2, 2], "kernel": [2, 2], "stride": 2}),
     ]
