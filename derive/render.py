@@ -25,6 +25,7 @@ class PartView:
     assumptions: list[str]
     notes: list[str]
     check_line: str
+    first: bool = True
 
 
 @dataclass
@@ -81,7 +82,9 @@ def render(loaded: LoadedSpec, solutions: dict[str, Solution]) -> str:
                     f"{section.id}.{part.question}")
                 questions.append(QuestionView(number, part.stem, part.question))
             full_id = f"{section.id}.{part.id}"
-            questions[-1].parts.append(_part_view(full_id, part, solutions[full_id], words))
+            view = _part_view(full_id, part, solutions[full_id], words)
+            view.first = not questions[-1].parts
+            questions[-1].parts.append(view)
         problems.append({"id": section.id, "title": section.title, "intro": section.intro,
                          "points_text": _points(section.points, words), "questions": questions})
     template = environment().get_template(f"layouts/{meta.layout}.tex.j2")

@@ -65,3 +65,17 @@ def test_intro_ml_hw8_question_1(answers: dict[str, dict[str, Any]]) -> None:
     assert value(a["1.1c"]) == {"value": 6.0, "locations": [[1, 3], [2, 3]]}
     assert value(a["1.1d"]) == {"value": -6.0, "locations": [[1, 0], [2, 0]]}
     assert value(a["1.1e"]) == [[0, 1], [0, 2]]
+
+
+def test_intro_ml_hw8_questions_2_and_3(answers: dict[str, dict[str, Any]]) -> None:
+    a = {k.split(":")[1]: v for k, v in answers.items() if k.startswith("intro-ml-hw8")}
+    assert value(a["1.2a"]) == [46, 62, 20]
+    assert value(a["1.2b"]) == {"in": 10, "out": 20}
+    assert value(a["1.2c"]) == 46 * 62 * 20 * 3 * 3 * 10
+    assert value(a["1.2d"]) == {"with_bias": 1820, "without_bias": 1800}
+    grad_x = a["1.3c"]["answer"]["text"]
+    for piece in ("W[k1, k2, n, m]", "d1JdU(i - k1, j - k2, m)",
+                  "sigmoid_prime(U[i - k1, j - k2, m])",
+                  "(k1, Max(0, i - 45), Min(2, i)), (k2, Max(0, j - 61), Min(2, j)), (m, 0, 19))"):
+        assert piece in grad_x
+    assert a["1.3a"]["check"]["samples"] >= 46 * 62 * 20

@@ -1,0 +1,201 @@
+"""Question kinds on a multi-channel convolution layer X[i,j,n] → Z[i,j,m] → U = act(Z)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import sympy as sp
+from pydantic import Field, model_validator
+
+from derive.latex.printer import tex
+from derive.models.conv_layer import ConvLayer
+from derive.questions.base import Check, Given, Kind, NonNegInt, PosInt, Solution
+from derive.verify import reference_nd as ref
+from derive.verify.fast_eval import evaluate_fast
+
+Pair = Annotated[list[PosInt], Field(min_length=2, max_length=2)]
+
+
+class LayerGiven(Given):
+    input: Annotated[list[PosInt], Field(min_length=3, max_length=3,
+                                         description="Input height, width, channels.")]
+    kernel: Pair = Field(description="Kernel height and width.")
+    out_channels: PosInt
+    stride: PosInt = 1
+    padding: NonNegInt = 0
+    dilation: PosInt = 1
+    flip: bool = Field(False, description="True: flipped-kernel convolution; "
+                                          "False: cross-correlation (no reversal).")
+    bias: bool = True
+    activation: Literal["identity", "relu", "sigmoid"] = "identity"
+    index_base: Literal[0, 1] = 0
+    seed: NonNegInt = 0
+
+    @model_validator(mode="after")
+    def _fits(self) -> LayerGiven:
+        for axis, size, k in zip(("rows", "columns"), self.input[:2], self.kernel, strict=True):
+            span = self.dilation * (k - 1) + 1
+            if span > size + 2 * self.padding:
+                raise ValueError(f"kernel {axis} span ({span}) exceed the padded input {axis} "
+                                 f"({size} + 2·{self.padding})")
+        return self
+
+    def layer(self) -> ConvLayer:
+        return ConvLayer((self.input[0], self.input[1], self.input[2]),
+                         (self.kernel[0], self.kernel[1]), self.out_channels,
+                         (self.stride,) * 2, (self.padding,) * 2, (self.dilation,) * 2,
+                         self.flip, self.bias, self.activation, self.index_base)
+
+    def geometry(self) -> dict[str, Any]:
+        return {"stride": (self.stride,) * 2, "padding": (self.padding,) * 2,
+                "dilation": (self.dilation,) * 2, "flip": self.flip}
+
+
+class SizesGiven(LayerGiven):
+    report: Literal["shapes", "channels", "multiplications", "parameters"] = "shapes"
+
+
+class GradGiven(LayerGiven):
+    wrt: Literal["Z", "W", "X", "b"] = Field(description="∂J/∂wrt from ∂J/∂U.")
+
+
+def _data(g: LayerGiven) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.random.Generator]:
+    rng = np.random.default_rng(g.seed)
+    x = rng.normal(size=g.input)
+    w = rng.normal(size=(*g.kernel, g.input[2], g.out_channels))
+    b = rng.normal(size=g.out_channels) if g.bias else None
+    return x, w, b, rng
+
+
+def solve_sizes(g: SizesGiven) -> Solution:
+    layer = g.layer()
+    shape = layer.output_shape
+    counts = layer.operation_counts()
+    params = layer.parameter_count(True), layer.parameter_count(False)
+    context = {"given": g, "shape": shape, "c": counts, "params": params,
+               "channels": layer.channels, "forward": tex(layer.forward()),
+               "act": tex(layer.activate())}
+
+    def verify() -> Check:
+        x, w, b, _ = _data(g)
+        z = ref.conv2d_nd(x, w, b, **g.geometry())
+        if g.report in ("shapes", "channels"):
+            derived = [*shape] if g.report == "shapes" else list(layer.channels)
+            reference = [*z.shape] if g.report == "shapes" else [x.shape[2], z.shape[2]]
+            return Check.compare("shape of a numpy reference convolution of random arrays",
+                                 derived, reference)
+        if g.report == "multiplications":
+            # products formed, counted by convolving ones with ones over an explicitly padded
+            # input (every output adds one per product); the bias is not a product
+            p = g.padding
+            ones = np.pad(np.ones(g.input), ((p, p), (p, p), (0, 0)), constant_values=1.0)
+            counted = ref.conv2d_nd(ones, np.ones_like(w), None, (g.stride,) * 2, (0, 0),
+                                    (g.dilation,) * 2)
+            return Check.compare("products counted by a numpy convolution of ones",
+                                 counts["mult"], float(counted.sum()))
+        dw, _, db = ref.conv2d_nd_backward(x, w, np.ones_like(z), **g.geometry())
+        return Check.compare("sizes of the numpy gradient arrays (one entry per parameter)",
+                             list(params), [dw.size + (db.size if g.bias else 0), dw.size])
+
+    answers: dict[str, tuple[Any, str]] = {
+        "shapes": (list(shape), r" \times ".join(map(str, shape))),
+        "channels": ({"in": layer.channels[0], "out": layer.channels[1]},
+                     rf"C_\text{{in}} = {layer.channels[0]},\ "
+                     rf"C_\text{{out}} = {layer.channels[1]}"),
+        "multiplications": (counts["mult"], f"{counts['mult']:,}".replace(",", r"\,")),
+        "parameters": ({"with_bias": params[0], "without_bias": params[1]},
+                       f"{params[0]:,}".replace(",", r"\,")),
+    }
+    answer, latex = answers[g.report]
+    return Solution(answer, latex, context, verify)
+
+
+def _formula(layer: ConvLayer, wrt: str) -> tuple[sp.Expr, sp.Expr | None]:
+    """The gradient in ∂J/∂Z (and, for W, X, b, also chained back to ∂J/∂U)."""
+    if wrt == "Z":
+        return layer.grad_Z(), None
+    method = {"W": layer.grad_W, "X": layer.grad_X, "b": layer.grad_b}[wrt]
+    return method(), method(chain=True)
+
+
+def solve_grad(g: GradGiven) -> Solution:
+    layer = g.layer()
+    expr, chained = _formula(layer, g.wrt)
+    target = chained if chained is not None else expr
+    free, shape = layer.index_grid(g.wrt)
+
+    def verify() -> Check:
+        x, w, b, rng = _data(g)
+        du = rng.normal(size=layer.output_shape)
+        z = ref.conv2d_nd(x, w, b, **g.geometry())
+        u = ref.activate(z, g.activation)
+        dz = ref.activation_backward(du, z, g.activation)
+        values = {"X": x, "W": w, "Z": z, "U": u, "b": b if b is not None else np.zeros(1),
+                  "d1JdU": du, "d1JdZ": dz}
+        derived = evaluate_fast(target, free, shape, g.index_base, values)
+        dw, dx, db = ref.conv2d_nd_backward(x, w, dz, **g.geometry())
+        reference = {"Z": dz, "W": dw, "X": dx, "b": db}[g.wrt]
+        adjoint = Check.compare("numpy adjoint of the forward walk", derived, reference,
+                                samples=derived.size)
+        # and a few entries by finite differences of J = Σ ∂J/∂U ⊙ act(conv(x, w) + b)
+        picks = [tuple(int(rng.integers(0, n)) for n in shape) for _ in range(5)]
+        numeric = [_finite_difference(g, x, w, b, du, z, pick) for pick in picks]
+        fd = Check.compare("finite differences", [derived[p] for p in picks], numeric,
+                           tol=1e-6, samples=len(picks))
+        return Check(f"{adjoint.method} (all {adjoint.samples} entries) and {fd.method} "
+                     f"({fd.samples} random entries), random $X$, $W$, $b$, "
+                     r"$\partial J/\partial U$", adjoint.passed and fd.passed,
+                     max(adjoint.max_abs_error, fd.max_abs_error),
+                     adjoint.samples + fd.samples)
+
+    name = {"Z": "Z_{i,j,m}", "W": "W_{k_1,k_2,n,m}", "X": "X_{i,j,n}", "b": "b_m"}[g.wrt]
+    lhs = rf"\frac{{\partial J}}{{\partial {name}}}"
+    return Solution(
+        answer=target, answer_latex=f"{lhs} = {tex(target)}",
+        context={"given": g, "lhs": lhs, "expr": tex(expr), "upstream": tex(layer.grad_Z()),
+                 "forward": tex(layer.forward()), "act": tex(layer.activate()),
+                 "chained": tex(chained) if chained is not None else None,
+                 "shape": layer.output_shape},
+        notes=["relu_at_zero"] if g.activation == "relu" else [],
+        verify=verify)
+
+
+def _finite_difference(g: GradGiven, x: np.ndarray, w: np.ndarray, b: np.ndarray | None,
+                       du: np.ndarray, z: np.ndarray, pick: tuple[int, ...], h: float = 1e-6
+                       ) -> float:
+    geometry = g.geometry()
+    if g.wrt == "Z":
+        def loss_z(v: np.ndarray) -> float:
+            return float(np.sum(du * ref.activate(v, g.activation)))
+        step = np.zeros_like(z)
+        step[pick] = h
+        return (loss_z(z + step) - loss_z(z - step)) / (2 * h)
+    arrays = {"X": x, "W": w, "b": b}
+    base = arrays[g.wrt]
+    assert base is not None
+    step = np.zeros_like(base)
+    step[pick] = h
+
+    def loss(v: np.ndarray) -> float:
+        args = {**arrays, g.wrt: v}
+        xs, ws = args["X"], args["W"]
+        assert xs is not None and ws is not None
+        return ref.layer_loss(xs, ws, args["b"], du, g.activation, **geometry)
+
+    return (loss(base + step) - loss(base - step)) / (2 * h)
+
+
+EXAMPLE = {"input": [6, 7, 3], "kernel": [3, 3], "out_channels": 4, "activation": "sigmoid"}
+
+KINDS = {
+    k.name: k
+    for k in [
+        Kind("conv_layer.sizes", SizesGiven, solve_sizes,
+             "Multi-channel convolution layer: output shapes, channels, multiplications or "
+             "trainable parameters.", {**EXAMPLE, "report": "parameters"}),
+        Kind("conv_layer.grad", GradGiven, solve_grad,
+             "Multi-channel convolution layer: ∂J/∂Z, ∂J/∂W, ∂J/∂X or ∂J/∂b from ∂J/∂U.",
+             {**EXAMPLE, "wrt": "X"}),
+    ]
+}
