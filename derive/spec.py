@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -158,9 +159,20 @@ def _message(err: Any) -> str:
     return msg
 
 
+# Names pydantic gives to the alternatives of a union ("constrained-int", "list[int]", ...):
+# not keys of the spec, so they are left out of the key path.
+_UNION_MEMBER = re.compile(r"^(constrained-|function-|list\[|dict\[|literal\[|tuple\[)|"
+                           r"^(int|float|str|bool)$")
+
+
 def _problems(file: str, root: Any, error: ValidationError, prefix: tuple[Any, ...] = ()):
+    seen = set()
     for err in error.errors():
-        loc = prefix + tuple(err["loc"])
+        loc = prefix + tuple(k for k in err["loc"]
+                             if not (isinstance(k, str) and _UNION_MEMBER.match(k)))
+        if loc in seen:        # one message per key: the first alternative of a union
+            continue
+        seen.add(loc)
         yield Problem(file, _line(root, loc), _path(loc), _message(err))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Discriminator, Field, Tag, model_validator
 
 from derive.models import architecture as A
 from derive.questions.base import Check, Given, Kind, NonNegInt, PosInt, Solution
@@ -63,7 +63,26 @@ class ActivationLayer(Given):
 
 
 Keyword = Literal["flatten", "global_avg_pool"]
-LayerSpec = ConvLayer | PoolLayer | DenseLayer | ActivationLayer | Keyword
+_TAGS = (("conv", "conv"), ("maxpool", "pool"), ("avgpool", "pool"), ("dense", "dense"),
+         ("activation", "activation"))
+
+
+def _layer_tag(value: Any) -> str | None:
+    """Which layer type a YAML entry is, by its keyword or its first identifying key."""
+    if isinstance(value, str):
+        return "keyword"
+    if isinstance(value, dict):
+        return next((tag for key, tag in _TAGS if key in value), None)
+    return None
+
+
+LayerSpec = Annotated[
+    Annotated[ConvLayer, Tag("conv")] | Annotated[PoolLayer, Tag("pool")]
+    | Annotated[DenseLayer, Tag("dense")] | Annotated[ActivationLayer, Tag("activation")]
+    | Annotated[Keyword, Tag("keyword")],
+    Discriminator(_layer_tag, custom_error_type="layer_type", custom_error_message=(
+        "a layer is one of {conv: k, filters: n, ...}, {maxpool: k, ...}, {avgpool: k, ...}, "
+        "{dense: n}, {activation: name}, flatten, global_avg_pool"))]
 
 
 class ArchitectureGiven(Given):
