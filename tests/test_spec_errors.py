@@ -134,6 +134,11 @@ MORE_CASES = {
                                 "the padded input rows (4 + 2·0)"]),
     "layer_stride_zero": (LAYER.replace("padding: 0", "stride: 0"),
                           ["9: problems[0].parts[0].given.stride: expected greater than 0"]),
+    "channel_mismatch": (LAYER.replace("kind: conv_layer.sizes", "kind: conv_layer.arrays")
+                         .replace("{input: [4, 4, 3], kernel: [3, 3], out_channels: 2, padding: 0}",
+                                  "{x: [[[1, 2, 3]]], w: [[[[1], [2]]]]}"),
+                         ["9: problems[0].parts[0].given: channel mismatch: x has 3 channels but "
+                          "w expects 2 input channels"]),
     "ragged_array": (GOOD.replace("kind: conv2d.output_size", "kind: conv2d.arrays").replace(
         "{input: [5, 5], kernel: [3, 3], stride: 1, padding: 0}",
         "{x: [[1, 2], [3]], w: [[1]]}"),

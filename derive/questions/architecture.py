@@ -71,6 +71,8 @@ def _layer_tag(value: Any) -> str | None:
     """Which layer type a YAML entry is, by its keyword or its first identifying key."""
     if isinstance(value, str):
         return "keyword"
+    if isinstance(value, Given):       # serialising a validated layer
+        value = value.model_dump(exclude_none=True)
     if isinstance(value, dict):
         return next((tag for key, tag in _TAGS if key in value), None)
     return None
