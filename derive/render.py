@@ -58,7 +58,8 @@ def _part_view(full_id: str, part: Part, solution: Solution, words: dict[str, An
     check = solution.check
     assert check is not None, f"part {full_id} was not verified"
     template = words["verified_line" if check.samples > 1 else "verified_line_one"]
-    line = (template.replace("{method}", prose_to_latex(check.method))
+    method = words.get("methods", {}).get(check.method, check.method)
+    line = (template.replace("{method}", prose_to_latex(method))
             .replace("{samples}", str(check.samples))
             .replace("{error}", _number(check.max_abs_error)))
     return PartView(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -23,6 +24,15 @@ def _number(value: float) -> str:
     return rf"{mantissa} \times 10^{{{int(exponent)}}}"
 
 
+def _translate(text: str, table: dict[str, str]) -> str:
+    """Replace whole words and phrases of `table` in `text`, longest first."""
+    if not table:
+        return text
+    keys = sorted(table, key=len, reverse=True)
+    pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in keys) + r")\b")
+    return pattern.sub(lambda m: table[m.group(1)], text)
+
+
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -41,7 +51,8 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    env.filters.update({"prose": prose_to_latex, "tex": tex, "sci": _number})
+    env.filters.update({"prose": prose_to_latex, "tex": tex, "sci": _number,
+                        "translate": _translate})
     return env
 
 
