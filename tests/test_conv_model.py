@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from derive.models import conv as C
 from derive.models.conv import Conv2D, output_size
+from derive.models.symbols import NUMERIC
+from derive.verify import reference as ref
+from derive.verify.evaluate import evaluate_grid
 
 
 @pytest.mark.parametrize(("n", "k", "s", "p", "d", "expected"), [
@@ -94,3 +100,40 @@ def test_a_wrong_limit_is_caught_by_brute_force() -> None:
     expected = _brute_force(layer, "x")[(3, 3)]
     assert sp.expand(right.subs({C.i: 3, C.j: 3}).doit() - expected) == 0
     assert sp.expand(wrong.subs({C.i: 3, C.j: 3}).doit() - expected) != 0
+
+
+@st.composite
+def layers(draw: st.DrawFn) -> Conv2D:
+    kr, kc = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    pr, pc = draw(st.integers(0, 2)), draw(st.integers(0, 2))
+    n = draw(st.integers(max(1, kr - 2 * pr), 7))
+    m = draw(st.integers(max(1, kc - 2 * pc), 7))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    return Conv2D((n, m), (kr, kc), stride, (pr, pc), draw(st.sampled_from([0, 1])))
+
+
+@settings(max_examples=40, deadline=None)
+@given(layer=layers(), seed=st.integers(0, 2**16))
+def test_formulas_agree_with_numpy_reference(layer: Conv2D, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    x, w = rng.normal(size=layer.input_shape), rng.normal(size=layer.kernel_shape)
+    b = layer.base
+    reference = ref.conv2d(x, w, layer.stride, layer.padding)
+    assert reference.shape == layer.output_shape
+    forward = evaluate_grid(layer.forward(), (C.i, C.j), layer.output_shape, b,
+                            {"x": x, "w": w})
+    np.testing.assert_allclose(forward, reference, atol=1e-12)
+    g = rng.normal(size=layer.output_shape)     # ∂L/∂y for L = Σ g ⊙ y
+
+    def loss_x(v: np.ndarray) -> float:
+        return float(np.sum(g * ref.conv2d(v, w, layer.stride, layer.padding)))
+
+    def loss_w(v: np.ndarray) -> float:
+        return float(np.sum(g * ref.conv2d(x, v, layer.stride, layer.padding)))
+
+    values = {"x": x, "w": w, "d1Ldy": g}
+    grad_x = evaluate_grid(layer.grad_input(), (C.i, C.j), layer.input_shape, b, values, NUMERIC)
+    grad_w = evaluate_grid(layer.grad_weights(), (C.k, C.l), layer.kernel_shape, b, values,
+                           NUMERIC)
+    np.testing.assert_allclose(grad_x, ref.finite_difference(loss_x, x), atol=1e-6)
+    np.testing.assert_allclose(grad_w, ref.finite_difference(loss_w, w), atol=1e-6)
