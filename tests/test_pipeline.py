@@ -109,3 +109,17 @@ def test_failed_build_leaves_previous_outputs_untouched(
     assert main(["build", str(spec), "--out", str(tmp_path), "--no-pdf"]) == 1
     assert (tmp_path / "alm-2019-hw1" / "answers.json").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["alm-2019-hw1"]
+
+
+def test_latex_failure_names_the_part_and_shows_the_log_line(tmp_path: Path) -> None:
+    spec = tmp_path / "broken.yaml"
+    spec.write_text((SPECS / "usc-ml-problem-1.yaml").read_text().replace(
+        "What are the dimensions of the network's final output?",
+        r"What are the dimensions $\frac{1}$ of the output?"))
+    (loaded,) = load_all([spec])
+    with pytest.raises(TypesetError) as info:
+        build(loaded, tmp_path / "out", pdf=True)
+    message = str(info.value)
+    assert "(in part 1.2)" in message and "solutions.tex:" in message
+    assert "\\frac{1}" in message
+    assert not (tmp_path / "out" / "broken").exists()

@@ -155,7 +155,7 @@ class TransposedGiven(MatrixGiven):
 
 def _sparsity(matrix: sp.SparseMatrix) -> dict[str, object]:
     """Cells of a TikZ sparsity figure, scaled to fit 11 cm."""
-    cell = min(0.5, 11.0 / matrix.cols, 14.0 / matrix.rows)
+    cell = min(0.5, 11.0 / matrix.cols, 7.0 / matrix.rows)
     return {"rows": matrix.rows, "cols": matrix.cols, "cell": f"{cell:.3f}",
             "nonzeros": [(r, c) for (r, c), _ in matrix.todok().items()]}
 
