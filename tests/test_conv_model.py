@@ -137,3 +137,14 @@ def test_formulas_agree_with_numpy_reference(layer: Conv2D, seed: int) -> None:
                            NUMERIC)
     np.testing.assert_allclose(grad_x, ref.finite_difference(loss_x, x), atol=1e-6)
     np.testing.assert_allclose(grad_w, ref.finite_difference(loss_w, w), atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["conv2d.forward", "conv2d.grad_input", "conv2d.grad_weights"])
+def test_one_channel_kinds_verify_at_realistic_size(name: str) -> None:
+    """386×386, the input size of seed 003: checked on every entry, with sampled FD."""
+    from derive.questions import KINDS
+    from derive.questions.conv import ConvGiven
+
+    check = KINDS[name].solve(ConvGiven(input=[386, 386], kernel=[3, 3], padding=1)).verify()
+    assert check.passed, check
+    assert check.samples >= 9

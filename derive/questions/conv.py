@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -11,10 +12,13 @@ from pydantic import Field, model_validator
 from derive.latex.printer import tex, tex_lines
 from derive.models import conv as C
 from derive.models.conv import Conv2D
-from derive.models.symbols import NUMERIC
 from derive.questions.base import Check, Given, Kind, NonNegInt, PosInt, Solution
 from derive.verify import reference as ref
-from derive.verify.evaluate import evaluate_grid
+from derive.verify.fast_eval import evaluate_fast
+from derive.verify.reference_nd import conv2d_nd_backward
+
+# Above this many entries, finite differences are taken on a sample (each costs a forward pass).
+FULL_FD_LIMIT = 400
 
 Pair = list[PosInt]
 
@@ -80,7 +84,7 @@ def solve_forward(g: ConvGiven) -> Solution:
 
     def verify() -> Check:
         x, w, _ = _random(g)
-        derived = evaluate_grid(expr, (C.i, C.j), layer.output_shape, b, {"x": x, "w": w})
+        derived = evaluate_fast(expr, (C.i, C.j), layer.output_shape, b, {"x": x, "w": w})
         reference = ref.conv2d(x, w, (g.stride,) * 2, (g.padding,) * 2)
         return Check.compare(
             "index formula against a numpy reference convolution (random $x$, $w$)",
@@ -120,20 +124,43 @@ def _gradient_check(g: ConvGiven, expr: sp.Expr, free: tuple[sp.Symbol, sp.Symbo
     pre = ref.conv2d(x, w, (g.stride,) * 2, (g.padding,) * 2)
     gate = (pre > 0).astype(float) if g.activation == "relu" else np.ones_like(pre)
 
+    conv = ref.conv2d if x.size <= FULL_FD_LIMIT else ref.conv2d_windows
+
     def loss_x(v: np.ndarray) -> float:
-        return float(np.sum(upstream * act(ref.conv2d(v, w, (g.stride,) * 2, (g.padding,) * 2))))
+        return float(np.sum(upstream * act(conv(v, w, (g.stride,) * 2, (g.padding,) * 2))))
 
     def loss_w(v: np.ndarray) -> float:
-        return float(np.sum(upstream * act(ref.conv2d(x, v, (g.stride,) * 2, (g.padding,) * 2))))
+        return float(np.sum(upstream * act(conv(x, v, (g.stride,) * 2, (g.padding,) * 2))))
 
     target = x if wrt == "x" else w
-    numeric = ref.finite_difference(loss_x if wrt == "x" else loss_w, target)
-    derived = evaluate_grid(expr, free, target.shape, g.index_base,
-                            {"x": x, "w": w, "d1Ldy": upstream * gate}, NUMERIC)
-    method = (f"finite differences of a numpy loss in ${wrt}$ "
-              r"(random $x$, $w$, $\partial L/\partial z$)")
-    return Check.compare(method,
-                         derived, numeric, tol=1e-6, samples=derived.size)
+    loss = loss_x if wrt == "x" else loss_w
+    derived = evaluate_fast(expr, free, target.shape, g.index_base,
+                            {"x": x, "w": w, "d1Ldy": upstream * gate})
+    if target.size <= FULL_FD_LIMIT:
+        method = (f"finite differences of a numpy loss in ${wrt}$ "
+                  r"(random $x$, $w$, $\partial L/\partial z$)")
+        return Check.compare(method, derived, ref.finite_difference(loss, target), tol=1e-6,
+                             samples=derived.size)
+    # large layers: the numpy adjoint on every entry, finite differences on a sample
+    dw, dx, _ = conv2d_nd_backward(x[:, :, None], w[:, :, None, None],
+                                   (upstream * gate)[:, :, None], (g.stride,) * 2,
+                                   (g.padding,) * 2)
+    adjoint = Check.compare("adjoint", derived,
+                            dx[:, :, 0] if wrt == "x" else dw[:, :, 0, 0])
+    picks = [tuple(int(rng.integers(0, n)) for n in target.shape) for _ in range(25)]
+    sampled = Check.compare("fd", [derived[p] for p in picks],
+                            [_partial_difference(loss, target, p) for p in picks], tol=1e-6)
+    method = (f"numpy adjoint of the forward walk (every entry) and finite differences "
+              f"(25 random entries) in ${wrt}$ (random $x$, $w$, $\\partial L/\\partial z$)")
+    return Check(method, adjoint.passed and sampled.passed,
+                 max(adjoint.max_abs_error, sampled.max_abs_error), derived.size + len(picks))
+
+
+def _partial_difference(loss: Callable[[np.ndarray], float], at: np.ndarray,
+                        index: tuple[int, ...], h: float = 1e-6) -> float:
+    step = np.zeros_like(at)
+    step[index] = h
+    return (loss(at + step) - loss(at - step)) / (2 * h)
 
 
 def solve_grad_input(g: ConvGiven) -> Solution:

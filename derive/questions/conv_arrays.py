@@ -16,6 +16,7 @@ from derive.questions.base import Check, Given, Kind, NonNegInt, PosInt, Solutio
 from derive.verify import reference as ref
 
 Grid = list[list[float]]
+MATRIX_LIMIT = 1024
 
 
 def _rectangular(name: str, grid: Grid) -> None:
@@ -137,6 +138,9 @@ class MatrixGiven(Given):
 
     @model_validator(mode="after")
     def _fits(self) -> MatrixGiven:
+        if self.input[0] * self.input[1] > MATRIX_LIMIT:
+            raise ValueError(f"the matrix is written out entry by entry: at most {MATRIX_LIMIT} "
+                             f"input pixels, got {self.input[0]}×{self.input[1]}")
         for axis, n, k in zip(("rows", "columns"), self.input, self.kernel, strict=True):
             if k > n + 2 * self.padding:
                 raise ValueError(f"kernel {axis} ({k}) exceed the padded input {axis} "
@@ -145,11 +149,18 @@ class MatrixGiven(Given):
 
 
 class TransposedGiven(MatrixGiven):
+    """The transposed convolution (its input may be smaller than the kernel)."""
+
     @model_validator(mode="after")
     def _fits(self) -> TransposedGiven:
-        for axis, n, k in zip(("rows", "columns"), self.input, self.kernel, strict=True):
-            if (n - 1) * self.stride + k - 2 * self.padding <= 0:
+        sizes = [(n - 1) * self.stride + k - 2 * self.padding
+                 for n, k in zip(self.input, self.kernel, strict=True)]
+        for axis, size in zip(("rows", "columns"), sizes, strict=True):
+            if size <= 0:
                 raise ValueError(f"padding {self.padding} removes every output {axis}")
+        if sizes[0] * sizes[1] > MATRIX_LIMIT:
+            raise ValueError(f"the matrix is written out entry by entry: at most {MATRIX_LIMIT} "
+                             f"output pixels, got {sizes[0]}×{sizes[1]}")
         return self
 
 

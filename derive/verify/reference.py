@@ -76,3 +76,13 @@ def conv2d_transposed(x: Array, w: Array, stride: tuple[int, int] = (1, 1),
             rows = slice(r * stride[0], r * stride[0] + kh)
             full[rows, c * stride[1]: c * stride[1] + kw] += x[r, c] * w
     return full[padding[0]: full.shape[0] - padding[0], padding[1]: full.shape[1] - padding[1]]
+
+
+def conv2d_windows(x: Array, w: Array, stride: tuple[int, int] = (1, 1),
+                   padding: tuple[int, int] = (0, 0)) -> Array:
+    """`conv2d` vectorised over windows (numpy's sliding_window_view), for large inputs."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    xp = np.pad(x, ((padding[0], padding[0]), (padding[1], padding[1])))
+    windows = sliding_window_view(xp, w.shape)[::stride[0], ::stride[1]]
+    return np.einsum("rcab,ab->rc", windows, w)
