@@ -148,3 +148,29 @@ def test_one_channel_kinds_verify_at_realistic_size(name: str) -> None:
     check = KINDS[name].solve(ConvGiven(input=[386, 386], kernel=[3, 3], padding=1)).verify()
     assert check.passed, check
     assert check.samples >= 9
+
+
+@pytest.mark.parametrize("layer", [*LAYERS, Conv2D((3, 3), (3, 3), (2, 2), (1, 1), 0)], ids=str)
+def test_conv_matrix_is_the_jacobian_of_the_written_out_layer(layer: Conv2D) -> None:
+    from derive.models.conv_matrix import conv_matrix, vec
+
+    b = layer.base
+    rows, cols = layer.output_shape
+    outputs = sp.Matrix([layer.forward_at(r + b, c + b) for r in range(rows) for c in range(cols)])
+    assert conv_matrix(layer) == outputs.jacobian(vec(layer.input_shape, b))
+
+
+@pytest.mark.parametrize(("shape", "kernel", "stride", "padding"),
+                         [((2, 2), (2, 2), 2, 0), ((2, 3), (3, 2), 2, 1), ((3, 2), (2, 2), 1, 0)])
+def test_transposed_convolution_scatters_each_input_pixel(
+        shape: tuple[int, int], kernel: tuple[int, int], stride: int, padding: int) -> None:
+    from derive.models.conv_matrix import TransposedConv2D
+
+    layer = TransposedConv2D(shape, kernel, (stride, stride), (padding, padding), 0)
+    full = sp.zeros((shape[0] - 1) * stride + kernel[0], (shape[1] - 1) * stride + kernel[1])
+    for r, c in itertools.product(range(shape[0]), range(shape[1])):
+        for a, q in itertools.product(range(kernel[0]), range(kernel[1])):
+            full[r * stride + a, c * stride + q] += C.x[r, c] * C.w[a, q]
+    cropped = full[padding: full.rows - padding, padding: full.cols - padding]
+    assert layer.output() == cropped
+    assert layer.output_shape == cropped.shape

@@ -62,8 +62,3 @@ def strings(language: str) -> dict[str, Any]:
     text = (TEMPLATES / "strings" / f"{language}.yaml").read_text(encoding="utf-8")
     data: dict[str, Any] = YAML(typ="safe").load(text)
     return data
-
-
-def render_string(source: str, **context: Any) -> str:
-    """Render a short template (such as a note from the strings file)."""
-    return environment().from_string(source).render(**context)

@@ -6,7 +6,7 @@ order two, so the results come out in the symbols ∂L/∂z_j and ∂²L/∂z_j�
 written as z_j(1 − z_j).
 
 >>> DenseSigmoid(2, 2).grad_weight()
-x[i]*d1Ldz(j)*dsigma(z[j])
+d1Ldz(j)*sigmoid_prime(z[j])*x[i]
 """
 
 from __future__ import annotations
@@ -15,12 +15,11 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.models.symbols import partial, sigmoid, sigmoid_prime
+from derive.models.symbols import partial, sigmoid
 
 i, i2, j, j2 = sp.symbols("i i' j j'", integer=True, positive=True)
 x, w, z = sp.IndexedBase("x"), sp.IndexedBase("w"), sp.IndexedBase("z")
 dLdz, d2Ldz = partial("L", "z"), partial("L", "z", 2)
-sigma_prime = sigmoid_prime
 
 
 def _jet(outputs: dict[sp.Expr, sp.Expr]) -> sp.Expr:
@@ -74,6 +73,3 @@ class DenseSigmoid:
     def grad_input(self) -> sp.Sum:
         """∂L/∂x_i = Σ_j ∂L/∂z_j ∂z_j/∂x_i."""
         return sp.Sum(dLdz(j) * self.grad_input_term(), (j, 1, self.m))
-
-    def weight_count(self) -> int:
-        return self.n * self.m

@@ -213,6 +213,7 @@ def evaluate_fast(expr: sp.Expr, free: Sequence[sp.Symbol], shape: Sequence[int]
     Python loop over its range), terms outside a point's limits are masked out, and any
     read outside an array *within* the limits raises IndexError.
 
+    >>> from derive.models.conv_layer import ConvLayer
     >>> layer = ConvLayer((4, 4, 1), (2, 2), 1, bias=False)
     >>> free, shape = layer.index_grid("Z")
     >>> evaluate_fast(layer.forward(), free, shape, 1,
