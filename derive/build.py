@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from derive.answers import answers
-from derive.errors import DeriveError, SpecError, VerificationError
+from derive.errors import DeriveError, Problem, SpecError, VerificationError
 from derive.questions import KINDS
 from derive.questions.base import Check, Solution
 from derive.render import render
@@ -107,6 +107,13 @@ def load_all(paths: list[Path]) -> list[LoadedSpec]:
             loaded.append(load_spec(path))
         except SpecError as exc:
             problems.extend(exc.problems)
+    stems: dict[str, Path] = {}
+    for spec in loaded:
+        if spec.stem in stems:
+            problems.append(Problem(str(spec.path), None, "", f"has the same name as "
+                                    f"{stems[spec.stem]}: both would be built into "
+                                    f"<out>/{spec.stem}/; rename one"))
+        stems.setdefault(spec.stem, spec.path)
     if problems:
         raise SpecError(problems)
     return loaded

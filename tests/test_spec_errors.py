@@ -142,3 +142,14 @@ def test_good_spec_builds(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "good" / "answers.json").exists()
 
 
+
+
+def test_two_specs_with_the_same_name_are_refused(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "hw.yaml").write_text(GOOD)
+    args = ["build", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "out")]
+    assert main([*args, "--no-pdf"]) == 2
+    assert "same name" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -228,6 +228,7 @@ def solve_transposed(g: TransposedGiven) -> Solution:
         answer=mat, answer_latex=rf"\operatorname{{vec}}(Y) = {tex(mat)}\operatorname{{vec}}(X)",
         context={"given": g, "out": tex(out), "A": tex(mat) if mat.rows <= 36 else None,
                  "shape": layer.output_shape, "figure": _sparsity(mat),
+                 "forward_figure": _sparsity(conv_matrix(layer.forward_conv())),
                  "x": tex(vec(layer.input_shape, g.index_base).T)},
         verify=verify)
 
