@@ -18,7 +18,7 @@ $(STAMP)/deb:
 
 $(STAMP)/py: pyproject.toml
 	@mkdir -p $(STAMP)
-	$(PYTHON) -m pip install -q --disable-pip-version-check -e '.[test]'
+	PIP_BREAK_SYSTEM_PACKAGES=1 $(PYTHON) -m pip install -q --disable-pip-version-check -e '.[test]'
 	@touch $@
 
 setup: $(STAMP)/deb $(STAMP)/py
