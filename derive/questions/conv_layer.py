@@ -9,7 +9,7 @@ import sympy as sp
 from pydantic import Field, model_validator
 
 from derive.latex.printer import tex
-from derive.models.conv_layer import ConvLayer
+from derive.models.conv_layer import ConvLayer, W, X, bias_, unroll
 from derive.questions.base import Check, Given, Kind, NonNegInt, PosInt, Solution
 from derive.verify import reference_nd as ref
 from derive.verify.fast_eval import evaluate_fast
@@ -186,21 +186,6 @@ def _finite_difference(g: GradGiven, x: np.ndarray, w: np.ndarray, b: np.ndarray
     return (loss(base + step) - loss(base - step)) / (2 * h)
 
 
-EXAMPLE = {"input": [6, 7, 3], "kernel": [3, 3], "out_channels": 4, "activation": "sigmoid"}
-
-KINDS = {
-    k.name: k
-    for k in [
-        Kind("conv_layer.sizes", SizesGiven, solve_sizes,
-             "Multi-channel convolution layer: output shapes, channels, multiplications or "
-             "trainable parameters.", {**EXAMPLE, "report": "parameters"}),
-        Kind("conv_layer.grad", GradGiven, solve_grad,
-             "Multi-channel convolution layer: ∂J/∂Z, ∂J/∂W, ∂J/∂X or ∂J/∂b from ∂J/∂U.",
-             {**EXAMPLE, "wrt": "X"}),
-    ]
-}
-
-
 Tensor3 = list[list[list[float]]]
 Tensor4 = list[list[list[list[float]]]]
 
@@ -241,7 +226,6 @@ class LayerArraysGiven(Given):
 
 
 def solve_layer_arrays(g: LayerArraysGiven) -> Solution:
-    from derive.models.conv_layer import W, X, bias_, unroll
 
     layer, base = g.layer(), g.index_base
     exact = {X[idx]: sp.nsimplify(v) for idx, v in _indexed(g.x, base)}
@@ -293,10 +277,22 @@ def _indexed(nested: Any, base: int) -> list[tuple[tuple[int, ...], float]]:
     return [(tuple(v + base for v in idx), float(array[idx])) for idx in np.ndindex(array.shape)]
 
 
-KINDS["conv_layer.arrays"] = Kind(
-    "conv_layer.arrays", LayerArraysGiven, solve_layer_arrays,
-    "Multi-channel convolution of given arrays: the output per channel, its extremes with all "
-    "their locations, or its zeros.",
-    {"x": [[[1, 0], [2, 1], [0, 1]], [[0, 1], [1, 1], [2, 0]], [[1, 1], [0, 2], [1, 0]]],
-     "w": [[[[1], [-1]], [[0], [1]]], [[[1], [0]], [[-1], [1]]]], "b": [0.5],
-     "report": "max"})
+EXAMPLE = {"input": [6, 7, 3], "kernel": [3, 3], "out_channels": 4, "activation": "sigmoid"}
+
+KINDS = {
+    k.name: k
+    for k in [
+        Kind("conv_layer.sizes", SizesGiven, solve_sizes,
+             "Multi-channel convolution layer: output shapes, channels, multiplications or "
+             "trainable parameters.", {**EXAMPLE, "report": "parameters"}),
+        Kind("conv_layer.grad", GradGiven, solve_grad,
+             "Multi-channel convolution layer: ∂J/∂Z, ∂J/∂W, ∂J/∂X or ∂J/∂b from ∂J/∂U.",
+             {**EXAMPLE, "wrt": "X"}),
+        Kind("conv_layer.arrays", LayerArraysGiven, solve_layer_arrays,
+             "Multi-channel convolution of given arrays: the output per channel, its extremes "
+             "with all their locations, or its zeros.",
+             {"x": [[[1, 0], [2, 1], [0, 1]], [[0, 1], [1, 1], [2, 0]], [[1, 1], [0, 2], [1, 0]]],
+              "w": [[[[1], [-1]], [[0], [1]]], [[[1], [0]], [[-1], [1]]]], "b": [0.5],
+              "report": "max"}),
+    ]
+}

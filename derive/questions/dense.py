@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import sympy as sp
@@ -16,6 +16,7 @@ from derive.models.dense import DenseSigmoid
 from derive.models.symbols import NUMERIC, expand_sigmoid_prime
 from derive.questions.base import Check, Given, Kind, NonNegInt, PosInt, Solution
 from derive.verify import reference as ref
+from derive.verify.evaluate import evaluate_grid
 
 
 class DenseGiven(Given):
@@ -49,25 +50,16 @@ class _Probe:
         return {"x": self.x, "w": self.w, "z": z, "d1Ldz": grad, "d2Ldz": hess}
 
 
-def _evaluate(expr: sp.Expr, subs: dict[sp.Symbol, int], probe: _Probe) -> float:
-    """Evaluate an index-form answer at 1-based indices `subs` on the probe's values."""
-    from derive.verify.evaluate import Shifted
-
-    values = probe.values()
-    concrete = expand_sigmoid_prime(expr).subs(subs)
-    bases = sorted(concrete.atoms(sp.IndexedBase), key=str)
-    namespace: dict[str, Any] = {k: Shifted(v, 1) for k, v in values.items()}
-    namespace.update(NUMERIC)
-    fn = sp.lambdify(bases, concrete, modules=[namespace, "math"])
-    return float(fn(*(Shifted(values[str(b)], 1) for b in bases)))
-
-
 def _check(expr: sp.Expr, g: DenseGiven,
            numeric: Callable[[_Probe], np.ndarray], index_sets: list[dict[sp.Symbol, int]],
            method: str) -> Check:
     probe = _Probe(g)
     reference = numeric(probe)
-    derived = np.array([_evaluate(expr, s, probe) for s in index_sets])
+    free = tuple(index_sets[0])
+    sizes = {D.i: g.inputs, D.i2: g.inputs, D.j: g.outputs, D.j2: g.outputs}
+    grid = evaluate_grid(expand_sigmoid_prime(expr), free, tuple(sizes[v] for v in free), 1,
+                         probe.values(), NUMERIC)
+    derived = np.array([grid[tuple(s[v] - 1 for v in free)] for s in index_sets])
     return Check.compare(method, derived, reference, tol=1e-5, samples=len(index_sets))
 
 
