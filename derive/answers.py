@@ -8,6 +8,7 @@ from typing import Any
 import sympy as sp
 
 from derive import __version__
+from derive.latex.printer import tex
 from derive.questions.base import Solution
 from derive.spec import LoadedSpec
 
@@ -16,7 +17,26 @@ def _answer(solution: Solution) -> dict[str, str]:
     value = solution.answer
     if isinstance(value, sp.Basic | sp.MatrixBase):
         return {"text": str(value), "latex": solution.answer_latex, "srepr": sp.srepr(value)}
+    if isinstance(value, dict) and all(isinstance(v, sp.Basic) for v in value.values()):
+        return {"text": json.dumps({k: str(v) for k, v in value.items()}),
+                "latex": solution.answer_latex,
+                "srepr": json.dumps({k: sp.srepr(v) for k, v in value.items()})}
     return {"text": json.dumps(value), "latex": solution.answer_latex, "srepr": ""}
+
+
+def _steps(solution: Solution) -> list[dict[str, Any]]:
+    """Each step of a derivation: its LaTeX, its rule, and its own check."""
+    d = solution.derivation
+    if d is None:
+        return []
+    out = []
+    for step in d.steps:
+        check = None if step.check is None else {
+            "passed": step.check.passed, "max_abs_error": step.check.max_abs_error,
+            "samples": step.check.samples}
+        out.append({"latex": f"{tex(d.lhs_of(step))} = {tex(step.rhs)}", "rule": step.rule,
+                    "answer": step.answer, "check": check})
+    return out
 
 
 def answers(loaded: LoadedSpec, solutions: dict[str, Solution], spec_label: str) -> str:
@@ -27,7 +47,7 @@ def answers(loaded: LoadedSpec, solutions: dict[str, Solution], spec_label: str)
         parts.append({
             "id": full_id, "kind": part.kind, "given": part._given.model_dump(mode="json"),
             "answer": _answer(sol), "assumptions": list(part.assumptions),
-            "notes": list(sol.notes),
+            "notes": list(sol.notes), "steps": _steps(sol),
             "check": {"method": sol.check.method, "passed": sol.check.passed,
                       "max_abs_error": sol.check.max_abs_error, "samples": sol.check.samples},
         })

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from derive import __version__
+from derive.derivation.page import blocks
 from derive.latex.environment import _number, environment, strings
 from derive.prose import prose_to_latex
 from derive.questions import KINDS
@@ -58,14 +59,19 @@ def _part_view(full_id: str, part: Part, solution: Solution, words: dict[str, An
     check = solution.check
     assert check is not None, f"part {full_id} was not verified"
     template = words["verified_line" if check.samples > 1 else "verified_line_one"]
-    method = words.get("methods", {}).get(check.method, check.method)
+    method = (words.get("checks", {}).get(check.method)
+              or words.get("methods", {}).get(check.method, check.method))
     line = (template.replace("{method}", prose_to_latex(method))
             .replace("{samples}", str(check.samples))
             .replace("{error}", _number(check.max_abs_error)))
+    context = solution.context
+    if solution.derivation is not None:
+        base = getattr(part._given, "display_base", lambda: 1)()
+        context = {**context, "blocks": blocks(solution.derivation, words, base)}
     return PartView(
         full_id=full_id, label=f"({part.letter})" if part.letter else "",
         prompt=part.prompt, points_text=_points(part.points, words),
-        template=KINDS[part.kind].template, c=solution.context, answer=solution.answer_latex,
+        template=KINDS[part.kind].template, c=context, answer=solution.answer_latex,
         assumptions=list(part.assumptions), notes=_notes(solution.notes, part, words),
         check_line=line)
 

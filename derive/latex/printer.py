@@ -12,7 +12,7 @@ from typing import Any
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from derive.models.symbols import sigmoid_prime
+from derive.models.symbols import PartialOf, sigmoid_prime
 
 
 def _rank(factor: sp.Expr) -> int:
@@ -52,7 +52,23 @@ class TextbookPrinter(LatexPrinter):
         return super()._print_Add(sp.Add(*terms, evaluate=False), order="none")
 
     def _print_Mul(self, expr: sp.Mul) -> str:
+        partials = [a for a in expr.args if isinstance(a, PartialOf)]
+        if len(partials) > 1:
+            rest = sp.Mul(*(a for a in expr.args if not isinstance(a, PartialOf)))
+            chain = " ".join(self._print(f) for f in _chain_order(partials))
+            return chain if rest == 1 else f"{self._print(rest)}\\, {chain}"
         return super()._print_Mul(sp.Mul(*sorted(expr.args, key=_rank), evaluate=False))
+
+
+def _chain_order(factors: list[sp.Expr]) -> list[sp.Expr]:
+    """∂L/∂p, ∂p/∂a, ∂a/∂w in the order of the chain: each denominator the next numerator."""
+    out = [f for f in factors if all(f.args[0] != g.args[1] for g in factors)][:1]
+    while out and len(out) < len(factors):
+        following = [f for f in factors if f.args[0] == out[-1].args[1] and f not in out]
+        if not following:
+            break
+        out.append(following[0])
+    return out if len(out) == len(factors) else factors
 
 
 

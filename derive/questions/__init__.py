@@ -1,9 +1,11 @@
 """The registry: question kind → given parameters, solver, partial template."""
 
-from derive.questions import architecture, conv, conv_arrays, conv_layer, dense
+from derive.questions import architecture, conv, conv_arrays, conv_layer, dense, logistic
 from derive.questions.base import Check, Kind, Solution
+from derive.questions.declare import REGISTRY
 
 KINDS: dict[str, Kind] = {**conv.KINDS, **conv_arrays.KINDS, **dense.KINDS, **architecture.KINDS,
-                         **conv_layer.KINDS}
+                         **conv_layer.KINDS, **REGISTRY}
+_ = logistic  # its kinds register themselves in REGISTRY
 
 __all__ = ["KINDS", "Check", "Kind", "Solution"]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from derive.derivation import Derivation
 
 
 class Given(BaseModel):
@@ -17,6 +20,23 @@ class Given(BaseModel):
 
 PosInt = Annotated[int, Field(strict=True, gt=0)]
 NonNegInt = Annotated[int, Field(strict=True, ge=0)]
+
+
+def _square(value: Any) -> Any:
+    """`3` means `[3, 3]`; a list is left for the list validation."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return [value, value]
+    if isinstance(value, list):
+        return value
+    raise ValueError(f"expected a positive integer or a list of 2 of them, got {value!r}")
+
+
+# A size along the two spatial axes: `3` or `[3, 3]` (rows, columns), always a 2-list once read.
+Size2 = Annotated[list[PosInt], Field(min_length=2, max_length=2), BeforeValidator(
+    _square, json_schema_input_type=Annotated[list[PosInt], Field(min_length=2, max_length=2)]
+    | PosInt)]
+# Where indices start; a part that omits it takes `meta.index_base` (see derive.spec).
+IndexBase = Literal[0, 1]
 
 
 @dataclass
@@ -59,6 +79,7 @@ class Solution:
     verify: Callable[[], Check]
     notes: list[str] = field(default_factory=list)
     check: Check | None = None
+    derivation: Derivation | None = None
 
 
 @dataclass(frozen=True)
@@ -70,7 +91,8 @@ class Kind:
     solve: Callable[[Any], Solution]
     summary: str
     example: dict[str, Any] = field(default_factory=dict)
+    template: str = ""
 
-    @property
-    def template(self) -> str:
-        return f"parts/{self.name}.tex.j2"
+    def __post_init__(self) -> None:
+        if not self.template:
+            object.__setattr__(self, "template", f"parts/{self.name}.tex.j2")

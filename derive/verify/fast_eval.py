@@ -16,19 +16,12 @@ import numpy as np
 import sympy as sp
 from numpy.typing import ArrayLike, NDArray
 
-from derive.models.symbols import ceildiv, floordiv
-
-
-def _sigmoid(v: Any) -> Any:
-    e = np.exp(-np.abs(v))
-    return np.where(v >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
+# SymPy's own functions; ours carry their numpy meaning as `_imp_` (as for sympy.lambdify).
 NUMPY_FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "relu_prime": lambda v: np.where(v > 0, 1.0, 0.0),
-    "sigmoid": _sigmoid,
-    "sigmoid_prime": lambda v: v * (1.0 - v),
     "Heaviside": lambda v: np.where(v > 0, 1.0, 0.0),
+    "exp": np.exp, "log": np.log, "tanh": np.tanh, "sin": np.sin, "cos": np.cos,
+    "sqrt": np.sqrt, "Abs": np.abs, "sign": np.sign, "cosh": np.cosh, "sinh": np.sinh,
+    "KroneckerDelta": lambda a, b: np.equal(a, b).astype(float),
 }
 
 _RELATIONS: dict[type, Callable[[Any, Any], Any]] = {
@@ -99,7 +92,7 @@ def _eval(expr: sp.Basic, ctx: _Context) -> Any:
         return ctx.env[expr]
     if expr.is_Integer:
         return int(expr)
-    if expr.is_Number:
+    if expr.is_Number or expr.is_number:
         return float(expr)
     if expr is sp.true or expr is sp.false:
         return bool(expr)
@@ -121,9 +114,6 @@ def _eval(expr: sp.Basic, ctx: _Context) -> Any:
         for a in expr.args[1:]:
             out = op(out, _eval(a, ctx))
         return out
-    if isinstance(expr, ceildiv | floordiv):
-        a, s = (_as_int(_eval(v, ctx)) for v in expr.args)
-        return a // s if isinstance(expr, floordiv) else -(-a // s)
     if isinstance(expr, sp.Mod):
         a, s = (_as_int(_eval(v, ctx)) for v in expr.args)
         return np.mod(a, s)
@@ -150,6 +140,9 @@ def _eval(expr: sp.Basic, ctx: _Context) -> Any:
             return _gather(name, args, ctx, expr)
         if name in ctx.functions:
             return ctx.functions[name](*args)
+        imp = getattr(expr.func, "_imp_", None)
+        if imp is not None:
+            return imp(*args)
         if name in NUMPY_FUNCTIONS:
             return NUMPY_FUNCTIONS[name](*args)
     raise TypeError(f"cannot evaluate {type(expr).__name__} {expr} numerically")
@@ -203,7 +196,8 @@ def _sum(body: sp.Expr, limits: list[tuple[sp.Expr, ...]], ctx: _Context) -> Any
 def evaluate_fast(expr: sp.Expr, free: Sequence[sp.Symbol], shape: Sequence[int], base: int,
                   values: Mapping[str, ArrayLike],
                   functions: Mapping[str, Callable[..., Any]] | None = None,
-                  budget: int = 1 << 22) -> NDArray[np.float64]:
+                  budget: int = 1 << 22,
+                  scalars: Mapping[sp.Symbol, float] | None = None) -> NDArray[np.float64]:
     """Evaluate an index formula at every index tuple of `shape` at once (indices from base).
 
     Same contract as `derive.verify.evaluate.evaluate_grid`: `values` maps IndexedBase
@@ -226,6 +220,7 @@ def evaluate_fast(expr: sp.Expr, free: Sequence[sp.Symbol], shape: Sequence[int]
     env = {sym: np.arange(base, base + size).reshape(
         tuple(size if a == axis else 1 for a in range(depth)))
         for axis, (sym, size) in enumerate(zip(free, shape, strict=True))}
+    env.update({sym: np.asarray(float(v)) for sym, v in (scalars or {}).items()})
     arrays = {name: np.asarray(v, dtype=float) for name, v in values.items()}
     ctx = _Context(env, list(shape), np.ones((1,) * depth, dtype=bool), base, arrays,
                    functions or {}, budget)

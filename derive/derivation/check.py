@@ -1,0 +1,139 @@
+"""Numeric checks of a derivation: every step against the one before, answers against a
+reference, all at random points of each symbol's domain.
+
+One evaluator serves scalars, Indexed/Σ formulas and matrices: definitions are expanded,
+every ∂f/∂v is carried out by SymPy, and the result is evaluated by numpy over the grid of
+the free indices (`derive.verify.fast_eval`). A step that cannot be evaluated fails.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from numpy.typing import NDArray
+
+from derive.derivation.steps import Derivation, Domain, Step, StepCheck
+from derive.models.symbols import PartialOf
+from derive.verify.fast_eval import evaluate_fast
+
+DRAWS = 3
+TOLERANCE = 1e-8
+Data = dict[str, Any]
+
+
+def draw(domain: Domain, rng: np.random.Generator) -> Any:
+    """Random values for one symbol or array."""
+    shape = domain.shape
+    if domain.kind == "positive":
+        return rng.uniform(0.2, 2.0, size=shape)
+    if domain.kind == "unit":
+        return rng.uniform(0.05, 0.95, size=shape)
+    if domain.kind == "binary":
+        return rng.integers(0, 2, size=shape).astype(float)
+    values = rng.normal(size=shape)
+    if domain.kind == "symmetric":
+        values = (values + values.T) / 2
+    return values
+
+
+def sample(d: Derivation, rng: np.random.Generator) -> Data:
+    """One draw of every symbol and array, keyed by name."""
+    return {str(name): draw(dom, rng) for name, dom in d.domains.items()}
+
+
+def free_of(d: Derivation, expr: sp.Basic) -> list[sp.Symbol]:
+    symbols = expr.free_symbols
+    return [v for v in d.free if v in symbols]
+
+
+def evaluate(d: Derivation, expr: sp.Basic, data: Data,
+             free: list[sp.Symbol] | None = None) -> NDArray[np.float64]:
+    """`expr` at every point of its free indices' grid, with `data` for everything else."""
+    expr = d.expand_definitions(carry_out_partials(d, expr))
+    free = free_of(d, expr) if free is None else free
+    shape = tuple(d.free[v][1] - d.free[v][0] + 1 for v in free)
+    if isinstance(expr, sp.MatrixBase):
+        return np.array([[evaluate(d, e, data, free) for e in row] for row in expr.tolist()])
+    symbols = {s for s in expr.free_symbols if isinstance(s, sp.Symbol) and s not in d.free}
+    unknown = {s for s in symbols if str(s) not in data}
+    unknown |= {b for b in expr.atoms(sp.IndexedBase) if str(b) not in data}
+    if unknown:
+        raise KeyError(f"no domain for {', '.join(sorted(map(str, unknown)))}")
+    scalars = {s: float(data[str(s)]) for s in symbols if np.ndim(data[str(s)]) == 0}
+    arrays = {k: v for k, v in data.items() if np.ndim(v) > 0}
+    return evaluate_fast(expr, free, shape, d.base, arrays, scalars=scalars)
+
+
+def carry_out_partials(d: Derivation, expr: sp.Basic) -> sp.Basic:
+    """Every ∂f/∂v by SymPy, f's meaning expanded down to v (other names kept as v's
+    functions only through their definitions)."""
+    def carry(e: PartialOf) -> sp.Basic:
+        _name, var, meaning = e.args
+        return sp.diff(d.expand_definitions(meaning, keep=var), var)
+
+    return expr.replace(lambda e: isinstance(e, PartialOf), carry)
+
+
+def compare(derived: Any, reference: Any, tolerance: float = TOLERANCE
+            ) -> tuple[bool, float, int, str]:
+    a, b = np.asarray(derived, dtype=float), np.asarray(reference, dtype=float)
+    if a.shape != b.shape:
+        return False, float("inf"), 0, f"shape {a.shape} differs from {b.shape}"
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return False, float("inf"), a.size, "a value is not finite"
+    err = float(np.max(np.abs(a - b))) if a.size else 0.0
+    scale = max(1.0, float(np.max(np.abs(b))) if b.size else 1.0)
+    ok = err <= tolerance * scale
+    return ok, err, a.size, "" if ok else f"error {err:.3g} above {tolerance * scale:.3g}"
+
+
+def check_steps(d: Derivation, rng: np.random.Generator, draws: int = DRAWS) -> None:
+    """Set `check` on every step after the first of its chain."""
+    datas = [sample(d, rng) for _ in range(draws)]
+    for chain in d.chains():
+        for before, step in itertools.pairwise(chain):
+            step.check = _compare_steps(d, before, step, datas)
+
+
+def _compare_steps(d: Derivation, before: Step, step: Step, datas: list[Data]) -> StepCheck:
+    free = sorted(set(free_of(d, before.rhs)) | set(free_of(d, step.rhs)),
+                  key=list(d.free).index)
+    worst, count = 0.0, 0
+    try:
+        for data in datas:
+            ok, err, n, detail = compare(evaluate(d, step.rhs, data, free),
+                                         evaluate(d, before.rhs, data, free))
+            worst, count = max(worst, err), count + n
+            if not ok:
+                return StepCheck(False, err, count, detail or "differs from the step before")
+    except Exception as exc:  # an expression that cannot be evaluated fails its check
+        return StepCheck(False, float("inf"), count, f"{type(exc).__name__}: {exc}")
+    return StepCheck(True, worst, count)
+
+
+def check_answers(d: Derivation, reference: Callable[[Data], Mapping[str, Any]],
+                  rng: np.random.Generator, draws: int = DRAWS,
+                  tolerance: float = TOLERANCE) -> dict[str, StepCheck]:
+    """Every answer of `d` against `reference(data)` on the same random data."""
+    results: dict[str, StepCheck] = {}
+    answers = d.answers()
+    for _ in range(draws):
+        data = sample(d, rng)
+        expected = reference({k: np.copy(v) for k, v in data.items()})
+        missing = set(answers) ^ set(expected)
+        if missing:
+            raise KeyError(f"reference and derivation disagree on answers: {sorted(missing)}")
+        for key, step in answers.items():
+            try:
+                ok, err, n, detail = compare(evaluate(d, step.rhs, data), expected[key],
+                                             tolerance)
+            except Exception as exc:
+                ok, err, n, detail = False, float("inf"), 0, f"{type(exc).__name__}: {exc}"
+            old = results.get(key, StepCheck(True, 0.0, 0))
+            results[key] = StepCheck(old.passed and ok, max(old.max_abs_error, err),
+                                     old.samples + n, old.detail or detail)
+    return results

@@ -1,0 +1,70 @@
+"""A derivation laid out for the page: blocks of aligned steps, each step with its rule's
+name and each sentence built from computed values, in the page's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from derive.derivation.indices import in_base
+from derive.derivation.steps import Derivation, Sentence
+from derive.latex.environment import _number
+from derive.latex.printer import tex, tex_lines
+
+# Above this many characters of LaTeX, a sum is broken over several lines.
+LONG = 110
+
+
+def _value(value: Any, d: Derivation, base: int) -> str:
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", r"\,")
+    if isinstance(value, float):
+        return _number(value)
+    if isinstance(value, sp.Basic):
+        return tex(in_base(value, base, d.free))
+    return str(value)
+
+
+def sentence(s: Sentence, words: dict[str, Any], d: Derivation, base: int) -> str:
+    """The words of `s` in the page's language, its values filled in."""
+    text = words["sentences"][s.key]
+    if isinstance(text, dict):
+        text = text["one" if s.values.get("n") == 1 else "other"]
+    return str(text).format(**{k: _value(v, d, base) for k, v in s.values.items()})
+
+
+def _rhs_lines(expr: sp.Basic) -> list[str]:
+    whole = tex(expr)
+    if len(whole) <= LONG or not isinstance(expr, sp.Add):
+        return [whole]
+    return tex_lines(expr, 2)
+
+
+def blocks(d: Derivation, words: dict[str, Any], base: int) -> list[dict[str, Any]]:
+    """[{sentence, lines: [{lhs, rhs, rule}]}]: one `align*` per block."""
+    out: list[dict[str, Any]] = []
+    for chain in d.chains():
+        lhs = in_base(chain[0].lhs, base, d.free)
+        shown = [s for n, s in enumerate(chain)
+                 if n > 0 or tex(in_base(s.rhs, base, d.free)) != tex(lhs)]
+        first = True
+        for step in chain:
+            note = step.note
+            if note is not None or not out or (first and out[-1]["lines"] and step is chain[0]):
+                out.append({"sentence": sentence(note, words, d, base) if note else "",
+                            "lines": []})
+            if step not in shown:
+                continue
+            parts = _rhs_lines(in_base(step.rhs, base, d.free))
+            for n, piece in enumerate(parts):
+                out[-1]["lines"].append({
+                    "lhs": tex(lhs) if first and n == 0 else "",
+                    "rel": "=" if n == 0 else r"\quad",
+                    "rhs": piece if n == 0 else "+ " + piece if not piece.startswith("-")
+                    else piece,
+                    "rule": words["rules"][step.rule] if n == len(parts) - 1 else ""})
+            first = False
+    return [b for b in out if b["lines"] or b["sentence"]]

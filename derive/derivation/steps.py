@@ -1,0 +1,175 @@
+"""A derivation as data: chains of steps, each an expression and the rule that produced it.
+
+>>> import sympy as sp
+>>> from derive.derivation import Derivation, Domain
+>>> u = sp.Symbol("u")
+>>> d = Derivation(domains={u: Domain()})
+>>> d = d.chain(sp.Symbol("f"), (u + 1)**2 - 1, "definition").apply("expand")
+>>> [s.rule for s in d.steps], d.result
+(['definition', 'expand'], u**2 + 2*u)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import sympy as sp
+
+from derive.derivation.rules import RULES
+
+DomainKind = Literal["normal", "positive", "unit", "symmetric", "binary"]
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Where a symbol's random values are drawn: its shape (() for a scalar) and kind."""
+
+    shape: tuple[int, ...] = ()
+    kind: DomainKind = "normal"
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of the page, built per language from computed `values` (see sentences.py)."""
+
+    key: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StepCheck:
+    """A step compared with the one before it at random points of its symbols' domains."""
+
+    passed: bool
+    max_abs_error: float
+    samples: int
+    detail: str = ""
+
+
+@dataclass
+class Step:
+    """`lhs` (only on the first step of a chain) `=` `rhs`, produced by rule `rule`."""
+
+    rhs: sp.Basic
+    rule: str
+    lhs: sp.Basic | None = None
+    note: Sentence | None = None
+    answer: str | None = None
+    check: StepCheck | None = None
+
+    def _repr_latex_(self) -> str:
+        from derive.latex.printer import tex
+
+        left = tex(self.lhs) if self.lhs is not None else ""
+        return rf"$\displaystyle {left} = {tex(self.rhs)}$"
+
+
+@dataclass
+class Derivation:
+    """Chains of steps, and what is needed to check them numerically.
+
+    `free` gives each free index its range (inclusive, numpy reading: indices start at
+    `base`); `domains` says how to draw every other symbol or array; `definitions`
+    expands a named quantity (a Symbol, or an IndexedBase as a function of its indices)
+    into what it stands for, before any numeric evaluation.
+    """
+
+    domains: dict[Any, Domain] = field(default_factory=dict)
+    free: dict[sp.Symbol, tuple[int, int]] = field(default_factory=dict)
+    definitions: dict[Any, Any] = field(default_factory=dict)
+    base: int = 0
+    steps: list[Step] = field(default_factory=list)
+    _pending: Sentence | None = None
+
+    # building ----------------------------------------------------------------------------
+    def say(self, key: str, **values: Any) -> Derivation:
+        """Put a sentence before the next step."""
+        self._pending = Sentence(key, values)
+        return self
+
+    def chain(self, lhs: sp.Basic, rhs: sp.Basic, rule: str) -> Derivation:
+        """Start a new chain `lhs = rhs`."""
+        return self._add(Step(sp.sympify(rhs), rule, lhs=lhs))
+
+    def then(self, rhs: sp.Basic, rule: str) -> Derivation:
+        """Continue the chain with `= rhs`, stated by the kind and justified by `rule`."""
+        return self._add(Step(sp.sympify(rhs), rule))
+
+    def apply(self, rule: str, **args: Any) -> Derivation:
+        """Continue the chain with the rule's own transformation of the last expression."""
+        transform = RULES[rule].transform
+        if transform is None:
+            raise ValueError(f"rule {rule!r} states a step; use then(rhs, {rule!r})")
+        return self._add(Step(transform(self.result, **args), rule))
+
+    def answer(self, key: str) -> Derivation:
+        """Mark the last expression as the answer `key` (compared with the reference)."""
+        self.steps[-1].answer = key
+        return self
+
+    def _add(self, step: Step) -> Derivation:
+        if step.rule not in RULES:
+            raise KeyError(f"unknown rule {step.rule!r}")
+        if step.lhs is None and not self.steps:
+            raise ValueError("a derivation starts with chain(lhs, rhs, rule)")
+        step.note, self._pending = self._pending, None
+        self.steps.append(step)
+        return self
+
+    # reading -----------------------------------------------------------------------------
+    @property
+    def result(self) -> sp.Basic:
+        return self.steps[-1].rhs
+
+    def answers(self) -> dict[str, Step]:
+        return {s.answer: s for s in self.steps if s.answer is not None}
+
+    def chains(self) -> list[list[Step]]:
+        out: list[list[Step]] = []
+        for step in self.steps:
+            if step.lhs is not None:
+                out.append([])
+            out[-1].append(step)
+        return out
+
+    def lhs_of(self, step: Step) -> sp.Basic:
+        for chain in self.chains():
+            if step in chain:
+                lhs = chain[0].lhs
+                assert lhs is not None
+                return lhs
+        raise ValueError("step not in this derivation")
+
+    def expand_definitions(self, expr: sp.Basic, keep: sp.Basic | None = None) -> sp.Basic:
+        """Replace every defined name (but `keep`) by its definition, until none is left."""
+        for _ in range(20):
+            before = expr
+            for name, meaning in self.definitions.items():
+                if keep is not None and (name == keep or getattr(keep, "base", None) == name):
+                    continue
+                if isinstance(name, sp.IndexedBase):
+                    expr = expr.replace(
+                        lambda e, n=name: isinstance(e, sp.Indexed) and e.base == n,
+                        lambda e, m=meaning: m(*e.indices))
+                else:
+                    expr = expr.xreplace({name: meaning})
+            if expr == before:
+                return expr
+        raise ValueError("definitions refer to each other without end")
+
+    def _repr_latex_(self) -> str:
+        from derive.latex.printer import tex
+
+        lines = [(tex(s.lhs) if s.lhs is not None else "") + " &= " + tex(s.rhs)
+                 for s in self.steps]
+        return r"$\displaystyle \begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}$"
+
+
+def apply_rule(rule: str, expr: sp.Basic, **args: Any) -> sp.Basic:
+    """The transformation of a rule applied to an expression (outside a derivation)."""
+    transform: Callable[..., sp.Basic] | None = RULES[rule].transform
+    if transform is None:
+        raise ValueError(f"rule {rule!r} has no transformation")
+    return transform(expr, **args)

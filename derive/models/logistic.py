@@ -1,0 +1,66 @@
+"""Logistic regression on one example: a = Σ_j w_j x_j + b, p = σ(a), cross-entropy loss.
+
+Indices start at 0 (numpy's reading); pages print them in the spec's base.
+
+>>> m = LogisticRegression(3)
+>>> m.grad_w()
+(p - y)*x[j]
+>>> m.grad_b()
+p - y
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+from derive.derivation.rules import collapse_deltas, sigma_prime, simplify
+from derive.derivation.steps import Domain
+from derive.models.symbols import sigmoid
+
+i, j = sp.symbols("i j", integer=True, nonnegative=True)
+w, x = sp.IndexedBase("w", real=True), sp.IndexedBase("x", real=True)
+w_new = sp.IndexedBase("w'", real=True)
+b, y, eta = sp.Symbol("b", real=True), sp.Symbol("y", real=True), sp.Symbol("eta", positive=True)
+a, p, L = sp.Symbol("a", real=True), sp.Symbol("p", positive=True), sp.Symbol("L")
+
+
+@dataclass(frozen=True)
+class LogisticRegression:
+    """n features; the label y may be any number in [0, 1] (0 or 1 for a hard label)."""
+
+    n: int
+
+    def score(self) -> sp.Expr:
+        return sp.Sum(w[i] * x[i], (i, 0, self.n - 1)) + b
+
+    def loss(self) -> sp.Expr:
+        """L(p) = −(y log p + (1 − y) log(1 − p)), kept in that textbook form."""
+        return sp.Mul(-1, sp.Add(y * sp.log(p), (1 - y) * sp.log(1 - p)), evaluate=False)
+
+    def definitions(self) -> dict[Any, Any]:
+        return {p: sigmoid(a), a: self.score()}
+
+    def domains(self) -> dict[Any, Domain]:
+        return {x: Domain((self.n,)), w: Domain((self.n,)), b: Domain(), y: Domain(kind="unit"),
+                eta: Domain(kind="positive")}
+
+    def _through(self, var: sp.Expr) -> sp.Expr:
+        dloss = sp.diff(self.loss(), p)
+        dscore = collapse_deltas(sp.diff(self.score(), var))
+        return simplify(sigma_prime(dloss * sp.diff(sigmoid(a), a) * dscore,
+                                    names={sigmoid(a): p}))
+
+    def grad_w(self) -> sp.Expr:
+        """∂L/∂w_j = (p − y) x_j."""
+        return self._through(w[j])
+
+    def grad_b(self) -> sp.Expr:
+        """∂L/∂b = p − y."""
+        return self._through(b)
+
+    def sgd_update(self) -> sp.Expr:
+        """w_j − η ∂L/∂w_j."""
+        return w[j] - eta * self.grad_w()

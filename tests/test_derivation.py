@@ -1,0 +1,129 @@
+"""The derivation core: steps checked one against the next, answers against references."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from derive.derivation import RULES, Derivation, Domain
+from derive.derivation.check import check_steps
+from derive.derivation.indices import in_base
+from derive.latex.environment import strings
+from derive.models import logistic as M
+from derive.models.logistic import LogisticRegression
+from derive.questions import KINDS
+from derive.questions.declare import REGISTRY, Derived, verify_derivation
+from derive.questions.logistic import LogisticGrad
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_logistic_gradients_are_the_textbook_forms() -> None:
+    m = LogisticRegression(4)
+    assert m.grad_w() == (M.p - M.y) * M.x[M.j]
+    assert m.grad_b() == M.p - M.y
+    assert sp.expand(m.sgd_update() - (M.w[M.j] - M.eta * (M.p - M.y) * M.x[M.j])) == 0
+
+
+@pytest.mark.parametrize("features", [1, 2, 5])
+def test_every_step_and_answer_of_the_logistic_kind_is_checked(features: int) -> None:
+    given = LogisticGrad(features=features)
+    d = given.derive()
+    check = verify_derivation(d, given)
+    assert check.passed, check.detail
+    for chain in d.chains():
+        assert chain[0].check is None                 # a chain starts from a definition
+        assert all(s.check is not None and s.check.passed and s.check.samples >= 3
+                   for s in chain[1:])
+    assert set(d.answers()) == {"loss", "grad_w", "grad_b", "update"}
+    assert {s.rule for s in d.steps} >= {"chain_rule", "sigma_prime", "sum_collapse",
+                                          "simplify", "substitute"}
+
+
+def test_a_wrong_step_fails_its_own_check_and_the_next() -> None:
+    given = LogisticGrad(features=3)
+    d = given.derive()
+    n = next(k for k, s in enumerate(d.steps) if s.rule == "sigma_prime")
+    d.steps[n].rhs = d.steps[n].rhs.xreplace({1 - M.p: 1 + M.p})    # σ′ = σ(1 + σ): wrong
+    check_steps(d, np.random.default_rng(0))
+    assert d.steps[n].check is not None and not d.steps[n].check.passed
+    assert d.steps[n - 1].check is not None and d.steps[n - 1].check.passed
+
+
+def test_a_wrong_answer_fails_against_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(LogisticRegression, "grad_w", lambda self: (M.y - M.p) * M.x[M.j])
+    given = LogisticGrad(features=3)
+    check = verify_derivation(given.derive(), given)
+    assert not check.passed
+    assert "answer update" in check.detail and "step" in check.detail
+
+
+def test_a_step_that_cannot_be_evaluated_fails() -> None:
+    u, v = sp.symbols("u v")
+    d = Derivation(domains={u: Domain()})
+    d.chain(sp.Symbol("f"), u**2, "definition").then(u**2 + v - v, "simplify")
+    d.then(u * u + v, "expand")               # v has no domain: cannot be evaluated
+    check_steps(d, np.random.default_rng(1))
+    assert d.steps[1].check is not None and d.steps[1].check.passed
+    assert d.steps[2].check is not None and not d.steps[2].check.passed
+    assert "no domain for v" in d.steps[2].check.detail
+
+
+def test_index_formulas_are_checked_on_every_index() -> None:
+    i, j = sp.symbols("i j", integer=True)
+    x = sp.IndexedBase("x")
+    d = Derivation(domains={x: Domain((4,))}, free={j: (0, 3)})
+    d.chain(sp.Symbol("s"), sp.Sum(x[i] * sp.KroneckerDelta(i, j), (i, 0, 3)), "definition")
+    d.apply("sum_collapse").then(x[3 - j], "simplify")       # wrong except at j = 1.5
+    check_steps(d, np.random.default_rng(2))
+    assert d.steps[1].check is not None and d.steps[1].check.passed
+    assert d.steps[1].check.samples == 3 * 4
+    assert d.steps[2].check is not None and not d.steps[2].check.passed
+
+
+def test_indices_print_in_the_spec_base() -> None:
+    i, j = sp.symbols("i j", integer=True)
+    x = sp.IndexedBase("x")
+    expr = sp.Sum(x[i + j], (i, 0, 2))
+    assert in_base(expr, 0, [j]) == expr
+    assert in_base(expr, 1, [j]) == sp.Sum(x[i + j - 1], (i, 1, 3))
+    assert in_base(x[j], 1, [j]) == x[j]
+
+
+def test_verify_never_imports_the_models() -> None:
+    """References recompute from definitions: nothing under derive/verify reads a model."""
+    for path in sorted((ROOT / "derive" / "verify").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                assert not name.startswith(("derive.models", "derive.questions",
+                                            "derive.derivation")), f"{path.name} imports {name}"
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_every_rule_and_check_method_has_its_words(language: str) -> None:
+    words = strings(language)
+    assert set(RULES) <= set(words["rules"])
+    for name, k in REGISTRY.items():
+        assert issubclass(k.given, Derived)
+        assert k.given.method in words["checks"], name
+        assert KINDS[name] is k
+
+
+def test_lambdify_of_a_derived_gradient_reads_numpy_arrays() -> None:
+    """The README example: a derived gradient evaluated on arrays, no name mapping."""
+    grad = LogisticRegression(3).grad_w()
+    f = sp.lambdify((M.x, M.p, M.y, M.j), grad)
+    x = np.array([1.0, -2.0, 0.5])
+    assert [f(x, 0.8, 1.0, k) for k in range(3)] == pytest.approx((0.8 - 1.0) * x)
+
+
+def test_derivations_display_in_jupyter() -> None:
+    d = LogisticGrad(features=2).derive()
+    assert d._repr_latex_().startswith(r"$\displaystyle \begin{aligned}")
+    assert r"\frac{\partial L}{\partial p}" in d._repr_latex_()
