@@ -19,7 +19,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--no-pdf", action="store_true",
                    help="write solutions.tex and answers.json only (no TeX needed)")
     sub.add_parser("schema", help="print the JSON Schema of a spec")
-    sub.add_parser("kinds", help="list the question kinds and their given parameters")
+    k = sub.add_parser("kinds", help="list the question kinds, or describe one")
+    k.add_argument("name", nargs="?", help="a kind: print its parameters and an example")
     return parser
 
 
@@ -54,6 +55,112 @@ def _build(args: argparse.Namespace) -> int:
     return status
 
 
+def _kinds(name: str | None) -> str:
+    """All kinds, one paragraph each; or one kind's parameters and example."""
+    import json
+
+    from derive.questions import KINDS
+
+    if name is None:
+        return "\n".join(f"{n:34} {k.summary}\n{'':34} given: {', '.join(k.given.model_fields)}"
+                         f"\n{'':34} e.g.:  {json.dumps(k.example)}"
+                         for n, k in sorted(KINDS.items())) + (
+            "\n\n`derive kinds NAME` gives one kind's parameters, defaults and example.")
+    kind = KINDS.get(name)
+    if kind is None:
+        import difflib
+
+        close = difflib.get_close_matches(name, KINDS, n=3)
+        close += [k for k in sorted(KINDS) if k.startswith(name) and k not in close]
+        hint = f"close matches: {', '.join(close)}" if close else "no close match"
+        raise _usage(f"unknown question kind {name!r} ({hint}); `derive kinds` lists them all")
+    return _describe(name, kind.summary, kind.given.model_json_schema(), kind.example)
+
+
+def _describe(name: str, summary: str, schema: dict, example: dict) -> str:
+    """One kind's parameters (name, type, default, description) and its example as YAML."""
+    import io
+
+    from ruamel.yaml import YAML
+
+    props, required = schema["properties"], set(schema.get("required", ()))
+    width = max(map(len, props), default=0)
+    lines = [f"{name}: {summary}", "", "given:"]
+    for key, prop in props.items():
+        default = "required" if key in required else f"default {_value(prop.get('default'))}"
+        if key == "index_base" and key not in required:
+            default += ", or meta.index_base when the spec sets it"
+        lines.append(f"  {key:{width}}  {_type(prop, schema)} ({default})")
+        if prop.get("description"):
+            lines.append(f"  {'':{width}}  {prop['description']}")
+    yaml, text = YAML(), io.StringIO()
+    yaml.dump({"kind": name, "given": {k: _flow(v) for k, v in example.items()}}, text)
+    return "\n".join([*lines, "", "example (a part's kind and given):",
+                      *("  " + line for line in text.getvalue().splitlines())])
+
+
+def _flow(value: object) -> object:
+    """Lists, and the mappings inside them, written on one line: `[5, 5]`, `- {conv: 3}`."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(value, list):
+        seq = CommentedSeq(_flow(v) for v in value)
+        if not any(isinstance(v, dict) for v in value):
+            seq.fa.set_flow_style()
+        return seq
+    if isinstance(value, dict):
+        flow = CommentedMap(value)
+        flow.fa.set_flow_style()
+        return flow
+    return value
+
+
+def _value(v: object) -> str:
+    import json
+
+    return v if isinstance(v, str) else "none" if v is None else json.dumps(v)
+
+
+def _type(s: dict, root: dict, plural: bool = False) -> str:
+    """A JSON Schema in words: "positive integer", "list of 2 positive integers", ..."""
+    if "$ref" in s:
+        s = root["$defs"][s["$ref"].rsplit("/", 1)[-1]]
+    alternatives = [a for a in s.get("anyOf", s.get("oneOf", [])) if a.get("type") != "null"]
+    if len(alternatives) > 1:
+        first, *rest = (_type(a, root) for a in alternatives)
+        return " or ".join([first, *(_article(w) + w for w in rest)])
+    if alternatives:
+        return _type(alternatives[0], root, plural)
+    if "enum" in s or "const" in s:
+        values = s.get("enum", [s.get("const")])
+        return f"one of {', '.join(map(_value, values))}" if len(values) > 1 else _value(values[0])
+    kind = s.get("type")
+    if kind == "object":
+        return "{" + ", ".join(s.get("properties", {})) + "}"
+    if kind == "array":
+        lo, hi, items = s.get("minItems"), s.get("maxItems"), s.get("items", {})
+        noun = "non-empty list" if lo == 1 and hi is None else "list"
+        size = (f"{lo} " if lo == hi and lo else f"{lo} to {hi} " if lo and hi
+                else f"at least {lo} " if lo and lo > 1 else "")
+        if len(items.get("anyOf", items.get("oneOf", []))) > 1:
+            return f"{noun} of {size}items, each {_type(items, root)}"
+        return f"{noun}{'s' if plural else ''} of {size}{_type(items, root, plural=True)}"
+    if kind == "integer" and (s.get("exclusiveMinimum") == 0 or s.get("minimum") == 1):
+        noun = "positive integer"
+    elif kind == "integer" and s.get("minimum") == 0:
+        noun = "non-negative integer"
+    else:
+        noun = {"integer": "integer", "number": "number", "boolean": "true or false",
+                "string": "text"}.get(kind or "", "value")
+    return noun + ("s" if plural and kind in ("integer", "number") else "")
+
+
+def _article(words: str) -> str:
+    if words.startswith(("one of", "{", "true")):
+        return ""
+    return "an " if words[0] in "aeiou" else "a "
+
+
 def _usage(message: str) -> Exception:
     from derive.errors import UsageError
 
@@ -80,14 +187,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
             return 0
         if args.command == "kinds":
-            import json
-
-            from derive.questions import KINDS
-
-            for name, kind in sorted(KINDS.items()):
-                fields = ", ".join(kind.given.model_fields)
-                print(f"{name:34} {kind.summary}\n{'':34} given: {fields}\n"
-                      f"{'':34} e.g.:  {json.dumps(kind.example)}")
+            print(_kinds(args.name))
             return 0
         _parser().print_help()
         return 2

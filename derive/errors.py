@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -45,3 +47,9 @@ class VerificationError(DeriveError):
 
 class TypesetError(DeriveError):
     """The TeX engine is missing or failed."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`", did you mean 'stride'?"` when one of `choices` is close to `word`, else `""`."""
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f", did you mean {close[0]!r}?" if close else ""

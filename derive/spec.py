@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import types
+import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     AfterValidator,
@@ -14,13 +16,14 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    Tag,
     ValidationError,
     model_validator,
 )
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from derive.errors import Problem, SpecError
+from derive.errors import Problem, SpecError, did_you_mean
 from derive.prose import check_prose
 
 Prose = Annotated[str, Field(min_length=1), AfterValidator(check_prose)]
@@ -42,6 +45,9 @@ class Meta(_Strict):
         "question", description="Question headings '3.' or, with the problem number, '1.3'.")
     instructions: Prose | None = None
     source: Prose | None = Field(None, description="Where the questions come from.")
+    index_base: Literal[0, 1] | None = Field(
+        None, description="Where indices start in every part whose kind has an index_base; "
+        "a part's own given.index_base overrides it.")
 
 
 class Part(_Strict):
@@ -141,12 +147,55 @@ def _path(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def _message(err: Any) -> str:
+def _unwrap(tp: Any) -> tuple[Any, set[str]]:
+    """`tp` without its Annotated layers, and the union Tags they carry."""
+    tags: set[str] = set()
+    while typing.get_origin(tp) is Annotated:
+        tags |= {m.tag for m in tp.__metadata__ if isinstance(m, Tag)}
+        tp = tp.__origin__
+    return tp, tags
+
+
+def _owner(tp: Any, loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model holding the key `loc[-1]`, found by walking the annotation `tp` along `loc`.
+
+    pydantic's `loc` may name a union member (its Tag or class name) between two keys.
+    """
+    tp, _ = _unwrap(tp)
+    if not loc:
+        return None
+    key, origin, args = loc[0], typing.get_origin(tp), typing.get_args(tp)
+    if origin in (Union, types.UnionType):
+        def named(m: Any) -> bool:
+            inner, tags = _unwrap(m)
+            return key in tags or key == getattr(inner, "__name__", None)
+        walks = [_owner(m, loc[1:]) for m in args if named(m)] + [_owner(m, loc) for m in args]
+        return next((found for found in walks if found), None)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        field = tp.model_fields.get(key)
+        return tp if len(loc) == 1 else field and _owner(field.annotation, loc[1:])
+    if origin in (list, tuple) and args and isinstance(key, int):
+        return _owner(args[0], loc[1:])
+    if origin is dict and len(args) == 2:
+        return _owner(args[1], loc[1:])
+    return None
+
+
+def _unknown_key(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    owner = _owner(model, loc)
+    if owner is None:
+        return "unknown key"
+    accepted = [f.alias or name for name, f in owner.model_fields.items()]
+    return (f"unknown key{did_you_mean(str(loc[-1]), accepted)} "
+            f"(accepted: {', '.join(accepted)})")
+
+
+def _message(err: Any, model: type[BaseModel]) -> str:
     kind, got = err["type"], err.get("input")
     if kind == "missing":
         return "required key is missing"
     if kind == "extra_forbidden":
-        return "unknown key"
+        return _unknown_key(model, err["loc"])
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
@@ -165,7 +214,8 @@ _UNION_MEMBER = re.compile(r"^(constrained-|function-|list\[|dict\[|literal\[|tu
                            r"^(int|float|str|bool)$")
 
 
-def _problems(file: str, root: Any, error: ValidationError, prefix: tuple[Any, ...] = ()):
+def _problems(file: str, root: Any, error: ValidationError, model: type[BaseModel],
+              prefix: tuple[Any, ...] = ()):
     seen = set()
     for err in error.errors():
         loc = prefix + tuple(k for k in err["loc"]
@@ -173,7 +223,14 @@ def _problems(file: str, root: Any, error: ValidationError, prefix: tuple[Any, .
         if loc in seen:        # one message per key: the first alternative of a union
             continue
         seen.add(loc)
-        yield Problem(file, _line(root, loc), _path(loc), _message(err))
+        yield Problem(file, _line(root, loc), _path(loc), _message(err, model))
+
+
+def _with_defaults(given: dict[str, Any], model: type[BaseModel], meta: Meta) -> dict[str, Any]:
+    """The part's given, with the spec-wide defaults of `meta` for the keys it leaves out."""
+    if meta.index_base is not None and "index_base" in model.model_fields:
+        return {"index_base": meta.index_base, **given}
+    return given
 
 
 def load_spec(path: Path) -> LoadedSpec:
@@ -197,7 +254,7 @@ def load_spec(path: Path) -> LoadedSpec:
     try:
         spec = Spec.model_validate(_plain(root))
     except ValidationError as exc:
-        raise SpecError(list(_problems(file, root, exc))) from None
+        raise SpecError(list(_problems(file, root, exc, Spec))) from None
 
     problems: list[Problem] = []
     for si, section in enumerate(spec.problems):
@@ -207,13 +264,15 @@ def load_spec(path: Path) -> LoadedSpec:
             if kind is None:
                 known = ", ".join(sorted(KINDS))
                 problems.append(Problem(file, _line(root, (*loc, "kind")), _path((*loc, "kind")),
-                                        f"unknown question kind {part.kind!r} "
+                                        f"unknown question kind {part.kind!r}"
+                                        f"{did_you_mean(part.kind, KINDS)} "
                                         f"(expected one of: {known})"))
                 continue
             try:
-                part._given = kind.given.model_validate(part.given)
+                part._given = kind.given.model_validate(_with_defaults(part.given, kind.given,
+                                                                       spec.meta))
             except ValidationError as exc:
-                problems.extend(_problems(file, root, exc, (*loc, "given")))
+                problems.extend(_problems(file, root, exc, kind.given, (*loc, "given")))
     if problems:
         raise SpecError(problems)
     return LoadedSpec(path, spec)

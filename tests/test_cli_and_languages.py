@@ -6,15 +6,18 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Literal
 
 import pytest
+from pydantic import Field
 from pypdf import PdfReader
 from ruamel.yaml import YAML
 
-from derive.__main__ import main
+from derive.__main__ import _describe, main
 from derive.build import build, load_all
 from derive.latex.environment import TEMPLATES, strings
 from derive.questions import KINDS
+from derive.questions.base import Given, IndexBase, NonNegInt, PosInt, Size2
 
 
 def _keys(d: dict, prefix: str = "") -> set[str]:
@@ -47,7 +50,7 @@ def _methods() -> set[str]:
 
 
 def test_every_check_method_has_french_wording() -> None:
-    missing = _methods() - set(strings("fr")["methods"])
+    missing = _methods() - set(strings("fr")["methods"]) - set(strings("fr")["checks"])
     assert not missing, missing
 
 
@@ -66,7 +69,63 @@ def test_schema_lists_kinds_and_their_parameters(capsys: pytest.CaptureFixture[s
 
 def test_kinds_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["kinds"]) == 0
-    assert "conv2d.grad_weights" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert all(name in out for name in KINDS)
+
+
+class _Layer(Given):
+    kernel: Size2 = Field(description="Kernel rows and columns.")
+    stride: PosInt = 1
+    padding: NonNegInt | list[NonNegInt] = 0
+    activation: Literal["relu", "identity"] = "relu"
+    index_base: IndexBase = 1
+    bias: bool = True
+    b: list[list[float]] | None = None
+
+
+def test_kind_parameters_are_described_in_words() -> None:
+    text = _describe("toy.layer", "A toy layer.", _Layer.model_json_schema(),
+                     {"kernel": 3, "b": [[1.0, 2.0]]})
+    assert text == """\
+toy.layer: A toy layer.
+
+given:
+  kernel      list of 2 positive integers or a positive integer (required)
+              Kernel rows and columns.
+  stride      positive integer (default 1)
+  padding     non-negative integer or a list of non-negative integers (default 0)
+  activation  one of relu, identity (default relu)
+  index_base  one of 0, 1 (default 1, or meta.index_base when the spec sets it)
+  bias        true or false (default true)
+  b           list of lists of numbers (default none)
+
+example (a part's kind and given):
+  kind: toy.layer
+  given:
+    kernel: 3
+    b: [[1.0, 2.0]]"""
+
+
+@pytest.mark.parametrize("name", sorted(KINDS))
+def test_kinds_name_prints_every_parameter_and_the_example(
+        name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["kinds", name]) == 0
+    out = capsys.readouterr().out
+    given, example = out.split("\nexample (a part's kind and given):\n")
+    for field, info in KINDS[name].given.model_fields.items():
+        row = next(line for line in given.splitlines() if line.startswith(f"  {field} "))
+        assert "(required)" in row if info.is_required() else "(default " in row, row
+    assert YAML(typ="safe").load(example) == {"kind": name, "given": KINDS[name].example}
+
+
+@pytest.mark.parametrize(("name", "close"), [("conv2d.grad_inptu", "conv2d.grad_input"),
+                                             ("conv2d", "conv2d.output_size")])
+def test_kinds_unknown_name_suggests_close_ones(name: str, close: str,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["kinds", name]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: unknown question kind {name!r} (close matches: ")
+    assert close in err and "`derive kinds` lists them all" in err
 
 
 def test_help_does_not_import_sympy() -> None:

@@ -24,15 +24,24 @@ problems:
 
 CASES = {
     "typo_key": (GOOD.replace("prompt:", "promt:"),
-                 ["9: problems[0].parts[0].promt: unknown key",
+                 ["9: problems[0].parts[0].promt: unknown key, did you mean 'prompt'? (accepted: "
+                  "id, points, stem, prompt, kind, given, assumptions)",
                   "problems[0].parts[0].prompt: required key is missing"]),
+    "typo_given": (GOOD.replace("stride: 1", "strde: 1"),
+                   ["11: problems[0].parts[0].given.strde: unknown key, did you mean 'stride'? "
+                    "(accepted: input, kernel, stride, padding"]),
+    "far_given": (GOOD.replace("stride: 1", "colour: 1"),
+                  ["11: problems[0].parts[0].given.colour: unknown key (accepted: input, "]),
+    "typo_problem": (GOOD.replace("title: Convolution", "title: Convolution\n    intr: x"),
+                     ["7: problems[0].intr: unknown key, did you mean 'intro'? (accepted: id, "
+                      "title, points, intro, parts)"]),
     "wrong_type": (GOOD.replace("stride: 1", "stride: two"),
                    ["11: problems[0].parts[0].given.stride: expected a valid integer, got 'two'"]),
     "string_number": (GOOD.replace("stride: 1", "stride: '1'"),
                       ["11: problems[0].parts[0].given.stride: expected a valid integer"]),
     "unknown_kind": (GOOD.replace("conv2d.output_size", "conv2d.outptu_size"),
                      ["10: problems[0].parts[0].kind: unknown question kind 'conv2d.outptu_size'"
-                      " (expected one of: "]),
+                      ", did you mean 'conv2d.output_size'? (expected one of: "]),
     "negative_stride": (GOOD.replace("stride: 1", "stride: -1"),
                         ["11: problems[0].parts[0].given.stride: expected greater than 0, got -1"]),
     "kernel_too_large": (GOOD.replace("kernel: [3, 3]", "kernel: [9, 3]").replace("padding: 0",
@@ -44,7 +53,11 @@ CASES = {
     "dangerous_math": (GOOD.replace("prompt: Output size.", r"prompt: 'Size $\input{x}$'"),
                        ["9: problems[0].parts[0].prompt: '\\input' is not allowed in math"]),
     "unknown_meta": (GOOD.replace("title: Test\n", "title: Test\n  lang: fr\n"),
-                     ["4: meta.lang: unknown key"]),
+                     ["4: meta.lang: unknown key, did you mean 'language'? (accepted: course, "
+                      "title, term, authors, due, language, layout, numbering, instructions, "
+                      "source, index_base)"]),
+    "bad_index_base": (GOOD.replace("title: Test\n", "title: Test\n  index_base: 2\n"),
+                       ["4: meta.index_base: expected 0 or 1, got 2"]),
     "bad_language": (GOOD.replace("title: Test\n", "title: Test\n  language: de\n"),
                      ["4: meta.language: expected 'en' or 'fr', got 'de'"]),
     "malformed": (GOOD.replace("kind: conv2d", "kind: [conv2d"), ["malformed YAML"]),
@@ -86,7 +99,11 @@ MORE_CASES = {
                           "the window 9 is larger than the padded input 6"]),
     "typo_in_layer": (ARCH.replace("filters: 4", "filter: 4"),
                       ["12: problems[0].parts[0].given.layers[0].conv.filters: required key",
-                       "12: problems[0].parts[0].given.layers[0].conv.filter: unknown key"]),
+                       "12: problems[0].parts[0].given.layers[0].conv.filter: unknown key, did you "
+                       "mean 'filters'? (accepted: conv, filters, stride, padding, dilation)"]),
+    "typo_in_pool": (ARCH.replace("{maxpool: 2}", "{maxpool: 2, strid: 1}"),
+                     ["13: problems[0].parts[0].given.layers[1].pool.strid: unknown key, did you "
+                      "mean 'stride'? (accepted: maxpool, avgpool, stride, padding)"]),
     "layer_kernel_too_large": (LAYER.replace("kernel: [3, 3]", "kernel: [5, 3]"),
                                ["9: problems[0].parts[0].given: kernel rows span (5) exceed "
                                 "the padded input rows (4 + 2·0)"]),
@@ -140,8 +157,6 @@ def test_good_spec_builds(tmp_path: Path) -> None:
     spec.write_text(GOOD)
     assert main(["build", str(spec), "--out", str(tmp_path / "out"), "--no-pdf"]) == 0
     assert (tmp_path / "out" / "good" / "answers.json").exists()
-
-
 
 
 def test_two_specs_with_the_same_name_are_refused(tmp_path: Path,
