@@ -9,20 +9,19 @@ import sympy as sp
 
 from derive.models import dense as D
 from derive.models.dense import DenseSigmoid
-from derive.models.symbols import expand_sigmoid_prime, sigmoid_prime
 
 Z = D.z
 
 
 def test_textbook_forms() -> None:
     layer = DenseSigmoid(2, 2)
-    s = sigmoid_prime(Z[D.j])
-    assert layer.grad_weight() == D.x[D.i] * D.dLdz(D.j) * s
+    s = Z[D.j] * (1 - Z[D.j])
+    assert layer.grad_weight() == D.x[D.i] * D.dLdz[D.j] * s
     assert sp.expand(layer.hessian_diagonal() - D.x[D.i] ** 2 * (
-        s**2 * D.d2Ldz(D.j, D.j) + (1 - 2 * Z[D.j]) * s * D.dLdz(D.j))) == 0
-    assert layer.hessian_cross() == (D.x[D.i] * D.x[D.i2] * s * sigmoid_prime(Z[D.j2])
-                                     * D.d2Ldz(D.j, D.j2))
-    assert layer.grad_input() == sp.Sum(D.w[D.i, D.j] * D.dLdz(D.j) * s, (D.j, 1, 2))
+        s**2 * D.d2Ldz[D.j, D.j] + (1 - 2 * Z[D.j]) * s * D.dLdz[D.j])) == 0
+    assert layer.hessian_cross() == (D.x[D.i] * D.x[D.i2] * s * Z[D.j2] * (1 - Z[D.j2])
+                                     * D.d2Ldz[D.j, D.j2])
+    assert layer.grad_input() == sp.Sum(D.w[D.i, D.j] * D.dLdz[D.j] * s, (D.j, 0, 1))
     for expr in (layer.grad_weight(), layer.hessian_diagonal(), layer.hessian_cross()):
         assert not expr.has(sp.Subs, sp.Derivative)
 
@@ -45,32 +44,32 @@ def test_agrees_with_full_differentiation_of_a_concrete_loss(n: int, m: int) -> 
     variables = [*xs, *(v for row in ws for v in row)]
     point = {s: sp.Rational(k + 1, 7) * (-1) ** k for k, s in enumerate(variables)}
     zval = [z.subs(point) for z in zs]
-    grad = {b + 1: sp.diff(lz, zsym[b]).subs(dict(zip(zsym, zval, strict=True)))
+    grad = {b: sp.diff(lz, zsym[b]).subs(dict(zip(zsym, zval, strict=True)))
             for b in range(m)}
-    hess = {(a + 1, b + 1): sp.diff(lz, zsym[a], zsym[b]).subs(dict(zip(zsym, zval, strict=True)))
+    hess = {(a, b): sp.diff(lz, zsym[a], zsym[b]).subs(dict(zip(zsym, zval, strict=True)))
             for a in range(m) for b in range(m)}
 
     def value(expr: sp.Expr, subs: dict[sp.Symbol, int]) -> float:
-        e = expand_sigmoid_prime(expr).subs(subs).doit()
-        e = e.replace(D.dLdz, lambda q: grad[int(q)]).replace(D.d2Ldz,
-                                                               lambda p, q: hess[(int(p), int(q))])
-        e = e.subs({Z[b + 1]: zval[b] for b in range(m)})
-        e = e.subs({D.x[a + 1]: point[xs[a]] for a in range(n)})
-        e = e.subs({D.w[a + 1, b + 1]: point[ws[a][b]] for a in range(n) for b in range(m)})
+        e = expr.subs(subs).doit()
+        e = e.subs({D.dLdz[b]: grad[b] for b in range(m)})
+        e = e.subs({D.d2Ldz[p, q]: hess[(p, q)] for p in range(m) for q in range(m)})
+        e = e.subs({Z[b]: zval[b] for b in range(m)})
+        e = e.subs({D.x[a]: point[xs[a]] for a in range(n)})
+        e = e.subs({D.w[a, b]: point[ws[a][b]] for a in range(n) for b in range(m)})
         return float(e)
 
     layer = DenseSigmoid(n, m)
     for a in range(n):
-        assert value(layer.grad_input(), {D.i: a + 1}) == pytest.approx(
+        assert value(layer.grad_input(), {D.i: a}) == pytest.approx(
             float(sp.diff(full, xs[a]).subs(point)), rel=1e-12)
     for a, b in itertools.product(range(n), range(m)):
-        ij = {D.i: a + 1, D.j: b + 1}
+        ij = {D.i: a, D.j: b}
         assert value(layer.grad_weight(), ij) == pytest.approx(
             float(sp.diff(full, ws[a][b]).subs(point)), rel=1e-12)
         assert value(layer.hessian_diagonal(), ij) == pytest.approx(
             float(sp.diff(full, ws[a][b], 2).subs(point)), rel=1e-12)
         for a2, b2 in itertools.product(range(n), range(m)):
             if a2 != a and b2 != b:
-                got = value(layer.hessian_cross(), {**ij, D.i2: a2 + 1, D.j2: b2 + 1})
+                got = value(layer.hessian_cross(), {**ij, D.i2: a2, D.j2: b2})
                 want = float(sp.diff(full, ws[a][b], ws[a2][b2]).subs(point))
                 assert got == pytest.approx(want, rel=1e-12)

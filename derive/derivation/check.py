@@ -78,11 +78,22 @@ def carry_out_partials(d: Derivation, expr: sp.Basic) -> sp.Basic:
     return expr.replace(lambda e: isinstance(e, PartialOf), carry)
 
 
-def compare(derived: Any, reference: Any, tolerance: float = TOLERANCE
-            ) -> tuple[bool, float, int, str]:
+def holds(d: Derivation, free: list[sp.Symbol]) -> NDArray[np.bool_] | None:
+    """Where on the grid of `free` the derivation's condition on its indices holds."""
+    if d.where == sp.true:
+        return None
+    shape = tuple(d.free[v][1] - d.free[v][0] + 1 for v in free)
+    mask = evaluate_fast(sp.Piecewise((1, d.where), (0, True)), free, shape, d.base, {})
+    return mask.astype(bool)
+
+
+def compare(derived: Any, reference: Any, tolerance: float = TOLERANCE,
+            mask: Any = None) -> tuple[bool, float, int, str]:
     a, b = np.asarray(derived, dtype=float), np.asarray(reference, dtype=float)
     if a.shape != b.shape:
         return False, float("inf"), 0, f"shape {a.shape} differs from {b.shape}"
+    if mask is not None:
+        a, b = a[mask], b[mask]
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
         return False, float("inf"), a.size, "a value is not finite"
     err = float(np.max(np.abs(a - b))) if a.size else 0.0
@@ -104,9 +115,10 @@ def _compare_steps(d: Derivation, before: Step, step: Step, datas: list[Data]) -
                   key=list(d.free).index)
     worst, count = 0.0, 0
     try:
+        mask = holds(d, free)
         for data in datas:
             ok, err, n, detail = compare(evaluate(d, step.rhs, data, free),
-                                         evaluate(d, before.rhs, data, free))
+                                         evaluate(d, before.rhs, data, free), mask=mask)
             worst, count = max(worst, err), count + n
             if not ok:
                 return StepCheck(False, err, count, detail or "differs from the step before")
@@ -129,8 +141,9 @@ def check_answers(d: Derivation, reference: Callable[[Data], Mapping[str, Any]],
             raise KeyError(f"reference and derivation disagree on answers: {sorted(missing)}")
         for key, step in answers.items():
             try:
-                ok, err, n, detail = compare(evaluate(d, step.rhs, data), expected[key],
-                                             tolerance)
+                free = free_of(d, step.rhs)
+                ok, err, n, detail = compare(evaluate(d, step.rhs, data, free), expected[key],
+                                             tolerance, holds(d, free))
             except Exception as exc:
                 ok, err, n, detail = False, float("inf"), 0, f"{type(exc).__name__}: {exc}"
             old = results.get(key, StepCheck(True, 0.0, 0))

@@ -3,6 +3,7 @@ name and each sentence built from computed values, in the page's language."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sympy as sp
@@ -12,6 +13,7 @@ from derive.derivation.steps import Derivation, Sentence
 from derive.latex.environment import _number
 from derive.latex.printer import tex, tex_lines
 
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 # Above this many characters of LaTeX, a sum is broken over several lines.
 LONG = 110
 
@@ -33,7 +35,8 @@ def sentence(s: Sentence, words: dict[str, Any], d: Derivation, base: int) -> st
     text = words["sentences"][s.key]
     if isinstance(text, dict):
         text = text["one" if s.values.get("n") == 1 else "other"]
-    return str(text).format(**{k: _value(v, d, base) for k, v in s.values.items()})
+    values = {k: _value(v, d, base) for k, v in s.values.items()}
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), str(text))
 
 
 def _rhs_lines(expr: sp.Basic) -> list[str]:

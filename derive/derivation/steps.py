@@ -80,6 +80,7 @@ class Derivation:
     free: dict[sp.Symbol, tuple[int, int]] = field(default_factory=dict)
     definitions: dict[Any, Any] = field(default_factory=dict)
     base: int = 0
+    where: sp.Basic = sp.true                 # the free indices it holds for (i ≠ i′, …)
     steps: list[Step] = field(default_factory=list)
     _pending: Sentence | None = None
 
@@ -114,6 +115,9 @@ class Derivation:
             raise KeyError(f"unknown rule {step.rule!r}")
         if step.lhs is None and not self.steps:
             raise ValueError("a derivation starts with chain(lhs, rhs, rule)")
+        unchanged = step.lhs is None and step.rhs == self.steps[-1].rhs
+        if unchanged and self._pending is None:                  # nothing changed: no step
+            return self
         step.note, self._pending = self._pending, None
         self.steps.append(step)
         return self

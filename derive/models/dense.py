@@ -1,37 +1,33 @@
 """A fully connected layer without bias and with a sigmoid activation, z = σ(Wᵀx).
 
-The loss L is any twice-differentiable function of the outputs z. Derivatives are taken
-by SymPy through a second-order jet of L at the current outputs, which is exact up to
-order two, so the results come out in the symbols ∂L/∂z_j and ∂²L/∂z_j∂z_j′ with σ′
-written as z_j(1 − z_j).
+a_j = Σ_i w_ij x_i and z_j = σ(a_j). The loss L is any twice-differentiable function of
+z, known through its derivatives at the current outputs: the arrays ∂L/∂z (``dL_dz``) and
+∂²L/∂z² (``d2L_dz2``). Indices start at 0 (numpy's reading); pages print the spec's base.
 
 >>> DenseSigmoid(2, 2).grad_weight()
-d1Ldz(j)*sigmoid_prime(z[j])*x[i]
+x[i]*z[j]*(1 - z[j])*dL_dz[j]
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sympy as sp
 
-from derive.models.symbols import partial, sigmoid
+from derive.derivation.steps import Domain
+from derive.models.symbols import Frozen, Upstream, sigmoid
 
-i, i2, j, j2 = sp.symbols("i i' j j'", integer=True, positive=True)
-x, w, z = sp.IndexedBase("x"), sp.IndexedBase("w"), sp.IndexedBase("z")
-dLdz, d2Ldz = partial("L", "z"), partial("L", "z", 2)
+i, i2, j, j2, k, r = sp.symbols("i i' j j' k r", integer=True, nonnegative=True)
+x, w = sp.IndexedBase("x", real=True), sp.IndexedBase("w", real=True)
+a, z = sp.IndexedBase("a", real=True), sp.IndexedBase("z", real=True)
+dLdz, d2Ldz = Upstream.of("L", "z"), Upstream.of("L", "z", 2)
+g0 = sp.IndexedBase("g0", real=True)   # ∂L/∂z at the current outputs (random in checks)
+L = sp.Symbol("L")
 
 
-def _jet(outputs: dict[sp.Expr, sp.Expr]) -> sp.Expr:
-    """Second-order Taylor polynomial of L at z, in the outputs that vary."""
-    keys = list(outputs)
-    first = sum(dLdz(a) * (outputs[a] - z[a]) for a in keys)
-    second = sum(
-        (sp.Rational(1, 2) if a == b else 1) * d2Ldz(a, b)
-        * (outputs[a] - z[a]) * (outputs[b] - z[b])
-        for n, a in enumerate(keys) for b in keys[n:]
-    )
-    return first + second
+def sigma_prime_of(v: sp.Expr) -> sp.Expr:
+    return v * (1 - v)
 
 
 @dataclass(frozen=True)
@@ -41,35 +37,43 @@ class DenseSigmoid:
     n: int
     m: int
 
-    def _derive(self, *weights: tuple[sp.Expr, sp.Expr]) -> sp.Expr:
-        """∂ⁿL/∂w_{i j}… for representative weights (i, j): each w_ij only enters a_j."""
-        ts = sp.symbols(f"t0:{len(weights)}")
-        pre: dict[sp.Expr, sp.Expr] = {}
-        for t, (row, col) in zip(ts, weights, strict=True):
-            pre[col] = pre.get(col, sp.Symbol(f"rest_{col}")) + t * x[row]
-        outputs = {col: sigmoid(a) for col, a in pre.items()}
-        result = sp.diff(_jet(outputs), *ts)
-        at_point = {sig: z[col] for col, sig in outputs.items()}
-        return sp.expand(result.subs(at_point))
+    def pre_activation(self, col: sp.Expr) -> sp.Expr:
+        return sp.Sum(w[r, col] * x[r], (r, 0, self.n - 1))
+
+    def loss(self) -> sp.Expr:
+        """L near the current outputs: exact up to second derivatives (its 2-jet)."""
+        dz = [z[q] - Frozen(z[q]) for q in range(self.m)]
+        return (sum(g0[q] * dz[q] for q in range(self.m))
+                + sum(d2Ldz[p, q] * dz[p] * dz[q] for p in range(self.m)
+                      for q in range(self.m)) / 2)
+
+    def definitions(self) -> dict[Any, Any]:
+        """What a, z and ∂L/∂z stand for; ∂L/∂z moves with z through ∂²L/∂z²."""
+        return {
+            a: lambda col: self.pre_activation(col),
+            z: lambda col: sigmoid(a[col]),
+            dLdz: lambda col: g0[col] + sp.Sum(d2Ldz[col, k] * (z[k] - Frozen(z[k])),
+                                                (k, 0, self.m - 1)),
+        }
+
+    def domains(self) -> dict[Any, Domain]:
+        return {x: Domain((self.n,)), w: Domain((self.n, self.m)), g0: Domain((self.m,)),
+                d2Ldz: Domain((self.m, self.m), "symmetric")}
 
     def grad_weight(self) -> sp.Expr:
-        """∂L/∂w_ij."""
-        return self._derive((i, j))
-
-    def hessian_diagonal(self) -> sp.Expr:
-        """∂²L/∂w_ij²."""
-        return sp.collect(self._derive((i, j), (i, j)), [dLdz(j), d2Ldz(j, j)], sp.factor)
-
-    def hessian_cross(self) -> sp.Expr:
-        """∂²L/∂w_ij ∂w_i′j′ for i ≠ i′ and j ≠ j′."""
-        return sp.factor(self._derive((i, j), (i2, j2)))
-
-    def grad_input_term(self) -> sp.Expr:
-        """∂z_j/∂x_i: x_i enters every a_j, so ∂L/∂x_i sums these against ∂L/∂z_j."""
-        t = sp.Symbol("t")
-        return sp.diff(sigmoid(t * w[i, j] + sp.Symbol("rest")), t).subs(
-            sigmoid(t * w[i, j] + sp.Symbol("rest")), z[j])
+        """∂L/∂w_ij = x_i z_j(1 − z_j) ∂L/∂z_j."""
+        return x[i] * sigma_prime_of(z[j]) * dLdz[j]
 
     def grad_input(self) -> sp.Sum:
-        """∂L/∂x_i = Σ_j ∂L/∂z_j ∂z_j/∂x_i."""
-        return sp.Sum(dLdz(j) * self.grad_input_term(), (j, 1, self.m))
+        """∂L/∂x_i = Σ_j w_ij z_j(1 − z_j) ∂L/∂z_j."""
+        return sp.Sum(w[i, j] * sigma_prime_of(z[j]) * dLdz[j], (j, 0, self.m - 1))
+
+    def hessian_diagonal(self) -> sp.Expr:
+        """∂²L/∂w_ij² = x_i² z_j(1 − z_j)[z_j(1 − z_j) ∂²L/∂z_j² + (1 − 2z_j) ∂L/∂z_j]."""
+        s = sigma_prime_of(z[j])
+        return x[i] ** 2 * s * (s * d2Ldz[j, j] + (1 - 2 * z[j]) * dLdz[j])
+
+    def hessian_cross(self) -> sp.Expr:
+        """∂²L/∂w_ij∂w_i′j′ for i ≠ i′, j ≠ j′: only the mixed second derivative of L stays."""
+        return (x[i] * x[i2] * sigma_prime_of(z[j]) * sigma_prime_of(z[j2])
+                * d2Ldz[j, j2])

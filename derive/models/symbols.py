@@ -208,5 +208,35 @@ class PartialOf(sp.Function):
         return sp.diff(meaning, var)
 
     def _latex(self, printer: Any) -> str:
-        name, var = (printer._print(v) for v in self.args[:2])
-        return rf"\frac{{\partial {name}}}{{\partial {var}}}"
+        name, var = self.args[:2]
+        if isinstance(name, PartialOf):             # ∂²f/∂u∂v
+            inner, first = printer._print(name.args[0]), printer._print(name.args[1])
+            second = printer._print(var)
+            if first == second:
+                return rf"\frac{{\partial^2 {inner}}}{{\partial {first}^2}}"
+            return rf"\frac{{\partial^2 {inner}}}{{\partial {first}\,\partial {second}}}"
+        if isinstance(name, sp.Symbol) or type(name) is sp.Indexed:
+            return rf"\frac{{\partial {printer._print(name)}}}{{\partial {printer._print(var)}}}"
+        body = printer._print(name)
+        if isinstance(name, sp.Add | sp.Mul):
+            body = rf"\left({body}\right)"
+        return rf"\frac{{\partial}}{{\partial {printer._print(var)}}} {body}"
+
+
+class Frozen(sp.Function):
+    """A value held fixed: Frozen(v) is v, but its derivative is 0. Used to write a loss
+    through its expansion around the current point, L(z) ≈ gᵀ(z − z̄) + ½(z − z̄)ᵀH(z − z̄),
+    with z̄ = Frozen(z).
+
+    >>> u = sp.Symbol("u")
+    >>> sp.diff(u * Frozen(u), u)
+    Frozen(u)
+    """
+
+    _imp_ = staticmethod(lambda v: v)
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return sp.Integer(0)
+
+    def _latex(self, printer: Any) -> str:
+        return rf"\bar{{{printer._print(self.args[0])}}}"

@@ -3,139 +3,136 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import sympy as sp
 from pydantic import Field
 
-from derive.latex.printer import tex, tex_lines
+from derive.derivation import Derivation
+from derive.latex.printer import tex
 from derive.models import dense as D
 from derive.models.dense import DenseSigmoid
-from derive.models.symbols import NUMERIC, expand_sigmoid_prime
-from derive.questions.base import Check, Given, Kind, NonNegInt, PosInt, Solution
-from derive.verify import reference as ref
-from derive.verify.evaluate import evaluate_grid
+from derive.models.symbols import PartialOf, sigmoid
+from derive.questions.base import Check, Given, IndexBase, Kind, NonNegInt, PosInt, Solution
+from derive.questions.declare import Derived, kind
+from derive.verify.reference import finite_difference, hessian_fd
 
 
-class DenseGiven(Given):
+class DenseGiven(Derived):
     inputs: PosInt = Field(description="Number of inputs n.")
     outputs: PosInt = Field(description="Number of outputs m.")
+    index_base: IndexBase = 1
     seed: NonNegInt = 0
+    method: ClassVar[str] = "dense_fd"
+
+    def layer(self) -> DenseSigmoid:
+        return DenseSigmoid(self.inputs, self.outputs)
+
+    def start(self, free: dict[sp.Symbol, tuple[int, int]]) -> Derivation:
+        n, m = self.inputs, self.outputs
+        d = Derivation(self.layer().domains(), free, self.layer().definitions())
+        d.say("dense_setup", n=n, m=m, a=self.layer().pre_activation(D.j), z=sigmoid(D.a[D.j]))
+        return d
+
+    def forward(self, data: Mapping[str, Any], weights: np.ndarray | None = None,
+                inputs: np.ndarray | None = None) -> float:
+        """L(σ(Wᵀx)) for the 2-jet of L at the current outputs (numpy, from the definition)."""
+        x, w, g, h = (data[k] for k in ("x", "w", "g0", "d2L_dz2"))
+        at = 1.0 / (1.0 + np.exp(-(x @ w)))
+        z = 1.0 / (1.0 + np.exp(-((x if inputs is None else inputs)
+                                  @ (w if weights is None else weights))))
+        return float(g @ (z - at) + 0.5 * (z - at) @ h @ (z - at))
 
 
-class _Probe:
-    """A concrete layer and loss L(z) = cᵀz + ½zᵀQz + Σ sin z_j, with exact derivatives."""
-
-    def __init__(self, g: DenseGiven):
-        rng = np.random.default_rng(g.seed)
-        self.n, self.m = g.inputs, g.outputs
-        self.x = rng.normal(size=self.n)
-        self.w = rng.normal(size=(self.n, self.m))
-        self.c = rng.normal(size=self.m)
-        q = rng.normal(size=(self.m, self.m))
-        self.q = q + q.T
-
-    def z(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(x @ w)))
-
-    def loss(self, z: np.ndarray) -> float:
-        return float(self.c @ z + 0.5 * z @ self.q @ z + np.sum(np.sin(z)))
-
-    def values(self) -> dict[str, object]:
-        z = self.z(self.x, self.w)
-        grad = self.c + self.q @ z + np.cos(z)
-        hess = self.q - np.diag(np.sin(z))
-        return {"x": self.x, "w": self.w, "z": z, "d1Ldz": grad, "d2Ldz": hess}
+def _rows(n: int) -> dict[sp.Symbol, tuple[int, int]]:
+    return {D.i: (0, n - 1)}
 
 
-def _check(expr: sp.Expr, g: DenseGiven,
-           numeric: Callable[[_Probe], np.ndarray], index_sets: list[dict[sp.Symbol, int]],
-           method: str) -> Check:
-    probe = _Probe(g)
-    reference = numeric(probe)
-    free = tuple(index_sets[0])
-    sizes = {D.i: g.inputs, D.i2: g.inputs, D.j: g.outputs, D.j2: g.outputs}
-    grid = evaluate_grid(expand_sigmoid_prime(expr), free, tuple(sizes[v] for v in free), 1,
-                         probe.values(), NUMERIC)
-    derived = np.array([grid[tuple(s[v] - 1 for v in free)] for s in index_sets])
-    return Check.compare(method, derived, reference, tol=1e-5, samples=len(index_sets))
+@kind("dense_sigmoid.grad_input", "∂L/∂x_i of a bias-free sigmoid layer, given ∂L/∂z.",
+      {"inputs": 2, "outputs": 2})
+class GradInput(DenseGiven):
+    def derive(self) -> Derivation:
+        m, layer = self.outputs, self.layer()
+        d = self.start(_rows(self.inputs))
+        dx = PartialOf(D.L, D.x[D.i], layer.loss())
+        d.chain(dx, dx, "definition")
+        d.then(sp.Sum(D.dLdz[D.j] * PartialOf(D.z[D.j], D.a[D.j], sigmoid(D.a[D.j]))
+                      * PartialOf(D.a[D.j], D.x[D.i], layer.pre_activation(D.j)),
+                      (D.j, 0, m - 1)), "chain_rule")
+        d.apply("differentiate").apply("sum_collapse")
+        d.apply("sigma_prime", names={sigmoid(D.a[D.j]): D.z[D.j]}).answer("grad_x")
+        return d
+
+    def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        return {"grad_x": finite_difference(lambda v: self.forward(data, inputs=v), data["x"])}
+@kind("dense_sigmoid.grad_weight", "∂L/∂w_ij of a bias-free sigmoid layer, given ∂L/∂z.",
+      {"inputs": 2, "outputs": 2})
+class GradWeight(DenseGiven):
+    def derive(self) -> Derivation:
+        layer, dw = self.layer(), PartialOf(D.L, D.w[D.i, D.j], self.layer().loss())
+        d = self.start({D.i: (0, self.inputs - 1), D.j: (0, self.outputs - 1)})
+        d.chain(dw, dw, "definition")
+        d.then(sp.Sum(D.dLdz[D.k] * PartialOf(D.z[D.k], D.w[D.i, D.j], sigmoid(D.a[D.k])),
+                      (D.k, 0, self.outputs - 1)), "chain_rule")
+        d.then(D.dLdz[D.j] * PartialOf(D.z[D.j], D.a[D.j], sigmoid(D.a[D.j]))
+               * PartialOf(D.a[D.j], D.w[D.i, D.j], layer.pre_activation(D.j)), "one_dependence")
+        d.apply("differentiate").apply("sum_collapse")
+        d.apply("sigma_prime", names={sigmoid(D.a[D.j]): D.z[D.j]}).answer("grad_w")
+        return d
+
+    def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        return {"grad_w": finite_difference(lambda v: self.forward(data, weights=v), data["w"])}
 
 
-def _pairs(n: int, m: int) -> list[tuple[int, int]]:
-    return [(a, b) for a in range(1, n + 1) for b in range(1, m + 1)]
+@kind("dense_sigmoid.hessian_diagonal", "∂²L/∂w_ij² of a bias-free sigmoid layer.",
+      {"inputs": 2, "outputs": 2})
+class HessianDiagonal(DenseGiven):
+    def derive(self) -> Derivation:
+        layer = self.layer()
+        grad = layer.grad_weight()
+        d = self.start({D.i: (0, self.inputs - 1), D.j: (0, self.outputs - 1)})
+        d.say("dense_second_order")
+        lhs = PartialOf(PartialOf(D.L, D.w[D.i, D.j], D.L), D.w[D.i, D.j], grad)
+        d.chain(lhs, lhs, "definition")
+        s = D.sigma_prime_of(D.z[D.j])
+        d.then(D.x[D.i] * (PartialOf(D.dLdz[D.j], D.w[D.i, D.j], D.dLdz[D.j]) * s
+                           + D.dLdz[D.j] * PartialOf(s, D.w[D.i, D.j], s)), "product_rule")
+        d.then(D.x[D.i] * (D.d2Ldz[D.j, D.j] * s * D.x[D.i] * s
+                           + D.dLdz[D.j] * (1 - 2 * D.z[D.j]) * s * D.x[D.i]), "chain_rule")
+        d.then(layer.hessian_diagonal(), "simplify").answer("hessian_diagonal")
+        return d
+
+    def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        h = hessian_fd(lambda v: self.forward(data, weights=v), data["w"])
+        return {"hessian_diagonal": np.diag(h).reshape(self.inputs, self.outputs)}
 
 
-def solve_grad_input(g: DenseGiven) -> Solution:
-    layer = DenseSigmoid(g.inputs, g.outputs)
-    expr = layer.grad_input()
+@kind("dense_sigmoid.hessian_cross",
+      "∂²L/∂w_ij∂w_i'j' (i ≠ i', j ≠ j') of a bias-free sigmoid layer.",
+      {"inputs": 2, "outputs": 2})
+class HessianCross(DenseGiven):
+    def derive(self) -> Derivation:
+        layer = self.layer()
+        n, m = self.inputs, self.outputs
+        d = self.start({D.i: (0, n - 1), D.j: (0, m - 1), D.i2: (0, n - 1), D.j2: (0, m - 1)})
+        d.where = sp.And(sp.Ne(D.i, D.i2), sp.Ne(D.j, D.j2))
+        d.say("dense_cross")
+        s = D.sigma_prime_of(D.z[D.j])
+        lhs = PartialOf(PartialOf(D.L, D.w[D.i, D.j], D.L), D.w[D.i2, D.j2], layer.grad_weight())
+        d.chain(lhs, lhs, "definition")
+        d.then(D.x[D.i] * (PartialOf(D.dLdz[D.j], D.w[D.i2, D.j2], D.dLdz[D.j]) * s
+                           + D.dLdz[D.j] * PartialOf(s, D.w[D.i2, D.j2], s)), "product_rule")
+        d.then(D.x[D.i] * s * D.d2Ldz[D.j, D.j2] * D.sigma_prime_of(D.z[D.j2]) * D.x[D.i2],
+               "chain_rule")
+        d.then(layer.hessian_cross(), "simplify").answer("hessian_cross")
+        return d
 
-    def numeric(p: _Probe) -> np.ndarray:
-        return ref.finite_difference(lambda v: p.loss(p.z(v, p.w)), p.x)
-
-    return Solution(
-        answer=expr,
-        answer_latex=rf"\frac{{\partial L}}{{\partial x_i}} = {tex(expr)}",
-        context={"term": tex(layer.grad_input_term()), "sum": tex(expr), "given": g},
-        verify=lambda: _check(expr, g, numeric, [{D.i: a} for a in range(1, g.inputs + 1)],
-                              "finite differences on a random layer and a concrete L"))
-
-
-def solve_grad_weight(g: DenseGiven) -> Solution:
-    expr = DenseSigmoid(g.inputs, g.outputs).grad_weight()
-
-    def numeric(p: _Probe) -> np.ndarray:
-        return ref.finite_difference(lambda v: p.loss(p.z(p.x, v)), p.w).reshape(-1)
-
-    return Solution(
-        answer=expr,
-        answer_latex=rf"\frac{{\partial L}}{{\partial w_{{ij}}}} = {tex(expr)}",
-        context={"expr": tex(expr), "given": g},
-        verify=lambda: _check(expr, g, numeric,
-                              [{D.i: a, D.j: b} for a, b in _pairs(g.inputs, g.outputs)],
-                              "finite differences on a random layer and a concrete L"))
-
-
-def _weight_hessian(p: _Probe) -> np.ndarray:
-    return ref.hessian_fd(lambda v: p.loss(p.z(p.x, v)), p.w)
-
-
-def solve_hessian_diagonal(g: DenseGiven) -> Solution:
-    expr = DenseSigmoid(g.inputs, g.outputs).hessian_diagonal()
-    pairs = _pairs(g.inputs, g.outputs)
-
-    def numeric(p: _Probe) -> np.ndarray:
-        return np.diag(_weight_hessian(p))
-
-    return Solution(
-        answer=expr,
-        answer_latex=rf"\frac{{\partial^2 L}}{{\partial w_{{ij}}^2}} = {tex(expr)}",
-        context={"expr": tex(expr), "lines": tex_lines(expr, 1), "given": g},
-        notes=["second_derivatives_of_L"],
-        verify=lambda: _check(expr, g, numeric, [{D.i: a, D.j: b} for a, b in pairs],
-                              "second differences on a random layer and a concrete L"))
-
-
-def solve_hessian_cross(g: DenseGiven) -> Solution:
-    expr = DenseSigmoid(g.inputs, g.outputs).hessian_cross()
-    pairs = _pairs(g.inputs, g.outputs)
-    flat = {pq: n for n, pq in enumerate(pairs)}
-    cross = [(a, b) for a in pairs for b in pairs if a[0] != b[0] and a[1] != b[1]]
-
-    def numeric(p: _Probe) -> np.ndarray:
-        h = _weight_hessian(p)
-        return np.array([h[flat[a], flat[b]] for a, b in cross])
-
-    return Solution(
-        answer=expr,
-        answer_latex=(r"\frac{\partial^2 L}{\partial w_{ij}\,\partial w_{i'j'}} = " + tex(expr)),
-        context={"expr": tex(expr), "given": g},
-        notes=["second_derivatives_of_L"],
-        verify=lambda: _check(
-            expr, g, numeric,
-            [{D.i: a[0], D.j: a[1], D.i2: b[0], D.j2: b[1]} for a, b in cross],
-            "second differences on a random layer and a concrete L"))
+    def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        h = hessian_fd(lambda v: self.forward(data, weights=v), data["w"])
+        n, m = self.inputs, self.outputs
+        return {"hessian_cross": h.reshape(n, m, n, m)}
 
 
 UNITS = {"B": 1, "kB": 10**3, "MB": 10**6, "GB": 10**9, "KiB": 2**10, "MiB": 2**20,
@@ -162,6 +159,15 @@ def _human(nbytes: int) -> tuple[str, str]:
     return str(nbytes), rf"{nbytes}\,\mathrm{{B}}"
 
 
+def _upper_triangle(p: int, chunk: int = 1 << 24) -> int:
+    """Entries on and above the diagonal of a p×p matrix, row by row: Σ_r (p − r)."""
+    total = 0
+    for start in range(0, p, chunk):
+        rows = np.arange(start, min(p, start + chunk), dtype=np.int64)
+        total += int((p - rows).sum())
+    return total
+
+
 def solve_storage(g: StorageGiven) -> Solution:
     total = g.weights_size * UNITS[g.unit]
     if total % g.bytes_per_number:
@@ -177,8 +183,10 @@ def solve_storage(g: StorageGiven) -> Solution:
         dtype = {2: np.float16, 4: np.float32, 8: np.float64}[g.bytes_per_number]
         gradient_bytes = np.empty(count, dtype=dtype).nbytes
         hessian_bytes = math.prod((count, count)) * np.dtype(dtype).itemsize
-        return Check.compare("nbytes of a numpy gradient array; Hessian shape × itemsize",
-                             [total, hessian], [gradient_bytes, hessian_bytes], tol=0)
+        return Check.compare("storage_count",
+                             [total, hessian, symmetric],
+                             [gradient_bytes, hessian_bytes,
+                              _upper_triangle(count) * np.dtype(dtype).itemsize], tol=0)
 
     return Solution(
         answer={"gradient_bytes": total, "hessian_bytes": hessian,
@@ -193,22 +201,8 @@ def solve_storage(g: StorageGiven) -> Solution:
 
 
 KINDS = {
-    k.name: k
-    for k in [
-        Kind("dense_sigmoid.grad_input", DenseGiven, solve_grad_input,
-             "∂L/∂x_i of a bias-free sigmoid layer, given ∂L/∂z.",
-             {"inputs": 2, "outputs": 2}),
-        Kind("dense_sigmoid.grad_weight", DenseGiven, solve_grad_weight,
-             "∂L/∂w_ij of a bias-free sigmoid layer, given ∂L/∂z.",
-             {"inputs": 2, "outputs": 2}),
-        Kind("dense_sigmoid.hessian_diagonal", DenseGiven, solve_hessian_diagonal,
-             "∂²L/∂w_ij² of a bias-free sigmoid layer.",
-             {"inputs": 2, "outputs": 2}),
-        Kind("dense_sigmoid.hessian_cross", DenseGiven, solve_hessian_cross,
-             "∂²L/∂w_ij∂w_i'j' (i ≠ i', j ≠ j') of a bias-free sigmoid layer.",
-             {"inputs": 2, "outputs": 2}),
-        Kind("storage.derivatives", StorageGiven, solve_storage,
-             "Storage of the gradient and the Hessian, given the storage of the weights.",
-             {"weights_size": 40, "unit": "MB", "bytes_per_number": 4}),
-    ]
+    "storage.derivatives": Kind(
+        "storage.derivatives", StorageGiven, solve_storage,
+        "Storage of the gradient and the Hessian, given the storage of the weights.",
+        {"weights_size": 40, "unit": "MB", "bytes_per_number": 4}),
 }
