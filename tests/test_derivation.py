@@ -65,7 +65,7 @@ def test_a_wrong_answer_fails_against_the_reference(monkeypatch: pytest.MonkeyPa
 def test_a_step_that_cannot_be_evaluated_fails() -> None:
     u, v = sp.symbols("u v")
     d = Derivation(domains={u: Domain()})
-    d.chain(sp.Symbol("f"), u**2, "definition").then(u**2 + v - v, "simplify")
+    d.chain(sp.Symbol("f"), u**2, "definition").then((u + 1)**2 - 2 * u - 1, "simplify")
     d.then(u * u + v, "expand")               # v has no domain: cannot be evaluated
     check_steps(d, np.random.default_rng(1))
     assert d.steps[1].check is not None and d.steps[1].check.passed
@@ -127,3 +127,69 @@ def test_derivations_display_in_jupyter() -> None:
     d = LogisticGrad(features=2).derive()
     assert d._repr_latex_().startswith(r"$\displaystyle \begin{aligned}")
     assert r"\frac{\partial L}{\partial p}" in d._repr_latex_()
+
+
+def _sigma_prime_wrong(expr: sp.Basic, names: dict | None = None, **_: object) -> sp.Basic:
+    from derive.models.symbols import sigmoid_prime
+
+    names = dict(names or {})
+    return expr.replace(lambda e: isinstance(e, sigmoid_prime),
+                        lambda e: names.get(e.args[0], e.args[0]) * (1 + names.get(e.args[0],
+                                                                                  e.args[0])))
+
+
+def _collapse_off_by_one(expr: sp.Basic, **_: object) -> sp.Basic:
+    from derive.derivation.rules import collapse_deltas
+
+    out = collapse_deltas(expr)
+    return out.replace(lambda e: isinstance(e, sp.Indexed) and str(e.base) in {"x", "w"},
+                       lambda e: e.func(e.base, *(e.indices[0] + 1, *e.indices[1:])))
+
+
+BROKEN_MODELS = [
+    ("logistic.grad", LogisticRegression, "grad_w", lambda self: (M.y - M.p) * M.x[M.j]),
+    ("dense_sigmoid.hessian_diagonal", None, "hessian_diagonal",
+     lambda self: (lambda D: D.x[D.i] ** 2 * D.z[D.j] * (1 - D.z[D.j]) * (
+         D.z[D.j] * (1 - D.z[D.j]) * D.d2Ldz[D.j, D.j] + (2 * D.z[D.j] - 1) * D.dLdz[D.j]))(
+         __import__("derive.models.dense", fromlist=["x"]))),
+    ("dense_sigmoid.hessian_cross", None, "hessian_cross",
+     lambda self: (lambda D: D.x[D.i] * D.z[D.j] * (1 - D.z[D.j]) * D.z[D.j2]
+                   * (1 - D.z[D.j2]) * D.d2Ldz[D.j, D.j2])(
+         __import__("derive.models.dense", fromlist=["x"]))),
+]
+
+
+@pytest.mark.parametrize(("name", "owner", "method", "broken"), BROKEN_MODELS,
+                         ids=[b[0] + "." + b[2] for b in BROKEN_MODELS])
+def test_a_broken_model_formula_fails_the_check(name: str, owner: type | None, method: str,
+                                                broken: object,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from derive.models.dense import DenseSigmoid
+
+    monkeypatch.setattr(owner or DenseSigmoid, method, broken)
+    k = KINDS[name]
+    given = k.given.model_validate({**k.example, "inputs": 3} if "inputs" in k.example
+                                   else k.example)
+    assert isinstance(given, Derived)
+    assert not verify_derivation(given.derive(), given).passed
+
+
+@pytest.mark.parametrize(("rule", "broken"), [("sigma_prime", _sigma_prime_wrong),
+                                              ("sum_collapse", _collapse_off_by_one)])
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_a_broken_rule_fails_every_kind_that_uses_it(rule: str, broken: object, name: str,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from derive.derivation.rules import Rule
+
+    k = KINDS[name]
+    given = k.given.model_validate({**k.example, "inputs": 3} if "inputs" in k.example
+                                   else k.example)
+    assert isinstance(given, Derived)
+    if rule not in {s.rule for s in given.derive().steps}:
+        pytest.skip(f"{name} does not use {rule}")
+    monkeypatch.setitem(RULES, rule, Rule(rule, broken))  # type: ignore[arg-type]
+    d = given.derive()
+    check = verify_derivation(d, given)
+    assert not check.passed
+    failed = [s for s in d.steps if s.check is not None and not s.check.passed]
+    assert failed and failed[0].rule == rule            # the faulty step is the one named

@@ -17,8 +17,6 @@ from typing import Any, Literal
 
 import sympy as sp
 
-from derive.derivation.rules import RULES
-
 DomainKind = Literal["normal", "positive", "unit", "symmetric", "binary"]
 
 
@@ -100,6 +98,8 @@ class Derivation:
 
     def apply(self, rule: str, **args: Any) -> Derivation:
         """Continue the chain with the rule's own transformation of the last expression."""
+        from derive.derivation.rules import RULES
+
         transform = RULES[rule].transform
         if transform is None:
             raise ValueError(f"rule {rule!r} states a step; use then(rhs, {rule!r})")
@@ -111,6 +111,8 @@ class Derivation:
         return self
 
     def _add(self, step: Step) -> Derivation:
+        from derive.derivation.rules import RULES
+
         if step.rule not in RULES:
             raise KeyError(f"unknown rule {step.rule!r}")
         if step.lhs is None and not self.steps:
@@ -173,6 +175,8 @@ class Derivation:
 
 def apply_rule(rule: str, expr: sp.Basic, **args: Any) -> sp.Basic:
     """The transformation of a rule applied to an expression (outside a derivation)."""
+    from derive.derivation.rules import RULES
+
     transform: Callable[..., sp.Basic] | None = RULES[rule].transform
     if transform is None:
         raise ValueError(f"rule {rule!r} has no transformation")

@@ -5,7 +5,7 @@ z, known through its derivatives at the current outputs: the arrays ∂L/∂z (`
 ∂²L/∂z² (``d2L_dz2``). Indices start at 0 (numpy's reading); pages print the spec's base.
 
 >>> DenseSigmoid(2, 2).grad_weight()
-x[i]*z[j]*(1 - z[j])*dL_dz[j]
+(1 - z[j])*x[i]*z[j]*dL_dz[j]
 """
 
 from __future__ import annotations
