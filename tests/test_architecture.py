@@ -32,6 +32,7 @@ from derive.models.architecture import (
     minimum_input_size,
     totals,
 )
+from derive.questions.architecture import as_data
 from derive.verify import architecture_reference
 from derive.verify.architecture_reference import (
     Network,
@@ -45,7 +46,7 @@ from derive.verify.architecture_reference import (
 def _agrees_with_reference(input_shape: tuple[int, int, int], layers: Sequence[Layer],
                            rows: list[Row]) -> None:
     """Shapes, parameter counts and multiplications equal those of a real forward pass."""
-    measured = measure(input_shape, layers)
+    measured = measure(input_shape, as_data(layers))
     assert [r.output_shape for r in rows] == [m.output_shape for m in measured]
     assert [r.params for r in rows] == [m.params for m in measured]
     assert [r.params_with_bias for r in rows] == [m.params_with_bias for m in measured]
@@ -68,7 +69,7 @@ def _check_windows(input_shape: tuple[int, int, int], layers: Sequence[Layer],
     its ends; otherwise the pixels found must lie inside its part within the input (or be
     none at all). Returns the number of positions checked exactly.
     """
-    windows = receptive_windows(input_shape, layers)
+    windows = receptive_windows(input_shape, as_data(layers))
     offset, jump_in, exact = [0, 0], (1, 1), 0
     for layer, row, win in zip(layers, rows, windows, strict=True):
         if row.receptive_field is None or row.jump is None:
@@ -120,7 +121,7 @@ def test_assignment_a_table() -> None:
     assert [r.jump for r in rows] == [(1, 1), (2, 2), (2, 2)]
     assert totals(rows) == architecture.Totals(96, 102, 1824)
     _agrees_with_reference((8, 8, 3), NET_A, rows)
-    assert max_receptive_fields((8, 8, 3), NET_A) == [(2, 2), (4, 4), (6, 6)]
+    assert max_receptive_fields((8, 8, 3), as_data(NET_A)) == [(2, 2), (4, 4), (6, 6)]
     assert _check_windows((8, 8, 3), NET_A, rows) > 0
 
 
@@ -165,7 +166,7 @@ def test_assignment_b_receptive_field_on_a_narrow_copy() -> None:
     narrow: list[Layer] = [Conv(3, 2), MaxPool(3), Conv(3, 2), Conv(1, 2), MaxPool(3)]
     rows = analyse((26, 26, 1), narrow)
     assert [r.shape_text for r in rows] == ["24×24×2", "8×8×2", "6×6×2", "6×6×2", "2×2×2"]
-    assert max_receptive_fields((26, 26, 1), narrow) == [
+    assert max_receptive_fields((26, 26, 1), as_data(narrow)) == [
         (3, 3), (5, 5), (11, 11), (11, 11), (17, 17)]
     assert _check_windows((26, 26, 1), narrow, rows) == sum(
         r.output_shape[0] * r.output_shape[1] for r in rows)  # no padding: all exact
@@ -191,7 +192,7 @@ def test_assignment_c_shapes() -> None:
     _agrees_with_reference((32, 32, 3), NET_C, rows)
     narrow: list[Layer] = [Conv(3, 2), Activation("relu"), Conv(3, 2), MaxPool(2), Conv(3, 2),
                            Activation("relu")]
-    assert max_receptive_fields((32, 32, 1), narrow)[-1] == (10, 10)
+    assert max_receptive_fields((32, 32, 1), as_data(narrow))[-1] == (10, 10)
     assert minimum_input_size(NET_C) == (10, 10)  # 1 ← 3 ← (3 − 1)·2 + 2 = 6 ← 8 ← 10
 
 
@@ -206,12 +207,12 @@ def test_assignment_d_same_padding() -> None:
     assert [r.receptive_field for r in rows] == [(3, 3), (5, 5), (7, 7), (9, 9)]
     assert rows[-1].receptive_field_text == "9"
     _agrees_with_reference((32, 32, 1), NET_D, rows)
-    windows = receptive_windows((32, 32, 1), NET_D)[-1]
+    windows = receptive_windows((32, 32, 1), as_data(NET_D))[-1]
     assert windows is not None
     # centre pixel: rows 16 − 4 … 16 + 4; corner pixel: padding cuts the field to 0 … 4
     assert windows[16, 16].tolist() == [[12, 20], [12, 20]]
     assert windows[0, 0].tolist() == [[0, 4], [0, 4]]
-    assert max_receptive_fields((32, 32, 1), NET_D)[-1] == (9, 9)
+    assert max_receptive_fields((32, 32, 1), as_data(NET_D))[-1] == (9, 9)
     assert minimum_input_size(NET_D) == (1, 1)
 
 
@@ -229,11 +230,11 @@ def test_assignment_e_variable_input() -> None:
     for size in [(9, 9, 3), (32, 32, 3), (50, 17, 3)]:
         rows = analyse(size, NET_E)
         assert rows[3].params == 8 * 128 and rows[-1].output_shape == (1,)
-    assert runs_on(NET_E, (32, 32, 3), [(64, 64, 3), (9, 9, 3), (40, 12, 3), (8, 8, 3)]) == [
-        True, True, True, False]
+    sizes = [(64, 64, 3), (9, 9, 3), (40, 12, 3), (8, 8, 3)]
+    assert runs_on(as_data(NET_E), (32, 32, 3), sizes) == [True, True, True, False]
     ok, why = accepts_variable_input(MLP)
     assert not ok and "flatten" in why and "FC-64" in why
-    assert runs_on(MLP, (28, 28, 1), [(28, 28, 1), (32, 32, 1)]) == [True, False]
+    assert runs_on(as_data(MLP), (28, 28, 1), [(28, 28, 1), (32, 32, 1)]) == [True, False]
 
 
 def test_variable_input_other_cases() -> None:
@@ -242,8 +243,8 @@ def test_variable_input_other_cases() -> None:
     ok, why = accepts_variable_input([Conv(3, 4), Dense(10)])
     assert not ok and "FC-10" in why
     assert not accepts_variable_input([Conv(3, 4), Flatten(), Activation("relu"), Dense(3)])[0]
-    assert runs_on([Conv(3, 4), Dense(10)], (8, 8, 1), [(9, 9, 1)]) == [False]
-    assert runs_on([Conv(3, 4), Flatten()], (8, 8, 1), [(9, 9, 1)]) == [True]
+    assert runs_on(as_data([Conv(3, 4), Dense(10)]), (8, 8, 1), [(9, 9, 1)]) == [False]
+    assert runs_on(as_data([Conv(3, 4), Flatten()]), (8, 8, 1), [(9, 9, 1)]) == [True]
     assert accepts_variable_input([])[0]
 
 
@@ -318,7 +319,7 @@ def test_impossible_configurations(shape: tuple[int, int, int], layers: list[Lay
     with pytest.raises(ValueError, match=match):
         analyse(shape, layers)
     with pytest.raises(ValueError):
-        measure(shape, layers)
+        measure(shape, as_data(layers))
 
 
 @pytest.mark.parametrize("shape", [(8, 8), (0, 8, 1), (8, 8, -1)])
@@ -339,7 +340,7 @@ def test_fast_and_loop_references_agree() -> None:
     x = rng.standard_normal((2, 13, 11, 3))
     layers: list[Layer] = [Conv((3, 2), 4, stride=(2, 1), padding=(2, 1), dilation=(1, 2)),
                            MaxPool(2, stride=1, padding=1), AvgPool(3, stride=2)]
-    slow, fast = Network(layers, 3, fast=False), Network(layers, 3, fast=True)
+    slow, fast = Network(as_data(layers), 3, fast=False), Network(as_data(layers), 3, fast=True)
     for a, b in zip(slow(x), fast(x), strict=True):
         assert a.shape == b.shape and np.allclose(a, b)
     assert slow.mults == fast.mults
@@ -382,7 +383,7 @@ def test_analyse_matches_running_the_network(shape: tuple[int, int, int], trunk:
         rows = analyse(shape, layers)
     except ValueError:
         with pytest.raises(ValueError):
-            measure(shape, layers)
+            measure(shape, as_data(layers))
         return
     _agrees_with_reference(shape, layers, rows)
     _check_windows(shape, layers, rows)

@@ -12,6 +12,7 @@ from derive.latex.printer import tex
 from derive.models.conv_layer import ConvLayer, W, X, bias_, unroll
 from derive.questions.base import Check, Given, Kind, NonNegInt, PosInt, Solution
 from derive.verify import reference_nd as ref
+from derive.verify.counting import walk_conv_layer
 from derive.verify.fast_eval import evaluate_fast
 
 Pair = Annotated[list[PosInt], Field(min_length=2, max_length=2)]
@@ -59,6 +60,12 @@ class SizesGiven(LayerGiven):
 class GradGiven(LayerGiven):
     wrt: Literal["Z", "W", "X", "b"] = Field(description="∂J/∂wrt from ∂J/∂U.")
 
+    @model_validator(mode="after")
+    def _has_bias(self) -> GradGiven:
+        if self.wrt == "b" and not self.bias:
+            raise ValueError("∂J/∂b needs a layer with a bias (bias: true)")
+        return self
+
 
 def _data(g: LayerGiven) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.random.Generator]:
     rng = np.random.default_rng(g.seed)
@@ -68,36 +75,53 @@ def _data(g: LayerGiven) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.
     return x, w, b, rng
 
 
+def _axis_size(n: int, k: int, s: int, p: int, d: int) -> str:
+    """⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1 with the numbers of one axis (d(k − 1) + 1 = k if d = 1)."""
+    span = f"{k}" if d == 1 else rf"{d} \cdot ({k} - 1) - 1"
+    return rf"\left\lfloor \frac{{{n} + 2 \cdot {p} - {span}}}{{{s}}} \right\rfloor + 1"
+
+
+def _parameter_arrays(g: LayerGiven) -> tuple[int, int]:
+    """Entries of the gradient arrays of a numpy backward pass: with a bias, then without."""
+    x, w, _, rng = _data(g)
+    counts = []
+    for bias in (rng.normal(size=g.out_channels), None):
+        z = ref.conv2d_nd(x, w, bias, **g.geometry())
+        dw, _, db = ref.conv2d_nd_backward(x, w, np.ones_like(z), **g.geometry())
+        counts.append(dw.size + (db.size if bias is not None else 0))
+    return counts[0], counts[1]
+
+
 def solve_sizes(g: SizesGiven) -> Solution:
     layer = g.layer()
     shape = layer.output_shape
     counts = layer.operation_counts()
     params = layer.parameter_count(True), layer.parameter_count(False)
+    axes = [_axis_size(n, k, g.stride, g.padding, g.dilation)
+            for n, k in zip(g.input[:2], g.kernel, strict=True)]
     context = {"given": g, "shape": shape, "c": counts, "params": params,
                "channels": layer.channels, "forward": tex(layer.forward()),
-               "act": tex(layer.activate())}
+               "act": tex(layer.activate()), "axes": axes}
 
     def verify() -> Check:
-        x, w, b, _ = _data(g)
-        z = ref.conv2d_nd(x, w, b, **g.geometry())
         if g.report in ("shapes", "channels"):
+            x, w, b, _ = _data(g)
+            z = ref.conv2d_nd(x, w, b, **g.geometry())
             derived = [*shape] if g.report == "shapes" else list(layer.channels)
             reference = [*z.shape] if g.report == "shapes" else [x.shape[2], z.shape[2]]
             return Check.compare("shape of a numpy reference convolution of random arrays",
                                  derived, reference)
         if g.report == "multiplications":
-            # products formed, counted by convolving ones with ones over an explicitly padded
-            # input (every output adds one per product); the bias is not a product
-            p = g.padding
-            ones = np.pad(np.ones(g.input), ((p, p), (p, p), (0, 0)), constant_values=1.0)
-            counted = ref.conv2d_nd(ones, np.ones_like(w), None, (g.stride,) * 2, (0, 0),
-                                    (g.dilation,) * 2)
-            return Check.compare("products counted by a numpy convolution of ones",
-                                 counts["mult"], float(counted.sum()))
-        dw, _, db = ref.conv2d_nd_backward(x, w, np.ones_like(z), **g.geometry())
+            _, mults, adds = walk_conv_layer(
+                (g.input[0], g.input[1], g.input[2]), (g.kernel[0], g.kernel[1]),
+                g.out_channels, (g.stride,) * 2, (g.padding,) * 2, (g.dilation,) * 2, g.bias)
+            return Check.compare("products and additions counted window by window in a walk "
+                                 "over the padded input", [counts["mult"], counts["add"]],
+                                 [mults, adds], samples=2)
         return Check.compare("sizes of the numpy gradient arrays (one entry per parameter)",
-                             list(params), [dw.size + (db.size if g.bias else 0), dw.size])
+                             list(params), list(_parameter_arrays(g)), samples=2)
 
+    own = params[0] if g.bias else params[1]
     answers: dict[str, tuple[Any, str]] = {
         "shapes": (list(shape), r" \times ".join(map(str, shape))),
         "channels": ({"in": layer.channels[0], "out": layer.channels[1]},
@@ -105,7 +129,7 @@ def solve_sizes(g: SizesGiven) -> Solution:
                      rf"C_\text{{out}} = {layer.channels[1]}"),
         "multiplications": (counts["mult"], f"{counts['mult']:,}".replace(",", r"\,")),
         "parameters": ({"with_bias": params[0], "without_bias": params[1]},
-                       f"{params[0]:,}".replace(",", r"\,")),
+                       f"{own:,}".replace(",", r"\,")),
     }
     answer, latex = answers[g.report]
     return Solution(answer, latex, context, verify)
@@ -140,6 +164,9 @@ def solve_grad(g: GradGiven) -> Solution:
                                 samples=derived.size)
         # and a few entries by finite differences of J = Σ ∂J/∂U ⊙ act(conv(x, w) + b)
         picks = [tuple(int(rng.integers(0, n)) for n in shape) for _ in range(5)]
+        if g.wrt == "Z" and g.activation == "relu":
+            # ReLU has no derivative at 0 (outputs that only see padding, without a bias)
+            picks = [p for p in picks if abs(z[p]) > 1e-3]
         numeric = [_finite_difference(g, x, w, b, du, z, pick) for pick in picks]
         fd = Check.compare("finite differences", [derived[p] for p in picks], numeric,
                            tol=1e-6, samples=len(picks))
@@ -253,11 +280,18 @@ def solve_layer_arrays(g: LayerArraysGiven) -> Solution:
             return Check.compare("exact evaluation of the index formula against a numpy "
                                  "reference convolution", values, ref_z, samples=values.size)
         wanted = {"max": ref_z.max(), "min": ref_z.min(), "zeros": 0.0}[g.report]
+        # rounding of the reference is relative to the terms summed, not to the result
+        scale = ref.conv2d_nd(np.abs(np.array(g.x, dtype=float)),
+                              np.abs(np.array(g.w, dtype=float)), None if g.b is None else
+                              np.abs(np.array(g.b, dtype=float)), (g.stride,) * 2,
+                              (g.padding,) * 2).max()
+        tol = 1e-9 * float(scale)
         ref_locs = [tuple(int(v) + base for v in p)
-                    for p in np.argwhere(np.isclose(ref_z, wanted))]
-        ok = ref_locs == locations
+                    for p in np.argwhere(np.abs(ref_z - wanted) <= tol)]
+        error = abs(float(target or 0.0) - float(wanted))
+        ok = ref_locs == locations and error <= tol
         return Check("value and all locations from a numpy reference convolution", ok,
-                     0.0 if ok else float("inf"), values.size)
+                     error, values.size)
 
     channels = [tex(sp.Matrix(out[:, :, mm].tolist())) for mm in range(shape[2])]
     where = ",\\ ".join(f"({', '.join(map(str, p))})" for p in locations)
@@ -265,7 +299,7 @@ def solve_layer_arrays(g: LayerArraysGiven) -> Solution:
                    {"value": float(target or 0.0), "locations": [list(p) for p in locations]})
     return Solution(
         answer=answer,
-        answer_latex=where if g.report != "output" else "",
+        answer_latex=(where or r"\varnothing") if g.report != "output" else "",
         context={"given": g, "forward": tex(forward), "channels": channels, "b": base,
                  "value": tex(sp.nsimplify(target)) if target is not None else "",
                  "locations": where, "count": len(locations), "shape": shape},

@@ -1,11 +1,19 @@
-"""Independent check of `derive.models.architecture`: run the network instead of counting.
+"""Independent check of the architecture calculator: run the network instead of counting.
 
-`Network` creates random numpy weights the first time each layer sees data (as Keras builds
-a layer), so every weight shape comes from the array that actually arrives. Shapes,
-parameter counts and multiplications are then read off the arrays: the output arrays, the
-`.size` of the weight arrays, and the multiplications the loops really perform. No output
-size, parameter or receptive-field formula is used; the layer dataclasses are read only for
-their hyper-parameters.
+Layers are plain data, one dict per layer, built by the question code from the spec (this
+module imports no model):
+
+    {"type": "conv", "kernel": (kh, kw), "filters": n, "stride": (sh, sw),
+     "padding": (ph, pw), "dilation": (dh, dw)}
+    {"type": "maxpool" or "avgpool", "window": (kh, kw), "stride": (sh, sw), "padding": (ph, pw)}
+    {"type": "global_avg_pool"}, {"type": "flatten"}, {"type": "dense", "units": n},
+    {"type": "activation", "name": "relu"}
+
+(an int may stand for a square pair). `Network` creates random numpy weights the first time
+each layer sees data (as Keras builds a layer), so every weight shape comes from the array
+that actually arrives. Shapes, parameter counts and multiplications are then read off the
+arrays: the output arrays, the `.size` of the weight arrays, and the multiplications the
+loops really perform. No output size, parameter or receptive-field formula is used.
 
 Layers are written from their definitions, one output position at a time. Layers with many
 positions use a numpy sliding-window view instead (same arithmetic, vectorised), and a dense
@@ -19,17 +27,21 @@ positive, is positive; a max pool passes it on; a pointwise activation f is appl
 f(x) − f(0), which is positive for x > 0 for the increasing activations supported here).
 All pixels are switched on one at a time in one batch.
 
->>> from derive.models.architecture import Conv, MaxPool
->>> [m.output_shape for m in measure((8, 8, 3), [Conv(2, 2), Conv(3, 4, stride=2),
-...                                              MaxPool(2, stride=1)])]
+>>> net = [{"type": "conv", "kernel": 2, "filters": 2},
+...        {"type": "conv", "kernel": 3, "filters": 4, "stride": 2},
+...        {"type": "maxpool", "window": 2, "stride": 1}]
+>>> [m.output_shape for m in measure((8, 8, 3), net)]
 [(7, 7, 2), (3, 3, 4), (2, 2, 4)]
->>> max_receptive_fields((8, 8, 1), [Conv(3, 1), Conv(3, 1, stride=2), MaxPool(2)])
+>>> thin = [{"type": "conv", "kernel": 3, "filters": 1},
+...         {"type": "conv", "kernel": 3, "filters": 1, "stride": 2},
+...         {"type": "maxpool", "window": 2}]
+>>> max_receptive_fields((8, 8, 1), thin)
 [(3, 3), (5, 5), (7, 7)]
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,17 +49,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
-from derive.models.architecture import (
-    Activation,
-    AvgPool,
-    Conv,
-    Dense,
-    Flatten,
-    GlobalAvgPool,
-    Layer,
-    MaxPool,
-)
-
+Layer = Mapping[str, Any]
 Array = NDArray[np.float64]
 
 #: Above this many output positions a conv/pool layer uses the sliding-window version.
@@ -67,7 +69,7 @@ _ACTIVATIONS: dict[str, Callable[[Array], Array]] = {
 
 def _two(value: Any) -> tuple[int, int]:
     """A hyper-parameter given as an int or a (rows, cols) pair."""
-    if isinstance(value, tuple):
+    if isinstance(value, tuple | list):
         return int(value[0]), int(value[1])
     return int(value), int(value)
 
@@ -147,10 +149,10 @@ class Network:
     def _use_fast(self, positions: int) -> bool:
         return positions > FAST_POSITIONS if self.fast is None else self.fast
 
-    def _conv(self, index: int, layer: Conv, x: Array) -> Array:
-        (kh, kw), (sh, sw) = _two(layer.kernel), _two(layer.stride)
-        (ph, pw), (dh, dw) = _two(layer.padding), _two(layer.dilation)
-        kernel = self._conv_weights(index, kh, kw, x.shape[3], layer.filters)
+    def _conv(self, index: int, layer: Layer, x: Array) -> Array:
+        (kh, kw), (sh, sw) = _two(layer["kernel"]), _two(layer.get("stride", 1))
+        (ph, pw), (dh, dw) = _two(layer.get("padding", 0)), _two(layer.get("dilation", 1))
+        kernel = self._conv_weights(index, kh, kw, x.shape[3], int(layer["filters"]))
         bias = self.biases[index]
         assert bias is not None
         xp = np.pad(x, ((0, 0), (ph, ph), (pw, pw), (0, 0)))
@@ -175,10 +177,10 @@ class Network:
         self.mults[index] = mults
         return out
 
-    def _pool(self, index: int, layer: MaxPool | AvgPool, x: Array) -> Array:
-        (kh, kw), (ph, pw) = _two(layer.window), _two(layer.padding)
-        sh, sw = _two(layer.window if layer.stride is None else layer.stride)
-        is_max = isinstance(layer, MaxPool)
+    def _pool(self, index: int, layer: Layer, x: Array) -> Array:
+        (kh, kw), (ph, pw) = _two(layer["window"]), _two(layer.get("padding", 0))
+        sh, sw = _two(layer.get("stride") or layer["window"])  # pooling strides by its window
+        is_max = layer["type"] == "maxpool"
         fill = -np.inf if is_max else 0.0
         xp = np.pad(x, ((0, 0), (ph, ph), (pw, pw), (0, 0)), constant_values=fill)
         rows, cols = _fits(xp.shape[1], kh, sh), _fits(xp.shape[2], kw, sw)
@@ -197,9 +199,9 @@ class Network:
                                          axis=(1, 2))
         return out
 
-    def _dense(self, index: int, layer: Dense, x: Array) -> Array:
+    def _dense(self, index: int, layer: Layer, x: Array) -> Array:
         flat = x.reshape(x.shape[0], -1)
-        kernel = self._dense_weights(index, flat.shape[1], layer.units)
+        kernel = self._dense_weights(index, flat.shape[1], int(layer["units"]))
         bias = self.biases[index]
         assert bias is not None
         self.mults[index] = kernel.size
@@ -207,15 +209,15 @@ class Network:
             return np.asarray(flat.sum(axis=1, keepdims=True) * kernel[0] + bias)
         return np.asarray(flat @ kernel + bias)
 
-    def _activation(self, layer: Activation, x: Array) -> Array:
-        name = layer.name.lower()
+    def _activation(self, layer: Layer, x: Array) -> Array:
+        name = str(layer["name"]).lower()
         if name == "softmax":
             if self.positive:
                 raise ValueError("softmax is not pointwise: no receptive-field mode for it")
             e = np.exp(x - x.max(axis=-1, keepdims=True))
             return np.asarray(e / e.sum(axis=-1, keepdims=True))
         if name not in _ACTIVATIONS:
-            raise ValueError(f"the reference does not know the activation {layer.name!r}")
+            raise ValueError(f"the reference does not know the activation {name!r}")
         f = _ACTIVATIONS[name]
         if self.positive:  # keeps 0 at 0 and x > 0 positive
             return np.asarray(f(x) - f(np.zeros(1)))
@@ -225,19 +227,20 @@ class Network:
         """The output of every layer for a batch x of shape (B, H, W, C)."""
         outputs = []
         for index, layer in enumerate(self.layers):
-            if isinstance(layer, Conv | MaxPool | AvgPool | GlobalAvgPool) and x.ndim != 4:
+            kind = layer["type"]
+            if kind in ("conv", "maxpool", "avgpool", "global_avg_pool") and x.ndim != 4:
                 raise ValueError(f"layer {index + 1} needs an image, got shape {x.shape[1:]}")
-            if isinstance(layer, Conv):
+            if kind == "conv":
                 x = self._conv(index, layer, x)
-            elif isinstance(layer, MaxPool | AvgPool):
+            elif kind in ("maxpool", "avgpool"):
                 x = self._pool(index, layer, x)
-            elif isinstance(layer, GlobalAvgPool):
+            elif kind == "global_avg_pool":
                 x = x.mean(axis=(1, 2))
-            elif isinstance(layer, Flatten):
+            elif kind == "flatten":
                 x = x.reshape(x.shape[0], -1)
-            elif isinstance(layer, Dense):
+            elif kind == "dense":
                 x = self._dense(index, layer, x)
-            elif isinstance(layer, Activation):
+            elif kind == "activation":
                 x = self._activation(layer, x)
             else:
                 raise TypeError(f"unknown layer {layer!r}")
@@ -276,6 +279,33 @@ def runs_on(layers: Sequence[Layer], built_for: tuple[int, int, int],
         else:
             ran.append(True)
     return ran
+
+
+def try_sizes(layers: Sequence[Layer], built_for: tuple[int, int, int],
+              sizes: Sequence[tuple[int, int, int]], seed: int = 0) -> list[tuple[bool, bool]]:
+    """For each input shape: does a network built afresh for it run, and does the network
+    built for `built_for` run on it with its weights unchanged (same weight shapes)?"""
+    fresh = []
+    for shape in sizes:
+        try:
+            Network(layers, seed)(np.zeros((1, *shape)))
+        except ValueError:
+            fresh.append(False)
+        else:
+            fresh.append(True)
+    return list(zip(fresh, runs_on(layers, built_for, sizes, seed), strict=True))
+
+
+def depends_on(input_shape: tuple[int, int, int], layers: Sequence[Layer],
+               pixel: tuple[int, int], position: tuple[int, int], seed: int = 0) -> bool:
+    """Whether output `position` (row, column) of the last layer changes when input `pixel`
+    is switched on in every channel: one pixel, brute force, on the network as given."""
+    x = np.zeros((2, *input_shape))
+    x[1, pixel[0], pixel[1], :] = 1.0
+    out = Network(layers, seed, positive=True)(x)[-1]
+    if out.ndim != 4:
+        raise ValueError("the last layer has no spatial output")
+    return bool((out[1, position[0], position[1]] != out[0, position[0], position[1]]).any())
 
 
 def receptive_windows(input_shape: tuple[int, int, int], layers: Sequence[Layer],

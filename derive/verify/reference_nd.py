@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from derive.verify.counting import walk_conv2d
 from derive.verify.reference import finite_difference
 
 Array = NDArray[np.float64]
@@ -29,11 +30,9 @@ __all__ = ["activate", "activation_backward", "conv2d_nd", "conv2d_nd_backward",
 
 def _sizes(x_shape: tuple[int, ...], w_shape: tuple[int, ...], stride: Pair, padding: Pair,
            dilation: Pair) -> Pair:
-    rows, cols = (
-        (size + 2 * p - (d * (k - 1) + 1)) // s + 1
-        for size, k, s, p, d in zip(x_shape[:2], w_shape[:2], stride, padding, dilation,
-                                    strict=True)
-    )
+    """Output rows and columns: the window positions counted by sliding it (no formula)."""
+    (rows, cols), _, _ = walk_conv2d((x_shape[0], x_shape[1]), (w_shape[0], w_shape[1]),
+                                     stride, padding, dilation)
     if rows < 1 or cols < 1:
         raise ValueError("the dilated kernel does not fit the padded input")
     return rows, cols

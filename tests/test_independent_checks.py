@@ -1,0 +1,388 @@
+"""Checks recompute by another route, and sentences follow the computed values.
+
+Each check below is shown to refuse a deliberately broken formula (or to accept a correct
+answer it used to refuse), and each sentence is rendered with givens for which the old fixed
+wording was false.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+import sympy as sp
+from numpy.lib.stride_tricks import sliding_window_view
+
+from derive.latex.environment import environment, strings
+from derive.models import architecture as A
+from derive.models import conv_layer as CL
+from derive.models.conv import Axis
+from derive.models.conv_matrix import TransposedConv2D, conv_matrix
+from derive.questions import KINDS, Check, Solution, conv_arrays
+from derive.questions.architecture import ArchitectureGiven, as_data
+from derive.verify import architecture_reference as R
+from derive.verify import counting, reference_nd
+from derive.verify.counting import walk_conv2d, walk_conv_layer
+
+VERIFY = Path(counting.__file__).parent
+
+
+def _solve(kind: str, **given: Any) -> Solution:
+    k = KINDS[kind]
+    return k.solve(k.given.model_validate(given))
+
+
+def _check(kind: str, **given: Any) -> Check:
+    return _solve(kind, **given).verify()
+
+
+def _page(kind: str, language: str, **given: Any) -> str:
+    """The partial of one part, rendered as on the page (one line of text per sentence)."""
+    solution = _solve(kind, **given)
+    template = environment().get_template(KINDS[kind].template)
+    return template.render(c=solution.context, S=strings(language),
+                           part=SimpleNamespace(first=True))
+
+
+# --------------------------------------------------------------------------- 1. counting
+@pytest.mark.parametrize(("args", "expected"), [
+    (((5, 5), (3, 3), (1, 1), (0, 0)), ((3, 3), 81, 72)),
+    (((32, 32), (5, 5), (2, 2), (2, 2)), ((16, 16), 16 * 16 * 25, 16 * 16 * 24)),
+    (((7, 9), (3, 2), (2, 3), (1, 0), (2, 1)), ((3, 3), 9 * 6, 9 * 5)),
+    (((2, 2), (3, 3), (1, 1), (0, 0)), ((0, 0), 0, 0)),
+])
+def test_walk_conv2d(args: tuple[Any, ...], expected: tuple[Any, ...]) -> None:
+    assert walk_conv2d(*args) == expected
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_walk_agrees_with_numpy_sliding_windows(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, k = rng.integers(1, 12, 2), rng.integers(1, 4, 2)
+    s, p, d = rng.integers(1, 4, 2), rng.integers(0, 3, 2), rng.integers(1, 3, 2)
+    span = d * (k - 1) + 1
+    padded = np.pad(np.zeros(tuple(n)), ((p[0], p[0]), (p[1], p[1])))
+    if np.any(span > padded.shape):
+        assert walk_conv2d(tuple(n), tuple(k), tuple(s), tuple(p), tuple(d))[0] == (0, 0)
+        return
+    windows = sliding_window_view(padded, tuple(span))[:: s[0], :: s[1]]
+    shape, mults, adds = walk_conv2d(tuple(n), tuple(k), tuple(s), tuple(p), tuple(d))
+    assert shape == windows.shape[:2]
+    assert mults == windows.shape[0] * windows.shape[1] * k[0] * k[1]
+    assert adds == mults - shape[0] * shape[1]
+    cout, cin = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    (rows, cols, m), mults3, adds3 = walk_conv_layer((n[0], n[1], cin), tuple(k), cout, tuple(s),
+                                                     tuple(p), tuple(d), bias=True)
+    assert (rows, cols, m) == (*shape, cout)
+    assert mults3 == mults * cin * cout and adds3 == mults3
+
+
+def test_no_output_size_formula_in_the_references() -> None:
+    # the walk and the multi-channel reference find sizes by sliding a window, not by ⌊·/s⌋
+    assert "//" not in inspect.getsource(counting)
+    assert "//" not in inspect.getsource(reference_nd._sizes)
+
+
+def test_verify_imports_no_model() -> None:
+    for path in VERIFY.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not any(n.startswith("derive.models") for n in names), path.name
+
+
+# --------------------------------------------------------------------------- 2. conv_layer.sizes
+LAYERS = [
+    {"input": [32, 32, 3], "kernel": [5, 5], "out_channels": 8, "stride": 2, "padding": 2},
+    {"input": [11, 9, 2], "kernel": [3, 2], "out_channels": 3, "dilation": 2, "padding": 1},
+    {"input": [6, 7, 1], "kernel": [2, 3], "out_channels": 2, "stride": 3, "bias": False},
+]
+
+
+@pytest.mark.parametrize("given", LAYERS)
+@pytest.mark.parametrize("report", ["shapes", "channels", "multiplications", "parameters"])
+def test_sizes_checks_pass(given: dict[str, Any], report: str) -> None:
+    assert _check("conv_layer.sizes", **given, report=report).passed
+
+
+def test_sizes_parameters_without_bias_are_accepted() -> None:
+    solution = _solve("conv_layer.sizes", input=[5, 5, 2], kernel=[3, 3], out_channels=4,
+                      bias=False, report="parameters")
+    assert solution.answer == {"with_bias": 76, "without_bias": 72}
+    assert solution.answer_latex == "72"
+    assert solution.verify().passed
+
+
+def test_sizes_refuse_broken_formulas(monkeypatch: pytest.MonkeyPatch) -> None:
+    given = LAYERS[0]
+    with monkeypatch.context() as m:   # stride forgotten in the output size
+        m.setattr(CL, "output_size", lambda n, k, s=1, p=0, d=1: n + 2 * p - d * (k - 1))
+        assert not _check("conv_layer.sizes", **given, report="shapes").passed
+    with monkeypatch.context() as m:   # bias dropped from the count
+        m.setattr(CL.ConvLayer, "parameter_count", lambda self, bias=None: 5 * 5 * 3 * 8)
+        assert not _check("conv_layer.sizes", **given, report="parameters").passed
+    original = CL.ConvLayer.operation_counts
+
+    def without_channels(self: CL.ConvLayer) -> dict[str, int]:
+        counts = original(self)
+        return {**counts, "mult": counts["mult"] // self.input_shape[2]}
+
+    with monkeypatch.context() as m:   # input channels forgotten in the products
+        m.setattr(CL.ConvLayer, "operation_counts", without_channels)
+        assert not _check("conv_layer.sizes", **given, report="multiplications").passed
+
+
+# --------------------------------------------------------------------------- 3. transposed
+def _flipped(self: TransposedConv2D) -> sp.SparseMatrix:
+    """A transposed matrix with the kernel read backwards: wrong unless the kernel is symmetric."""
+    k = self.kernel_shape
+    return conv_matrix(self.forward_conv()).T.applyfunc(
+        lambda e: e.base[k[0] - 1 - e.indices[0] + 2 * self.base,
+                         k[1] - 1 - e.indices[1] + 2 * self.base] if e != 0 else e)
+
+
+TRANSPOSED = [{"input": [2, 2], "kernel": [2, 2], "stride": 2},
+              {"input": [3, 3], "kernel": [3, 3], "stride": 2, "padding": 1},
+              {"input": [2, 3], "kernel": [3, 2], "stride": 1, "padding": 1, "index_base": 1}]
+
+
+@pytest.mark.parametrize("given", TRANSPOSED)
+def test_transposed_adjoint_half_involves_the_derived_matrices(given: dict[str, Any]) -> None:
+    g = conv_arrays.TransposedGiven.model_validate(given)
+    layer = TransposedConv2D((g.input[0], g.input[1]), (g.kernel[0], g.kernel[1]),
+                             (g.stride,) * 2, (g.padding,) * 2, g.index_base)
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(g.kernel[0], g.kernel[1]))
+
+    def numbers(matrix: sp.SparseMatrix) -> np.ndarray:
+        return conv_arrays._as_numbers(matrix, w, g.index_base)
+
+    forward, transposed = numbers(conv_matrix(layer.forward_conv())), numbers(layer.matrix())
+    assert conv_arrays._adjoint_check(g, forward, transposed, w, rng).passed
+    wrong = numbers(_flipped(layer))
+    assert not conv_arrays._adjoint_check(g, forward, wrong, w, rng).passed
+    assert not conv_arrays._adjoint_check(g, wrong.T, transposed, w, rng).passed
+
+
+def test_transposed_check_refuses_a_broken_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(TransposedConv2D, "matrix", _flipped)
+    check = _check("conv2d.transposed", **TRANSPOSED[1])
+    assert not check.passed and "adjoint" in check.detail
+
+
+# --------------------------------------------------------------------------- 4. architecture
+DILATED = [{"conv": 3, "filters": 2, "padding": 2, "dilation": 2}] * 3
+
+
+def test_corner_reach_honours_dilation() -> None:
+    # three 3×3 convs of dilation 2 ('same' padding 2): field 1 + 3·4 = 13 = 2·7 − 1
+    solution = _solve("architecture", input=[7, 7, 1], layers=DILATED, report="corner_reach")
+    assert solution.answer == {"receptive_field": 13, "needed": 13, "possible": True}
+    assert solution.verify().passed
+    # the network the old check rebuilt (dilation dropped, padding kept) does not reach
+    data = [{"type": "conv", "kernel": 3, "filters": 1, "padding": 2}] * 3
+    assert not R.depends_on((7, 7, 1), data, (6, 6), (0, 0))
+    undilated = _solve("architecture", input=[7, 7, 1], report="corner_reach",
+                       layers=[{"conv": 3, "filters": 2, "padding": 1}] * 3)
+    assert undilated.answer["possible"] is False and undilated.verify().passed
+
+
+def test_corner_reach_sees_the_holes_of_a_dilated_kernel() -> None:
+    # taps at −3, 0, 3: a field of 7 ≥ 2·3 − 1 that skips row 2 of a 3×3 image
+    solution = _solve("architecture", input=[3, 3, 1], report="corner_reach",
+                      layers=[{"conv": 3, "filters": 1, "padding": 3, "dilation": 3}])
+    assert solution.answer == {"receptive_field": 7, "needed": 5, "possible": False}
+    assert solution.verify().passed
+
+
+def test_corner_reach_refuses_a_wrong_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("derive.questions.architecture._seen",
+                        lambda layers, sizes, axis: (set(range(sizes[0])), -9, 9))
+    assert not _check("architecture", input=[7, 7, 1], report="corner_reach",
+                      layers=[{"conv": 3, "filters": 2, "padding": 1}] * 3).passed
+
+
+VARIABLE = {"input": [32, 32, 3], "report": "variable_input",
+            "layers": [{"conv": 5, "filters": 4}, {"conv": 5, "filters": 4}, "global_avg_pool",
+                       {"dense": 8}, {"dense": 1}]}
+
+
+def test_variable_input_checks_pass() -> None:
+    assert _check("architecture", **VARIABLE).passed
+    for layers in (["flatten", {"dense": 4}], [{"conv": 3, "filters": 2}, {"dense": 3}],
+                   [{"conv": 3, "filters": 2, "dilation": 2}, {"maxpool": 2}, "flatten"]):
+        assert _check("architecture", **{**VARIABLE, "layers": layers}).passed
+
+
+def test_variable_input_sizes_do_not_come_from_the_code_under_test(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # a wrong smallest size used to choose the sizes tried, so it was never noticed
+    monkeypatch.setattr(A, "minimum_input_size", lambda layers: (100, 100))
+    assert not _check("architecture", **VARIABLE).passed
+
+
+def test_variable_input_refuses_a_wrong_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(A, "accepts_variable_input", lambda layers: (False, "no"))
+    assert not _check("architecture", **VARIABLE).passed
+    monkeypatch.setattr(A, "accepts_variable_input", lambda layers: (True, "yes"))
+    assert not _check("architecture", **{**VARIABLE, "layers": ["flatten", {"dense": 4}]}).passed
+
+
+def test_reference_runs_plain_data_from_the_spec_or_the_model() -> None:
+    g = ArchitectureGiven.model_validate(VARIABLE)
+    assert g.data() == as_data(g.network())
+
+
+# --------------------------------------------------------------------------- 5. conv2d.arrays
+def test_limits_with_padding() -> None:
+    solution = _solve("conv2d.arrays", x=[[1, 2, 3], [4, 5, 6], [7, 8, 9]],
+                      w=[[1, 0], [0, -1]], padding=1, report="limits")
+    assert solution.answer == {"k1": ["Max(0, 1 - i)", "Min(1, 3 - i)"],
+                               "k2": ["Max(0, 1 - j)", "Min(1, 3 - j)"]}
+    assert solution.verify().passed
+
+
+def test_limits_refuse_broken_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Axis, "kernel_range", lambda self, out: (sp.Integer(self.b),
+                                                                 sp.Integer(self.b + self.k - 1)))
+    assert not _check("conv2d.arrays", x=[[1, 2], [3, 4]], w=[[1, 1], [1, 1]], padding=1,
+                      report="limits").passed
+
+
+@pytest.mark.parametrize(("x", "w", "report", "locations"), [
+    ([[0.1, 0.2], [0.3, 0.4]], [[0.7]], "max", [[1, 1]]),
+    ([[0.1, 0.2, 0.3], [0.3, 0.4, 0.7]], [[0.1, 0.2]], "min", [[0, 0]]),
+    # 0.1 + 0.2 and 0.3 + 0.0 are both 3/10, but not in floating point
+    ([[0.1, 0.3], [0.2, 0.0]], [[1], [1]], "max", [[0, 0], [0, 1]]),
+])
+def test_extremes_of_decimal_arrays_are_accepted(x: list[list[float]], w: list[list[float]],
+                                                 report: str, locations: list[list[int]]) -> None:
+    solution = _solve("conv2d.arrays", x=x, w=w, report=report)
+    assert solution.answer["locations"] == locations
+    assert solution.verify().passed
+
+
+def test_extremes_refuse_a_wrong_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = conv_arrays._exact_output
+
+    def off(g: Any) -> sp.Matrix:
+        out = original(g)
+        out[0, 0] += sp.Rational(1, 10**6)
+        return out
+
+    monkeypatch.setattr(conv_arrays, "_exact_output", off)
+    assert not _check("conv2d.arrays", x=[[0.4, 0.1], [0.3, 0.2]], w=[[0.7]], report="max").passed
+
+
+# --------------------------------------------------------------------------- 6. sentences
+LANGUAGES = ["en", "fr"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_shape_sentence_follows_stride_and_padding(language: str) -> None:
+    text = _page("conv_layer.sizes", language, **LAYERS[0], report="shapes")
+    assert r"\frac{32 + 2 \cdot 2 - 5}{2} \right\rfloor + 1 = 16" in text
+    assert "(16, 16, 8)" in text
+    assert "minus one" not in text and "moins un" not in text
+    dilated = _page("conv_layer.sizes", language, **LAYERS[1], report="shapes")
+    assert r"\frac{11 + 2 \cdot 1 - 2 \cdot (3 - 1) - 1}{1}" in dilated
+    assert "d(k-1)" in dilated
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_parameter_sentence_follows_the_bias(language: str) -> None:
+    text = _page("conv_layer.sizes", language, **LAYERS[2], report="parameters")
+    assert strings(language)["layer"]["params_no_bias"] in text
+    assert strings(language)["layer"]["params"] not in text
+    text = _page("conv_layer.sizes", language, **LAYERS[2], report="multiplications")
+    assert strings(language)["layer"]["adds_no_bias"].split("{per}")[0] in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("kind", "given"), [
+    ("conv2d.arrays", {"x": [[1, 2], [3, 4]], "w": [[1]]}),
+    ("conv_layer.arrays", {"x": [[[1], [2]], [[3], [4]]], "w": [[[[1]]]]}),
+])
+def test_location_sentences_count_properly(language: str, kind: str,
+                                           given: dict[str, Any]) -> None:
+    none = _page(kind, language, **given, report="zeros")
+    assert "(s)" not in none and not re.search(r"\\\[\s*\.\s*\\\]", none)
+    assert strings(language)["arrays"]["zeros"]["none"].split(":")[0] in none
+    one = _page(kind, language, **given, report="max")
+    assert ("at 1 location " if language == "en" else "en 1 position ") in one
+    two = _page("conv2d.arrays", language, x=[[4, 1], [4, 2]], w=[[1]], report="max")
+    assert ("at 2 locations " if language == "en" else "en 2 positions ") in two
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_limit_sentence_follows_padding(language: str) -> None:
+    text = _page("conv2d.arrays", language, x=[[1, 2, 3], [4, 5, 6], [7, 8, 9]],
+                 w=[[1, 0], [0, -1]], padding=1, index_base=1, report="limits")
+    assert r"$\max\left(0, 2 - i\right) + 1 \le k_1 \le \min\left(1, 4 - i\right) + 1$" in text
+    assert "{" + "b}" not in text and " 1 " in text
+    assert strings(language)["arrays"]["limits"][:12] not in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_architecture_sentences_follow_the_network(language: str) -> None:
+    S = strings(language)["arch"]
+    strided = _page("architecture", language, input=[32, 32, 3], report="same_size",
+                    layers=[{"conv": 5, "filters": 4, "stride": 2, "padding": 2}])
+    assert "32×32×3" in strided and "16×16×4" in strided
+    assert S["same_size"] not in strided and S["same_use"] not in strided
+    same = _page("architecture", language, input=[8, 8, 1], report="same_size",
+                 layers=[{"conv": 3, "filters": 2, "padding": 2, "dilation": 2}])
+    assert S["same_size"] in same
+    corner = _page("architecture", language, input=[7, 7, 1], layers=DILATED,
+                   report="corner_reach")
+    assert S["corner_yes"] in corner and S["corner_no"].split("{rf}")[0] not in corner
+    holes = _page("architecture", language, input=[3, 3, 1], report="corner_reach",
+                  layers=[{"conv": 3, "filters": 1, "padding": 3, "dilation": 3}])
+    assert r"\{0\}" in holes and S["corner_yes"] not in holes
+    conv_dense = _page("architecture", language, **{**VARIABLE, "layers": [
+        {"conv": 3, "filters": 4}, "flatten", {"dense": 10}]})
+    assert S["variable_mlp"] not in conv_dense and "30×30×4" in conv_dense
+    assert "3600" in conv_dense
+    mlp = _page("architecture", language, **{**VARIABLE, "layers": ["flatten", {"dense": 4}]})
+    assert S["variable_mlp"] in mlp
+    pooled = _page("architecture", language, **{**VARIABLE, "layers": [
+        {"conv": 3, "filters": 4}, "global_avg_pool"]})
+    assert S["variable_dense_after"] not in pooled and r"3\,$\times$\,3" in pooled
+    dilated = _page("architecture", language, input=[16, 16, 3], report="table",
+                    layers=[{"conv": 3, "filters": 4, "dilation": 2}])
+    assert "d(k-1)" in dilated
+    field = _page("architecture", language, input=[16, 16, 3], report="receptive_field",
+                  layers=[{"conv": [3, 5], "filters": 4}])
+    assert r"3\,$\times$\,5" in field
+    nothing = _page("architecture", language, input=[16, 16, 3], report="parameters",
+                    layers=[{"maxpool": 2}])
+    assert S["parameters_none"] in nothing
+
+
+def _my_strings(language: str) -> list[str]:
+    words = strings(language)
+    out: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, str):
+            out.append(value)
+
+    for key in ("layer", "arrays", "matrix", "transposed", "arch"):
+        walk({k: v for k, v in words[key].items() if k != "label_words"})
+    return out
+
+
+def test_french_high_punctuation_is_spaced() -> None:
+    # babel-french turns the space before : ; ? ! into a non-breaking one
+    for text in _my_strings("fr"):
+        prose = re.sub(r"\$[^$]*\$", "", text)
+        assert not re.search(r"[^\s~][:;?!]", prose), text
