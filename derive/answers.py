@@ -8,6 +8,7 @@ from typing import Any
 import sympy as sp
 
 from derive import __version__
+from derive.derivation.indices import in_base
 from derive.latex.printer import tex
 from derive.questions.base import Solution
 from derive.spec import LoadedSpec
@@ -18,10 +19,19 @@ def _answer(solution: Solution) -> dict[str, str]:
     if isinstance(value, sp.Basic | sp.MatrixBase):
         return {"text": str(value), "latex": solution.answer_latex, "srepr": sp.srepr(value)}
     if isinstance(value, dict) and all(isinstance(v, sp.Basic) for v in value.values()):
-        return {"text": json.dumps({k: str(v) for k, v in value.items()}),
+        return {"text": json.dumps({k: _plain(v) for k, v in value.items()}),
                 "latex": solution.answer_latex,
                 "srepr": json.dumps({k: sp.srepr(v) for k, v in value.items()})}
     return {"text": json.dumps(value), "latex": solution.answer_latex, "srepr": ""}
+
+
+def _plain(value: sp.Basic) -> int | float | str:
+    """A number as a JSON number, anything else as SymPy's str()."""
+    if value.is_Integer:
+        return int(value)
+    if value.is_Number:
+        return float(value)
+    return str(value)
 
 
 def _steps(solution: Solution) -> list[dict[str, Any]]:
@@ -34,8 +44,9 @@ def _steps(solution: Solution) -> list[dict[str, Any]]:
         check = None if step.check is None else {
             "passed": step.check.passed, "max_abs_error": step.check.max_abs_error,
             "samples": step.check.samples}
-        out.append({"latex": f"{tex(d.lhs_of(step))} = {tex(step.rhs)}", "rule": step.rule,
-                    "answer": step.answer, "check": check})
+        shown = (in_base(d.lhs_of(step), d.shown_base), in_base(step.rhs, d.shown_base))
+        out.append({"latex": f"{tex(shown[0])} = {tex(shown[1])}", "rule": step.rule,
+                    "answer": list(step.answer), "check": check})
     return out
 
 

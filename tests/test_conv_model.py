@@ -67,7 +67,7 @@ def _brute_force(layer: Conv2D, wrt: str) -> dict[tuple[int, int], sp.Expr]:
     for r, c in itertools.product(range(b, b + rows), range(b, b + cols)):
         pixel = sum(ws[(k, l)] * xs.get((sr * (r - b) + k - pad_r, sc * (c - b) + l - pad_c), 0)
                     for k, l in ws)
-        loss += C.dLdy(r, c) * pixel
+        loss += C.dLdy[r, c] * pixel
     target = xs if wrt == "x" else ws
     return {idx: sp.diff(loss, sym).subs({**{v: C.x[k] for k, v in xs.items()},
                                           **{v: C.w[k] for k, v in ws.items()}})
@@ -131,7 +131,7 @@ def test_formulas_agree_with_numpy_reference(layer: Conv2D, seed: int) -> None:
     def loss_w(v: np.ndarray) -> float:
         return float(np.sum(g * ref.conv2d(x, v, layer.stride, layer.padding)))
 
-    values = {"x": x, "w": w, "d1Ldy": g}
+    values = {"x": x, "w": w, "dL_dy": g}
     grad_x = evaluate_grid(layer.grad_input(), (C.i, C.j), layer.input_shape, b, values, NUMERIC)
     grad_w = evaluate_grid(layer.grad_weights(), (C.k, C.l), layer.kernel_shape, b, values,
                            NUMERIC)
@@ -143,9 +143,10 @@ def test_formulas_agree_with_numpy_reference(layer: Conv2D, seed: int) -> None:
 def test_one_channel_kinds_verify_at_realistic_size(name: str) -> None:
     """386×386, the input size of seed 003: checked on every entry, with sampled FD."""
     from derive.questions import KINDS
-    from derive.questions.conv import ConvGiven
 
-    check = KINDS[name].solve(ConvGiven(input=[386, 386], kernel=[3, 3], padding=1)).verify()
+    given = KINDS[name].given.model_validate({"input": [386, 386], "kernel": [3, 3],
+                                              "padding": 1})
+    check = KINDS[name].solve(given).verify()
     assert check.passed, check
     assert check.samples >= 9
 

@@ -187,9 +187,58 @@ def test_a_broken_rule_fails_every_kind_that_uses_it(rule: str, broken: object, 
     assert isinstance(given, Derived)
     if rule not in {s.rule for s in given.derive().steps}:
         pytest.skip(f"{name} does not use {rule}")
+    before = [s.rhs for s in given.derive().steps]
     monkeypatch.setitem(RULES, rule, Rule(rule, broken))  # type: ignore[arg-type]
     d = given.derive()
+    if [s.rhs for s in d.steps] == before:
+        pytest.skip(f"{name} states its {rule} steps: the rule computes nothing there")
     check = verify_derivation(d, given)
     assert not check.passed
     failed = [s for s in d.steps if s.check is not None and not s.check.passed]
     assert failed and failed[0].rule == rule            # the faulty step is the one named
+
+
+def _conv_mutations() -> list[tuple[str, str, object]]:
+    from dataclasses import replace
+
+    from derive.models import conv as C
+    from derive.models.conv import Conv2D
+
+    gi, gw, fw = Conv2D.grad_input, Conv2D.grad_weights, Conv2D.forward
+    guarded = Conv2D.grad_input_guarded
+
+    def limit(expr: sp.Sum, delta: int) -> sp.Sum:
+        (v, lo, hi), *rest = expr.limits
+        return sp.Sum(expr.function, (v, lo, hi + delta), *rest)
+
+    return [
+        ("conv2d.grad_input", "grad_input",                                 # swapped indices
+         lambda self: gi(self).replace(lambda e: isinstance(e, sp.Indexed) and e.base == C.dLdy,
+                                       lambda e: e.func(e.base, *reversed(e.indices)))),
+        ("conv2d.grad_input", "grad_input",
+         lambda self: gi(replace(self, stride=(1, 1)))),                     # stride lost
+        ("conv2d.grad_input", "grad_input_guarded",
+         lambda self: guarded(self).xreplace({C.w_extended: C.w})),         # guard dropped
+        ("conv2d.grad_weights", "grad_weights", lambda self: limit(gw(self), -1)),
+        ("conv2d.grad_weights", "grad_weights", lambda self: -gw(self)),
+        ("conv2d.forward", "forward", lambda self: fw(replace(self, padding=(0, 0)))),
+        ("conv2d.forward", "forward", lambda self: limit(fw(self), 1)),
+    ]
+
+
+@pytest.mark.parametrize(("name", "method", "broken"), _conv_mutations(),
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_a_broken_convolution_formula_fails_the_check(name: str, method: str, broken: object,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """With stride 2 and padding 1, every broken formula makes the build's check fail."""
+    from derive.models.conv import Conv2D
+
+    monkeypatch.setattr(Conv2D, method, broken)
+    given = KINDS[name].given.model_validate({"input": [6, 5], "kernel": [3, 2], "stride": 2,
+                                              "padding": 1})
+    assert isinstance(given, Derived)
+    try:
+        d = given.derive()
+    except Exception:             # a formula that cannot even be built also fails the build
+        return
+    assert not verify_derivation(d, given).passed

@@ -49,15 +49,19 @@ def test_answers_json_lists_every_part_with_a_passed_check(tmp_path: Path) -> No
     assert all(p["check"]["passed"] for p in doc["parts"])
     assert all(p["check"]["max_abs_error"] < 1e-6 for p in doc["parts"])
     by_id = {p["id"]: p for p in doc["parts"]}
-    assert json.loads(by_id["1.1a"]["answer"]["text"]) == [3, 3]
-    assert json.loads(by_id["1.1c"]["answer"]["text"]) == [7, 7]
+    assert json.loads(by_id["1.1a"]["answer"]["text"]) == {"rows": 3, "cols": 3}
+    assert json.loads(by_id["1.1c"]["answer"]["text"]) == {"rows": 7, "cols": 7}
     assert json.loads(by_id["1.2b"]["answer"]["text"]) == {"multiplications": 81,
                                                            "additions": 72}
     storage = json.loads(by_id["1.4e"]["answer"]["text"])
     assert storage["gradient_bytes"] == 40 * 10**6
     assert storage["hessian_bytes"] == 4 * 10**14
     assert by_id["1.3a"]["answer"]["srepr"].startswith("Sum(")
-    assert "Max(1, i - 2)" in by_id["1.3a"]["answer"]["text"]
+    assert "Max(1, i - 2)" in by_id["1.3a"]["answer"]["text"]      # indices from 1, as asked
+    steps = by_id["1.3a"]["steps"]
+    assert [s["rule"] for s in steps][-3:] == ["chain_rule", "sum_collapse",
+                                                "tighten_sum_limits"]
+    assert all(s["check"]["passed"] for s in steps if s["check"] is not None)
 
 
 def test_a_broken_formula_fails_the_build_and_names_the_part(

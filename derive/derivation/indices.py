@@ -27,11 +27,14 @@ def _push_into_extremes(expr: sp.Basic) -> sp.Basic:
     return expr.replace(lambda e: isinstance(e, sp.Add), push)
 
 
-def in_base(expr: sp.Basic, base: int, free: Iterable[sp.Symbol] = ()) -> sp.Basic:
+def in_base(expr: sp.Basic, base: int, free: Iterable[sp.Symbol] | None = None) -> sp.Basic:
     """`expr` (indices from 0) written with indices from `base`: every index variable v
-    (free or summed) stands for v − base, every array index e becomes e + base."""
+    (free or summed) stands for v − base, every array index e becomes e + base. Without
+    `free`, every free symbol of `expr` that appears in an index is an index variable."""
     if base == 0 or not isinstance(expr, sp.Basic):
         return expr
+    if free is None:
+        free = [v for v in expr.free_symbols if isinstance(v, sp.Symbol)]
     return _walk(expr, base, {v: v - base for v in free})
 
 

@@ -26,15 +26,16 @@ def _value(value: Any, d: Derivation, base: int) -> str:
     if isinstance(value, float):
         return _number(value)
     if isinstance(value, sp.Basic):
-        return tex(in_base(value, base, d.free))
+        return tex(in_base(value, base))
     return str(value)
 
 
 def sentence(s: Sentence, words: dict[str, Any], d: Derivation, base: int) -> str:
     """The words of `s` in the page's language, its values filled in."""
     text = words["sentences"][s.key]
-    if isinstance(text, dict):
-        text = text["one" if s.values.get("n") == 1 else "other"]
+    if isinstance(text, dict):       # a case named by the kind, or singular/plural by n
+        case = s.values.get("case")
+        text = text[case if case is not None else "one" if s.values.get("n") == 1 else "other"]
     values = {k: _value(v, d, base) for k, v in s.values.items()}
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), str(text))
 
@@ -61,7 +62,8 @@ def blocks(d: Derivation, words: dict[str, Any], base: int) -> list[dict[str, An
                             "lines": []})
             if step not in shown:
                 continue
-            parts = _rhs_lines(in_base(step.rhs, base, d.free))
+            parts = ([step.display] if step.display is not None
+                     else _rhs_lines(in_base(step.rhs, base, d.free)))
             for n, piece in enumerate(parts):
                 out[-1]["lines"].append({
                     "lhs": tex(lhs) if first and n == 0 else "",

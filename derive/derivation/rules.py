@@ -92,7 +92,9 @@ _TRANSFORMS: dict[str, Callable[..., sp.Basic] | None] = {
     "one_dependence": None, "sum_collapse": collapse_deltas, "differentiate": differentiate,
     "sigma_prime": sigma_prime, "tanh_prime": tanh_prime, "rename": rename,
     "simplify": simplify, "expand": lambda e, **_: sp.expand(e), "substitute": substitute,
-    "sgd_update": None, "tighten_sum_limits": None, "jet": None,
+    "sgd_update": None, "tighten_sum_limits": None, "jet": None, "relu_prime": None,
+    "expand_sum": lambda e, **_: e.replace(lambda t: isinstance(t, sp.Sum), lambda t: t.doit()),
+    "evaluate": None,
 }
 
 RULES: dict[str, Rule] = {name: Rule(name, fn) for name, fn in _TRANSFORMS.items()}

@@ -54,8 +54,10 @@ class Step:
     rule: str
     lhs: sp.Basic | None = None
     note: Sentence | None = None
-    answer: str | None = None
+    answer: tuple[str, ...] = ()          # the answers this expression is (often one)
     check: StepCheck | None = None
+    bindings: dict[Any, Any] = field(default_factory=dict)   # values this step gave symbols
+    display: str | None = None      # LaTeX shown instead of rhs (numbers put in a formula)
 
     def _repr_latex_(self) -> str:
         from derive.latex.printer import tex
@@ -79,6 +81,7 @@ class Derivation:
     definitions: dict[Any, Any] = field(default_factory=dict)
     base: int = 0
     where: sp.Basic = sp.true                 # the free indices it holds for (i ≠ i′, …)
+    shown_base: int = 0                       # first index on the page and in answers.json
     steps: list[Step] = field(default_factory=list)
     _pending: Sentence | None = None
 
@@ -105,9 +108,20 @@ class Derivation:
             raise ValueError(f"rule {rule!r} states a step; use then(rhs, {rule!r})")
         return self._add(Step(transform(self.result, **args), rule))
 
-    def answer(self, key: str) -> Derivation:
-        """Mark the last expression as the answer `key` (compared with the reference)."""
-        self.steps[-1].answer = key
+    def put(self, values: Mapping[sp.Symbol, int | float]) -> Derivation:
+        """Put the given numbers in the last formula: shown with the numbers in place, then
+        (rule `evaluate`) its value. The check compares both with the formula at `values`."""
+        from derive.latex.printer import TextbookPrinter
+
+        shown = TextbookPrinter({"symbol_names": {k: str(v) for k, v in values.items()},
+                                 "mul_symbol": "times"}).doprint(self.result)
+        value = self.result.xreplace({k: sp.sympify(v) for k, v in values.items()})
+        self._add(Step(value, "substitute", bindings=dict(values), display=shown))
+        return self._add(Step(value, "evaluate", bindings=dict(values)))
+
+    def answer(self, *keys: str) -> Derivation:
+        """Mark the last expression as the answers `keys` (compared with the reference)."""
+        self.steps[-1].answer += keys
         return self
 
     def _add(self, step: Step) -> Derivation:
@@ -117,7 +131,9 @@ class Derivation:
             raise KeyError(f"unknown rule {step.rule!r}")
         if step.lhs is None and not self.steps:
             raise ValueError("a derivation starts with chain(lhs, rhs, rule)")
-        unchanged = step.lhs is None and step.rhs == self.steps[-1].rhs
+        last = self.steps[-1] if self.steps else None
+        unchanged = (last is not None and step.lhs is None and step.rhs == last.rhs
+                     and step.display is None and last.display is None)
         if unchanged and self._pending is None:                  # nothing changed: no step
             return self
         step.note, self._pending = self._pending, None
@@ -130,7 +146,7 @@ class Derivation:
         return self.steps[-1].rhs
 
     def answers(self) -> dict[str, Step]:
-        return {s.answer: s for s in self.steps if s.answer is not None}
+        return {key: s for s in self.steps for key in s.answer}
 
     def chains(self) -> list[list[Step]]:
         out: list[list[Step]] = []

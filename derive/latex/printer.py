@@ -52,6 +52,8 @@ class TextbookPrinter(LatexPrinter):
         return super()._print_Add(sp.Add(*terms, evaluate=False), order="none")
 
     def _print_Mul(self, expr: sp.Mul) -> str:
+        if len(expr.args) == 2 and expr.args[0] == -1 and expr.args[1].is_Add:
+            return rf"-\left({self._print(expr.args[1])}\right)"
         partials = [a for a in expr.args if isinstance(a, PartialOf)]
         if len(partials) > 1:
             rest = sp.Mul(*(a for a in expr.args if not isinstance(a, PartialOf)))
@@ -76,6 +78,8 @@ def _flip_sign(term: sp.Expr) -> sp.Expr:
     """−x²(2z − 1) → x²(1 − 2z): move a product's minus sign into one of its sums."""
     if not (term.is_Mul and term.could_extract_minus_sign()):
         return term
+    if len(term.args) == 2 and term.args[0] == -1 and term.args[1].is_Add:
+        return term                     # −(a + b) as written: a negated sum stays whole
     args = list(term.args)
     for n, a in enumerate(args):
         if a.is_Add:

@@ -17,12 +17,16 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.models.symbols import ceildiv, floordiv, partial, relu_prime
+from derive.models.symbols import Upstream, ceildiv, floordiv, relu_prime
 
 i, j, k, l = sp.symbols("i j k l", integer=True)
 r, c = sp.symbols("r c", integer=True)
 x, w, y = sp.IndexedBase("x"), sp.IndexedBase("w"), sp.IndexedBase("y")
-dLdz, dLdy = partial("L", "z"), partial("L", "y")
+z, L = sp.IndexedBase("z"), sp.Symbol("L")
+x_padded = sp.IndexedBase(r"\tilde{x}")      # the input with its zero padding
+w_extended = sp.IndexedBase(r"\tilde{w}")    # the kernel, 0 outside its taps
+k_, l_ = sp.symbols("k' l'", integer=True)   # kernel indices inside a sum over outputs
+dLdz, dLdy = Upstream.of("L", "z"), Upstream.of("L", "y")
 
 
 def output_size(n: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
@@ -137,9 +141,9 @@ class Conv2D(Geometry2D):
     def upstream(activation: str = "relu") -> sp.Expr:
         """∂L/∂y_{i,j} from ∂L/∂z_{i,j} through z = act(y)."""
         if activation == "relu":
-            return dLdz(i, j) * relu_prime(y[i, j])
+            return dLdz[i, j] * relu_prime(y[i, j])
         if activation == "identity":
-            return dLdz(i, j)
+            return dLdz[i, j]
         raise ValueError(f"unknown activation {activation!r}")
 
     def grad_input(self) -> sp.Sum:
@@ -147,15 +151,57 @@ class Conv2D(Geometry2D):
         rows, cols = self.axes
         if self.stride == (1, 1):
             b = self.base
-            return sp.Sum(w[k, l] * dLdy(i - k + rows.p + b, j - l + cols.p + b),
+            return sp.Sum(w[k, l] * dLdy[i - k + rows.p + b, j - l + cols.p + b],
                           (k, *rows.kernel_range_for_input(i)),
                           (l, *cols.kernel_range_for_input(j)))
         return sp.Sum(
-            dLdy(r, c) * w[i - rows.s * (r - rows.b) + rows.p, j - cols.s * (c - cols.b) + cols.p],
+            dLdy[r, c] * w[i - rows.s * (r - rows.b) + rows.p, j - cols.s * (c - cols.b) + cols.p],
             (r, *rows.output_range_for_input(i)), (c, *cols.output_range_for_input(j)))
 
     def grad_weights(self) -> sp.Sum:
         """∂L/∂w_{k,l} in terms of ∂L/∂y and x, with real summation limits."""
         rows, cols = self.axes
-        return sp.Sum(dLdy(i, j) * x[rows.input_index(i, k), cols.input_index(j, l)],
+        return sp.Sum(dLdy[i, j] * x[rows.input_index(i, k), cols.input_index(j, l)],
                       (i, *rows.output_range_for_kernel(k)), (j, *cols.output_range_for_kernel(l)))
+
+    # The forms before the limits are tightened: whole ranges, a guard for what exists.
+    def padded_input(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:
+        """x̃_{a,b}: the input, or 0 on the zero padding around it."""
+        (n, m), lo = self.input_shape, self.base
+        inside = sp.And(a >= lo, a <= lo + n - 1, b >= lo, b <= lo + m - 1)
+        return sp.Piecewise((x[a, b], inside), (0, True))
+
+    def extended_kernel(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:
+        """w̃_{a,b}: the kernel, or 0 where no tap is."""
+        (kr, kc), lo = self.kernel_shape, self.base
+        inside = sp.And(a >= lo, a <= lo + kr - 1, b >= lo, b <= lo + kc - 1)
+        return sp.Piecewise((w[a, b], inside), (0, True))
+
+    def forward_padded(self) -> sp.Sum:
+        """y_{i,j} = Σ over the whole kernel of w_{k,l} x̃ (x̃: the zero-padded input)."""
+        rows, cols = self.axes
+        b, (kr, kc) = self.base, self.kernel_shape
+        return sp.Sum(w[k, l] * x_padded[rows.input_index(i, k), cols.input_index(j, l)],
+                      (k, b, b + kr - 1), (l, b, b + kc - 1))
+
+    def forward_at_output(self, row: sp.Expr, col: sp.Expr) -> sp.Expr:
+        """y at output (row, col), its kernel indices renamed k′, l′ so that it can sit
+        in a formula where k, l are free."""
+        return self.forward().xreplace({i: row, j: col, k: k_, l: l_})
+
+    def grad_input_guarded(self) -> sp.Sum:
+        """∂L/∂x_{i,j} = Σ over every output (r, c) of ∂L/∂y_{r,c} w̃_{tap}: the kernel tap
+        that lands on x_{i,j} in output (r, c), 0 when none does."""
+        rows, cols = self.axes
+        b, (out_r, out_c) = self.base, self.output_shape
+        tap_r = i - rows.s * (r - b) + rows.p
+        tap_c = j - cols.s * (c - b) + cols.p
+        return sp.Sum(dLdy[r, c] * w_extended[tap_r, tap_c],
+                      (r, b, b + out_r - 1), (c, b, b + out_c - 1))
+
+    def grad_weights_padded(self) -> sp.Sum:
+        """∂L/∂w_{k,l} = Σ over every output of ∂L/∂y_{i,j} x̃ (padded input)."""
+        rows, cols = self.axes
+        b, (out_r, out_c) = self.base, self.output_shape
+        return sp.Sum(dLdy[i, j] * x_padded[rows.input_index(i, k), cols.input_index(j, l)],
+                      (i, b, b + out_r - 1), (j, b, b + out_c - 1))

@@ -4,8 +4,8 @@ from derive.questions import architecture, conv, conv_arrays, conv_layer, dense,
 from derive.questions.base import Check, Kind, Solution
 from derive.questions.declare import REGISTRY
 
-KINDS: dict[str, Kind] = {**conv.KINDS, **conv_arrays.KINDS, **dense.KINDS, **architecture.KINDS,
+KINDS: dict[str, Kind] = {**conv_arrays.KINDS, **dense.KINDS, **architecture.KINDS,
                          **conv_layer.KINDS, **REGISTRY}
-_ = logistic  # its kinds register themselves in REGISTRY
+_ = conv, logistic  # their kinds register themselves in REGISTRY
 
 __all__ = ["KINDS", "Check", "Kind", "Solution"]

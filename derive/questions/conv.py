@@ -1,36 +1,39 @@
-"""Question kinds on a one-channel 2-D convolution layer."""
+"""Question kinds on a one-channel 2-D convolution layer, as checked derivations."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import sympy as sp
 from pydantic import Field, model_validator
 
-from derive.latex.printer import tex, tex_lines
+from derive.derivation import Derivation, Domain
 from derive.models import conv as C
 from derive.models.conv import Conv2D
-from derive.questions.base import Check, Given, Kind, NonNegInt, PosInt, Solution
+from derive.models.symbols import Frozen, PartialOf, relu_prime
+from derive.questions.base import IndexBase, NonNegInt, PosInt, Size2
+from derive.questions.declare import Derived, kind
 from derive.verify import reference as ref
-from derive.verify.fast_eval import evaluate_fast
+from derive.verify.counting import walk_conv2d
 from derive.verify.reference_nd import conv2d_nd_backward
 
-# Above this many entries, finite differences are taken on a sample (each costs a forward pass).
+# Above this many entries, the reference gradient is the numpy adjoint instead of finite
+# differences (each finite difference costs a forward pass).
 FULL_FD_LIMIT = 400
+u, v = sp.symbols("u v", integer=True)          # summation indices of the loss
 
-Pair = list[PosInt]
 
-
-class ConvGiven(Given):
-    input: Pair = Field(min_length=2, max_length=2, description="Input rows and columns.")
-    kernel: Pair = Field(min_length=2, max_length=2, description="Kernel rows and columns.")
+class ConvGiven(Derived):
+    input: Size2 = Field(description="Input rows and columns (or one number for a square).")
+    kernel: Size2 = Field(description="Kernel rows and columns (or one number).")
     stride: PosInt = 1
     padding: NonNegInt = 0
-    index_base: Literal[0, 1] = 1
+    index_base: IndexBase = 1
     activation: Literal["relu", "identity"] = "relu"
     seed: NonNegInt = 0
+    method: ClassVar[str] = "conv_reference"
 
     @model_validator(mode="after")
     def _fits(self) -> ConvGiven:
@@ -42,163 +45,185 @@ class ConvGiven(Given):
         return self
 
     def layer(self) -> Conv2D:
-        return Conv2D(tuple(self.input), tuple(self.kernel),  # type: ignore[arg-type]
-                      (self.stride, self.stride), (self.padding, self.padding), self.index_base)
+        """The layer with indices from 0 (pages print them from `index_base`)."""
+        return Conv2D((self.input[0], self.input[1]), (self.kernel[0], self.kernel[1]),
+                      (self.stride, self.stride), (self.padding, self.padding), 0)
+
+    def grid(self, *pairs: tuple[sp.Symbol, int]) -> dict[sp.Symbol, tuple[int, int]]:
+        return {sym: (0, size - 1) for sym, size in pairs}
+
+    def derivation(self, free: dict[sp.Symbol, tuple[int, int]]) -> Derivation:
+        layer = self.layer()
+        act = ((lambda t: sp.Max(0, t)) if self.activation == "relu" else (lambda t: t))
+        upstream = ((lambda a, b: C.dLdz[a, b] * relu_prime(C.y[a, b]))
+                    if self.activation == "relu" else (lambda a, b: C.dLdz[a, b]))
+        domains = {C.x: Domain(tuple(self.input)), C.w: Domain(tuple(self.kernel)),
+                   C.dLdz: Domain(layer.output_shape)}
+        definitions = {C.y: layer.forward_at_output, C.dLdy: upstream,
+                       C.x_padded: layer.padded_input, C.w_extended: layer.extended_kernel}
+        d = Derivation(domains, free, definitions)
+        out_r, out_c = layer.output_shape
+        d.definitions[C.L] = sp.Sum(C.dLdz[u, v] * (act(C.y[u, v]) - Frozen(act(C.y[u, v]))),
+                                    (u, 0, out_r - 1), (v, 0, out_c - 1))
+        return d
+
+    def data(self, data: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return data["x"], data["w"], data["dL_dz"]
+
+    def conv(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+        s, p = (self.stride,) * 2, (self.padding,) * 2
+        return ref.conv2d(x, w, s, p) if x.size <= FULL_FD_LIMIT else ref.conv2d_windows(
+            x, w, s, p)
+
+    def gradients(self, data: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        """∂L/∂x and ∂L/∂w of L = Σ ∂L/∂z ⊙ act(conv(x, w)), by numpy alone."""
+        x, w, g = self.data(data)
+        relu = self.activation == "relu"
+
+        def loss(xs: np.ndarray, ws: np.ndarray) -> float:
+            y = self.conv(xs, ws)
+            return float(np.sum(g * (np.maximum(y, 0.0) if relu else y)))
+
+        if x.size <= FULL_FD_LIMIT:
+            return {"grad_x": ref.finite_difference(lambda t: loss(t, w), x),
+                    "grad_w": ref.finite_difference(lambda t: loss(x, t), w)}
+        gate = (self.conv(x, w) > 0).astype(float) if relu else 1.0
+        dw, dx, _ = conv2d_nd_backward(x[:, :, None], w[:, :, None, None],
+                                       (g * gate)[:, :, None], (self.stride,) * 2,
+                                       (self.padding,) * 2)
+        return {"grad_x": dx[:, :, 0], "grad_w": dw[:, :, 0, 0]}
+
+    def upstream_chain(self, d: Derivation) -> None:
+        """∂L/∂y through the activation, for every output (r, c)."""
+        if self.activation != "relu":
+            return
+        d.say("conv_relu")
+        lhs = PartialOf(C.L, C.y[C.r, C.c], C.L)
+        d.chain(lhs, lhs, "definition")
+        d.then(C.dLdz[C.r, C.c] * PartialOf(C.z[C.r, C.c], C.y[C.r, C.c], sp.Max(0, C.y[C.r, C.c])),
+               "chain_rule")
+        d.then(C.dLdz[C.r, C.c] * relu_prime(C.y[C.r, C.c]), "relu_prime")
 
 
-def _random(g: ConvGiven) -> tuple[np.ndarray, np.ndarray, np.random.Generator]:
-    rng = np.random.default_rng(g.seed)
-    return rng.normal(size=g.input), rng.normal(size=g.kernel), rng
+EXAMPLE = {"input": [5, 5], "kernel": [3, 3], "stride": 1, "padding": 0}
 
 
-def solve_output_size(g: ConvGiven) -> Solution:
-    layer = g.layer()
-    formula, s = C.output_size_formula()
-    rows = [formula.subs({s["N"]: n, s["K"]: k, s["p"]: g.padding, s["s"]: g.stride},
-                         simultaneous=True) for n, k in zip(g.input, g.kernel, strict=True)]
-    shape = layer.output_shape
+@kind("conv2d.grad_input", "∂L/∂x through an activation, given ∂L/∂z.", EXAMPLE)
+class GradInput(ConvGiven):
+    def derive(self) -> Derivation:
+        layer = self.layer()
+        out_r, out_c = layer.output_shape
+        d = self.derivation(self.grid((C.i, self.input[0]), (C.j, self.input[1]),
+                                      (C.r, out_r), (C.c, out_c)))
+        self.upstream_chain(d)
+        d.say("conv_grad_x", n=self.stride)
+        lhs = PartialOf(C.L, C.x[C.i, C.j], C.L)
+        d.chain(lhs, lhs, "definition")
+        d.then(sp.Sum(C.dLdy[C.r, C.c] * PartialOf(C.y[C.r, C.c], C.x[C.i, C.j],
+                                                   layer.forward_at_output(C.r, C.c)),
+                      (C.r, 0, out_r - 1), (C.c, 0, out_c - 1)), "chain_rule")
+        d.then(layer.grad_input_guarded(), "sum_collapse")
+        d.then(layer.grad_input(), "tighten_sum_limits").answer("grad_x")
+        return d
 
-    def verify() -> Check:
-        x, w, _ = _random(g)
-        out = ref.conv2d(x, w, (g.stride,) * 2, (g.padding,) * 2)
-        return Check.compare("shape of a numpy reference convolution on random data",
-                             shape, out.shape, samples=1)
-
-    substituted = [
-        rf"\left\lfloor \frac{{{n} + 2\cdot {g.padding} - {k}}}{{{g.stride}}} \right\rfloor + 1"
-        for n, k in zip(g.input, g.kernel, strict=True)
-    ]
-    return Solution(
-        answer=list(shape),
-        answer_latex=rf"I \times J = {shape[0]} \times {shape[1]}",
-        context={"formula": tex(formula), "substituted": substituted, "out": shape,
-                 "given": g, "rows": [tex(v) for v in rows]},
-        verify=verify)
+    def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        return {"grad_x": self.gradients(data)["grad_x"]}
 
 
-def solve_forward(g: ConvGiven) -> Solution:
-    layer = g.layer()
-    expr = layer.forward()
-    b = g.index_base
-    first = layer.forward_at(b, b)
+@kind("conv2d.grad_weights", "∂L/∂w through an activation, given ∂L/∂z.", EXAMPLE)
+class GradWeights(ConvGiven):
+    def derive(self) -> Derivation:
+        layer = self.layer()
+        out_r, out_c = layer.output_shape
+        d = self.derivation(self.grid((C.k, self.kernel[0]), (C.l, self.kernel[1]),
+                                      (C.r, out_r), (C.c, out_c)))
+        self.upstream_chain(d)
+        d.say("conv_grad_w", case="padded" if self.padding else "valid")
+        lhs = PartialOf(C.L, C.w[C.k, C.l], C.L)
+        d.chain(lhs, lhs, "definition")
+        d.then(sp.Sum(C.dLdy[C.i, C.j] * PartialOf(C.y[C.i, C.j], C.w[C.k, C.l],
+                                                   layer.forward_at_output(C.i, C.j)),
+                      (C.i, 0, out_r - 1), (C.j, 0, out_c - 1)), "chain_rule")
+        if self.padding:
+            d.then(layer.grad_weights_padded(), "sum_collapse")
+            d.then(layer.grad_weights(), "tighten_sum_limits").answer("grad_w")
+        else:
+            d.then(layer.grad_weights(), "sum_collapse").answer("grad_w")
+        return d
 
-    def verify() -> Check:
-        x, w, _ = _random(g)
-        derived = evaluate_fast(expr, (C.i, C.j), layer.output_shape, b, {"x": x, "w": w})
-        reference = ref.conv2d(x, w, (g.stride,) * 2, (g.padding,) * 2)
-        return Check.compare(
-            "index formula against a numpy reference convolution (random $x$, $w$)",
-            derived, reference, samples=derived.size)
-
-    return Solution(
-        answer=expr, answer_latex=rf"y_{{i,j}} = {tex(expr)}",
-        context={"sum": tex(expr), "first_lines": tex_lines(first, 3),
-                 "first_index": (b, b), "shape": layer.output_shape, "given": g},
-        verify=verify)
-
-
-def solve_operations(g: ConvGiven) -> Solution:
-    counts = g.layer().operation_counts()
-
-    def verify() -> Check:
-        mults, adds = ref.conv2d_counting(tuple(g.input), tuple(g.kernel),  # type: ignore[arg-type]
-                                          (g.stride,) * 2, (g.padding,) * 2)
-        return Check.compare("operations counted one by one in a naive loop",
-                             [counts["mult"], counts["add"]], [mults, adds], samples=1)
-
-    return Solution(
-        answer={"multiplications": counts["mult"], "additions": counts["add"]},
-        answer_latex=rf"{counts['mult']} \text{{ multiplications}},\ "
-                     rf"{counts['add']} \text{{ additions}}",
-        context={"c": counts, "given": g, "shape": g.layer().output_shape},
-        verify=verify)
+    def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        return {"grad_w": self.gradients(data)["grad_w"]}
 
 
-def _gradient_check(g: ConvGiven, expr: sp.Expr, free: tuple[sp.Symbol, sp.Symbol],
-                    wrt: str) -> Check:
-    """Finite differences of L = Σ G ⊙ act(conv(x, w)) against the index formula."""
-    x, w, rng = _random(g)
-    layer = g.layer()
-    upstream = rng.normal(size=layer.output_shape)
-    act = (lambda v: np.maximum(v, 0.0)) if g.activation == "relu" else (lambda v: v)
-    pre = ref.conv2d(x, w, (g.stride,) * 2, (g.padding,) * 2)
-    gate = (pre > 0).astype(float) if g.activation == "relu" else np.ones_like(pre)
+@kind("conv2d.forward", "Index formula of an output pixel, and one pixel written out.", EXAMPLE)
+class Forward(ConvGiven):
+    def derive(self) -> Derivation:
+        layer = self.layer()
+        out_r, out_c = layer.output_shape
+        d = self.derivation(self.grid((C.i, out_r), (C.j, out_c)))
+        d.say("conv_forward", case="padded" if self.padding else "valid")
+        if self.padding:
+            d.chain(C.y[C.i, C.j], layer.forward_padded(), "definition")
+            d.then(layer.forward(), "tighten_sum_limits").answer("y")
+        else:
+            d.chain(C.y[C.i, C.j], layer.forward(), "definition").answer("y")
+        d.say("conv_first_pixel", n=out_r * out_c - 1)
+        d.chain(C.y[0, 0], layer.forward().xreplace({C.i: 0, C.j: 0}), "substitute")
+        d.apply("expand_sum")
+        return d
 
-    conv = ref.conv2d if x.size <= FULL_FD_LIMIT else ref.conv2d_windows
-
-    def loss_x(v: np.ndarray) -> float:
-        return float(np.sum(upstream * act(conv(v, w, (g.stride,) * 2, (g.padding,) * 2))))
-
-    def loss_w(v: np.ndarray) -> float:
-        return float(np.sum(upstream * act(conv(x, v, (g.stride,) * 2, (g.padding,) * 2))))
-
-    target = x if wrt == "x" else w
-    loss = loss_x if wrt == "x" else loss_w
-    derived = evaluate_fast(expr, free, target.shape, g.index_base,
-                            {"x": x, "w": w, "d1Ldy": upstream * gate})
-    if target.size <= FULL_FD_LIMIT:
-        method = (f"finite differences of a numpy loss in ${wrt}$ "
-                  r"(random $x$, $w$, $\partial L/\partial z$)")
-        return Check.compare(method, derived, ref.finite_difference(loss, target), tol=1e-6,
-                             samples=derived.size)
-    # large layers: the numpy adjoint on every entry, finite differences on a sample
-    dw, dx, _ = conv2d_nd_backward(x[:, :, None], w[:, :, None, None],
-                                   (upstream * gate)[:, :, None], (g.stride,) * 2,
-                                   (g.padding,) * 2)
-    adjoint = Check.compare("adjoint", derived,
-                            dx[:, :, 0] if wrt == "x" else dw[:, :, 0, 0])
-    picks = [tuple(int(rng.integers(0, n)) for n in target.shape) for _ in range(25)]
-    sampled = Check.compare("fd", [derived[p] for p in picks],
-                            [_partial_difference(loss, target, p) for p in picks], tol=1e-6)
-    method = (f"numpy adjoint of the forward walk (every entry) and finite differences "
-              f"(25 random entries) in ${wrt}$ (random $x$, $w$, $\\partial L/\\partial z$)")
-    return Check(method, adjoint.passed and sampled.passed,
-                 max(adjoint.max_abs_error, sampled.max_abs_error), derived.size + len(picks))
+    def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        x, w, _ = self.data(data)
+        return {"y": self.conv(x, w)}
 
 
-def _partial_difference(loss: Callable[[np.ndarray], float], at: np.ndarray,
-                        index: tuple[int, ...], h: float = 1e-6) -> float:
-    step = np.zeros_like(at)
-    step[index] = h
-    return (loss(at + step) - loss(at - step)) / (2 * h)
+N, K, P, S = sp.symbols("N K p s", integer=True, positive=True)
+I, J, KR, KC = sp.symbols("I J K_1 K_2", integer=True, positive=True)
 
 
-def solve_grad_input(g: ConvGiven) -> Solution:
-    layer = g.layer()
-    expr = layer.grad_input()
-    return Solution(
-        answer=expr, answer_latex=rf"\frac{{\partial L}}{{\partial x_{{i,j}}}} = {tex(expr)}",
-        context={"upstream": tex(layer.upstream(g.activation)), "sum": tex(expr),
-                 "forward": tex(layer.forward()), "given": g, "shape": layer.output_shape},
-        notes=["relu_at_zero"] if g.activation == "relu" else [],
-        verify=lambda: _gradient_check(g, expr, (C.i, C.j), "x"))
+@kind("conv2d.output_size",
+      "Output size of a 2-D convolution from input, kernel, stride and padding.", EXAMPLE)
+class OutputSize(ConvGiven):
+    method: ClassVar[str] = "window_walk"
+
+    def derive(self) -> Derivation:
+        d = Derivation({N: Domain(kind="positive"), K: Domain(kind="positive"),
+                        P: Domain(kind="positive"), S: Domain(kind="positive")})
+        d.say("conv_size")
+        axes: list[tuple[str, tuple[str, ...], int, int]] = [
+                ("I", ("rows",), self.input[0], self.kernel[0]),
+                ("J", ("cols",), self.input[1], self.kernel[1])]
+        if axes[0][2:] == axes[1][2:]:
+            axes = [("I = J", ("rows", "cols"), self.input[0], self.kernel[0])]
+        for name, keys, n, k in axes:
+            d.chain(sp.Symbol(name), sp.floor((N + 2 * P - K) / S) + 1, "definition")
+            d.put({N: n, K: k, P: self.padding, S: self.stride}).answer(*keys)
+        return d
+
+    def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        shape, _, _ = walk_conv2d((self.input[0], self.input[1]), (self.kernel[0], self.kernel[1]),
+                                  (self.stride,) * 2, (self.padding,) * 2)
+        return {"rows": shape[0], "cols": shape[1]}
 
 
-def solve_grad_weights(g: ConvGiven) -> Solution:
-    layer = g.layer()
-    expr = layer.grad_weights()
-    return Solution(
-        answer=expr, answer_latex=rf"\frac{{\partial L}}{{\partial w_{{k,l}}}} = {tex(expr)}",
-        context={"upstream": tex(layer.upstream(g.activation)), "sum": tex(expr),
-                 "forward": tex(layer.forward()), "given": g, "shape": layer.output_shape},
-        notes=["relu_at_zero"] if g.activation == "relu" else [],
-        verify=lambda: _gradient_check(g, expr, (C.k, C.l), "w"))
+@kind("conv2d.operations", "Multiplications and additions of the forward pass.", EXAMPLE)
+class Operations(ConvGiven):
+    method: ClassVar[str] = "window_walk"
 
+    def derive(self) -> Derivation:
+        out_r, out_c = self.layer().output_shape
+        d = Derivation({s: Domain(kind="positive") for s in (I, J, KR, KC)})
+        given = {I: out_r, J: out_c, KR: self.kernel[0], KC: self.kernel[1]}
+        d.say("conv_ops", outputs=out_r * out_c, taps=self.kernel[0] * self.kernel[1],
+              case="padded" if self.padding else "valid")
+        d.chain(sp.Symbol(r"\text{multiplications}"), I * J * KR * KC, "definition")
+        d.put(given).answer("multiplications")
+        d.chain(sp.Symbol(r"\text{additions}"), I * J * (KR * KC - 1), "definition")
+        d.put(given).answer("additions")
+        return d
 
-EX = {"input": [5, 5], "kernel": [3, 3], "stride": 1, "padding": 0}
-
-KINDS = {
-    k.name: k
-    for k in [
-        Kind("conv2d.output_size", ConvGiven, solve_output_size,
-             "Output size of a 2-D convolution from input, kernel, stride and padding.", EX),
-        Kind("conv2d.forward", ConvGiven, solve_forward,
-             "Index formula of an output pixel, and one pixel written out.", EX),
-        Kind("conv2d.operations", ConvGiven, solve_operations,
-             "Multiplications and additions of the forward pass.", EX),
-        Kind("conv2d.grad_input", ConvGiven, solve_grad_input,
-             "∂L/∂x through an activation, given ∂L/∂z.", EX),
-        Kind("conv2d.grad_weights", ConvGiven, solve_grad_weights,
-             "∂L/∂w through an activation, given ∂L/∂z.", EX),
-    ]
-}
+    def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        _, mults, adds = walk_conv2d((self.input[0], self.input[1]),
+                                     (self.kernel[0], self.kernel[1]),
+                                     (self.stride,) * 2, (self.padding,) * 2)
+        return {"multiplications": mults, "additions": adds}

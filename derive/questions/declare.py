@@ -14,6 +14,7 @@ import numpy as np
 
 from derive.derivation import Derivation
 from derive.derivation.check import check_answers, check_steps
+from derive.derivation.indices import in_base
 from derive.latex.printer import tex
 from derive.questions.base import Check, Given, Kind, Solution
 
@@ -50,14 +51,14 @@ def verify_derivation(d: Derivation, given: Derived) -> Check:
 
 
 def solve_derived(given: Derived) -> Solution:
+    """The derivation, and its answers written with the spec's first index."""
     d = given.derive()
-    base = given.display_base()
-    from derive.derivation.indices import in_base
-
-    answers = {key: step.rhs for key, step in d.answers().items()}
+    d.shown_base = base = given.display_base()
+    answers = {key: in_base(step.rhs, base) for key, step in d.answers().items()}
+    steps = [s for s in d.steps if s.answer]
     headline = r",\qquad ".join(
-        f"{tex(in_base(d.lhs_of(step), base, d.free))} = {tex(in_base(step.rhs, base, d.free))}"
-        for step in d.answers().values())
+        f"{tex(in_base(d.lhs_of(step), base))} = {tex(in_base(step.rhs, base))}"
+        for step in steps)
     value: Any = next(iter(answers.values())) if len(answers) == 1 else answers
     return Solution(answer=value, answer_latex=headline, context={"given": given},
                     verify=lambda: verify_derivation(d, given), derivation=d)

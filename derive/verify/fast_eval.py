@@ -18,10 +18,11 @@ from numpy.typing import ArrayLike, NDArray
 
 # SymPy's own functions; ours carry their numpy meaning as `_imp_` (as for sympy.lambdify).
 NUMPY_FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "Heaviside": lambda v: np.where(v > 0, 1.0, 0.0),
+    "Heaviside": lambda v, *_: np.where(np.asarray(v) > 0, 1.0, 0.0),
     "exp": np.exp, "log": np.log, "tanh": np.tanh, "sin": np.sin, "cos": np.cos,
     "sqrt": np.sqrt, "Abs": np.abs, "sign": np.sign, "cosh": np.cosh, "sinh": np.sinh,
     "KroneckerDelta": lambda a, b: np.equal(a, b).astype(float),
+    "floor": np.floor, "ceiling": np.ceil, "Max": np.maximum, "Min": np.minimum,
 }
 
 _RELATIONS: dict[type, Callable[[Any, Any], Any]] = {
@@ -226,3 +227,23 @@ def evaluate_fast(expr: sp.Expr, free: Sequence[sp.Symbol], shape: Sequence[int]
                    functions or {}, budget)
     out = np.broadcast_to(np.asarray(_eval(expr, ctx), dtype=float), tuple(shape))
     return np.array(out)
+
+
+def evaluate_points(expr: sp.Expr, free: Sequence[sp.Symbol], points: ArrayLike, base: int,
+                    values: Mapping[str, ArrayLike],
+                    scalars: Mapping[sp.Symbol, float] | None = None,
+                    budget: int = 1 << 22) -> NDArray[np.float64]:
+    """`expr` at the given index tuples only (rows of `points`, indices from `base`): for
+    checks on layers too large to evaluate every entry of, when each entry is a long Σ.
+
+    >>> i = sp.Symbol("i", integer=True)
+    >>> x = sp.IndexedBase("x")
+    >>> evaluate_points(2 * x[i], [i], [[0], [2]], 0, {"x": np.arange(3.0)})
+    array([0., 4.])
+    """
+    pts = np.asarray(points, dtype=np.int64).reshape(-1, len(free))
+    env: dict[sp.Symbol, Any] = {sym: pts[:, a] for a, sym in enumerate(free)}
+    env.update({sym: np.asarray(float(v)) for sym, v in (scalars or {}).items()})
+    arrays = {name: np.asarray(v, dtype=float) for name, v in values.items()}
+    ctx = _Context(env, [len(pts)], np.ones(len(pts), dtype=bool), base, arrays, {}, budget)
+    return np.array(np.broadcast_to(np.asarray(_eval(expr, ctx), dtype=float), (len(pts),)))
