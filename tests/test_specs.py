@@ -61,7 +61,7 @@ def test_ift6135_questions_4_and_5(answers: dict[str, dict[str, Any]]) -> None:
 def test_intro_ml_hw8_question_1(answers: dict[str, dict[str, Any]]) -> None:
     a = {k.split(":")[1]: v for k, v in answers.items() if k.startswith("intro-ml-hw8")}
     assert value(a["1.1a"]) == {"k1": [0, 1], "k2": [0, 1]}
-    assert value(a["1.1b"]) == [4, 4]
+    assert value(a["1.1b"]) == {"rows": 4, "cols": 4}
     assert value(a["1.1c"]) == {"value": 6.0, "locations": [[1, 3], [2, 3]]}
     assert value(a["1.1d"]) == {"value": -6.0, "locations": [[1, 0], [2, 0]]}
     assert value(a["1.1e"]) == [[0, 1], [0, 2]]

@@ -87,13 +87,21 @@ def collapse_deltas(expr: sp.Basic, **_: Any) -> sp.Basic:
     return expr.replace(lambda e: isinstance(e, sp.Sum) and e.has(sp.KroneckerDelta), collapse)
 
 
+def _written_out(e: sp.Sum) -> sp.Basic:
+    """A Σ with numeric limits written term by term; an empty range is 0 (SymPy's `doit`
+    would read it backwards, by Karr's convention)."""
+    if any(hi < lo for _, lo, hi in e.limits):
+        return sp.Integer(0)
+    return e.doit()
+
+
 _TRANSFORMS: dict[str, Callable[..., sp.Basic] | None] = {
     "definition": None, "chain_rule": None, "product_rule": None, "linearity": None,
     "one_dependence": None, "sum_collapse": collapse_deltas, "differentiate": differentiate,
     "sigma_prime": sigma_prime, "tanh_prime": tanh_prime, "rename": rename,
     "simplify": simplify, "expand": lambda e, **_: sp.expand(e), "substitute": substitute,
     "sgd_update": None, "tighten_sum_limits": None, "jet": None, "relu_prime": None,
-    "expand_sum": lambda e, **_: e.replace(lambda t: isinstance(t, sp.Sum), lambda t: t.doit()),
+    "expand_sum": lambda e, **_: e.replace(lambda t: isinstance(t, sp.Sum), _written_out),
     "evaluate": None,
 }
 

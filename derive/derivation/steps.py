@@ -108,16 +108,19 @@ class Derivation:
             raise ValueError(f"rule {rule!r} states a step; use then(rhs, {rule!r})")
         return self._add(Step(transform(self.result, **args), rule))
 
-    def put(self, values: Mapping[sp.Symbol, int | float]) -> Derivation:
+    def put(self, values: Mapping[sp.Symbol, int | float], suffix: str = "") -> Derivation:
         """Put the given numbers in the last formula: shown with the numbers in place, then
-        (rule `evaluate`) its value. The check compares both with the formula at `values`."""
-        from derive.latex.printer import TextbookPrinter
+        (rule `evaluate`) its value, followed by `suffix` (LaTeX: a unit, a reading). The
+        check compares both with the formula at `values`."""
+        from derive.latex.printer import TextbookPrinter, grouped, tex
 
-        shown = TextbookPrinter({"symbol_names": {k: str(v) for k, v in values.items()},
-                                 "mul_symbol": "times"}).doprint(self.result)
+        names = {k: grouped(v) if isinstance(v, int) else str(v) for k, v in values.items()}
+        shown = TextbookPrinter({"symbol_names": names, "mul_symbol": "times"}).doprint(
+            self.result)
         value = self.result.xreplace({k: sp.sympify(v) for k, v in values.items()})
         self._add(Step(value, "substitute", bindings=dict(values), display=shown))
-        return self._add(Step(value, "evaluate", bindings=dict(values)))
+        return self._add(Step(value, "evaluate", bindings=dict(values),
+                              display=tex(value) + suffix if suffix else None))
 
     def answer(self, *keys: str) -> Derivation:
         """Mark the last expression as the answers `keys` (compared with the reference)."""

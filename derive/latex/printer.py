@@ -34,6 +34,9 @@ class TextbookPrinter(LatexPrinter):
     def __init__(self, settings: dict[str, Any] | None = None):
         super().__init__({"order": "none", **(settings or {})})
 
+    def _print_Integer(self, expr: sp.Integer) -> str:
+        return grouped(int(expr))
+
     def _print_Sum(self, expr: sp.Sum) -> str:
         sums = "".join(
             rf"\sum_{{{self._print(v)}={self._print(lo)}}}^{{{self._print(hi)}}} "
@@ -60,6 +63,11 @@ class TextbookPrinter(LatexPrinter):
             chain = " ".join(self._print(f) for f in _chain_order(partials))
             return chain if rest == 1 else f"{self._print(rest)}\\, {chain}"
         return super()._print_Mul(sp.Mul(*sorted(expr.args, key=_rank), evaluate=False))
+
+
+def grouped(n: int) -> str:
+    """10000000 → 10\\,000\\,000: thin spaces between groups of three digits from 10⁴ on."""
+    return f"{n:,}".replace(",", r"\,") if abs(n) >= 10_000 else str(n)
 
 
 def _chain_order(factors: list[sp.Expr]) -> list[sp.Expr]:

@@ -1,11 +1,19 @@
 """The registry: question kind → given parameters, solver, partial template."""
 
-from derive.questions import architecture, conv, conv_arrays, conv_layer, dense, logistic
+from derive.questions import (
+    architecture,
+    conv,
+    conv_arrays,
+    conv_layer,
+    dense,
+    logistic,
+    storage,
+)
 from derive.questions.base import Check, Kind, Solution
 from derive.questions.declare import REGISTRY
 
-KINDS: dict[str, Kind] = {**conv_arrays.KINDS, **dense.KINDS, **architecture.KINDS,
+KINDS: dict[str, Kind] = {**conv_arrays.KINDS, **architecture.KINDS,
                          **conv_layer.KINDS, **REGISTRY}
-_ = conv, logistic  # their kinds register themselves in REGISTRY
+_ = conv, dense, logistic, storage  # their kinds register themselves in REGISTRY
 
 __all__ = ["KINDS", "Check", "Kind", "Solution"]

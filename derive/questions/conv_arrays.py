@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 from derive.latex.printer import tex
 from derive.models import conv as C
 from derive.models.conv import Conv2D
+from derive.models.conv_layer import unroll
 from derive.models.conv_matrix import TransposedConv2D, conv_matrix, vec
 from derive.questions.base import Check, Given, Kind, NonNegInt, PosInt, Solution
 from derive.verify import reference as ref
@@ -59,7 +60,10 @@ def _exact_output(g: ArraysGiven) -> sp.Matrix:
     values |= {C.w[a + b, d + b]: _number(v) for a, row in enumerate(g.w)
                for d, v in enumerate(row)}
     rows, cols = layer.output_shape
-    return sp.Matrix(rows, cols, lambda r, c: layer.forward_at(r + b, c + b).xreplace(values))
+    forward = layer.forward()
+    # unroll reads a Σ whose range is empty (a window wholly in the padding) as 0
+    return sp.Matrix(rows, cols, lambda r, c: unroll(forward, {C.i: r + b, C.j: c + b})
+                     .xreplace(values))
 
 
 def _locations(out: sp.Matrix, target: sp.Expr, b: int) -> list[tuple[int, int]]:
@@ -68,6 +72,15 @@ def _locations(out: sp.Matrix, target: sp.Expr, b: int) -> list[tuple[int, int]]
 
 def _locations_tex(locs: list[tuple[int, int]]) -> str:
     return ",\\ ".join(f"({r},{c})" for r, c in locs)
+
+
+PER_LINE = 8
+
+
+def locations_display(cells: list[str]) -> str:
+    """Locations for a display, PER_LINE to a line (the lines of a gather*)."""
+    return ",\\\\\n".join(",\\ ".join(cells[k:k + PER_LINE])
+                          for k in range(0, len(cells), PER_LINE))
 
 
 # Relative to the size of the terms summed: what float rounding of the reference may reach.
@@ -123,7 +136,8 @@ def solve_arrays(g: ArraysGiven) -> Solution:
     ref_out = ref.conv2d(np.array(g.x), np.array(g.w), (g.stride,) * 2, (g.padding,) * 2)
     context = {"given": g, "sum": tex(layer.forward()), "out": tex(out), "b": b,
                "x": tex(sp.Matrix(g.x).applyfunc(_number)),
-               "w": tex(sp.Matrix(g.w).applyfunc(_number)), "shape": layer.output_shape}
+               "w": tex(sp.Matrix(g.w).applyfunc(_number)), "shape": layer.output_shape,
+               "one_line": len(g.x[0]) + len(g.w[0]) + out.cols <= 12}
 
     def compare(derived: object, reference: object) -> Check:
         return Check.compare("exact SymPy evaluation of the index formula against a numpy "
@@ -144,7 +158,8 @@ def solve_arrays(g: ArraysGiven) -> Solution:
     if g.report in ("max", "min"):
         target = max(out) if g.report == "max" else min(out)
         locs = _locations(out, target, b)
-        context |= {"value": tex(target), "locations": _locations_tex(locs), "count": len(locs)}
+        context |= {"value": tex(target), "count": len(locs),
+                    "locations": locations_display([f"({r},{c})" for r, c in locs])}
 
         def verify_extreme() -> Check:
             value = float(ref_out.max() if g.report == "max" else ref_out.min())
@@ -157,7 +172,8 @@ def solve_arrays(g: ArraysGiven) -> Solution:
                         rf"{tex(target)} \text{{ at }} {_locations_tex(locs)}", context,
                         verify_extreme)
     locs = _locations(out, sp.Integer(0), b)
-    context |= {"locations": _locations_tex(locs), "count": len(locs)}
+    context |= {"locations": locations_display([f"({r},{c})" for r, c in locs]),
+                "count": len(locs)}
 
     def verify_zeros() -> Check:
         ok = near(0.0) == locs

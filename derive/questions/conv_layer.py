@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 from derive.latex.printer import tex
 from derive.models.conv_layer import ConvLayer, W, X, bias_, unroll
 from derive.questions.base import Check, Given, Kind, NonNegInt, PosInt, Solution
+from derive.questions.conv_arrays import locations_display
 from derive.verify import reference_nd as ref
 from derive.verify.counting import walk_conv_layer
 from derive.verify.fast_eval import evaluate_fast
@@ -302,7 +303,9 @@ def solve_layer_arrays(g: LayerArraysGiven) -> Solution:
         answer_latex=(where or r"\varnothing") if g.report != "output" else "",
         context={"given": g, "forward": tex(forward), "channels": channels, "b": base,
                  "value": tex(sp.nsimplify(target)) if target is not None else "",
-                 "locations": where, "count": len(locations), "shape": shape},
+                 "locations": locations_display([f"({', '.join(map(str, p))})"
+                                                 for p in locations]),
+                 "count": len(locations), "shape": shape},
         verify=verify)
 
 

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import numpy as np
 import sympy as sp
 from pydantic import Field
 
 from derive.derivation import Derivation
-from derive.latex.printer import tex
 from derive.models import dense as D
 from derive.models.dense import DenseSigmoid
 from derive.models.symbols import PartialOf, sigmoid
-from derive.questions.base import Check, Given, IndexBase, Kind, NonNegInt, PosInt, Solution
+from derive.questions.base import IndexBase, NonNegInt, PosInt
 from derive.questions.declare import Derived, kind
 from derive.verify.reference import finite_difference, hessian_fd
 
@@ -133,76 +131,3 @@ class HessianCross(DenseGiven):
         h = hessian_fd(lambda v: self.forward(data, weights=v), data["w"])
         n, m = self.inputs, self.outputs
         return {"hessian_cross": h.reshape(n, m, n, m)}
-
-
-UNITS = {"B": 1, "kB": 10**3, "MB": 10**6, "GB": 10**9, "KiB": 2**10, "MiB": 2**20,
-         "GiB": 2**30}
-
-
-class StorageGiven(Given):
-    weights_size: PosInt = Field(description="Storage of the weights, in `unit`.")
-    unit: Literal["B", "kB", "MB", "GB", "KiB", "MiB", "GiB"] = "MB"
-    bytes_per_number: Literal[2, 4, 8] = 4
-
-
-def _grouped(n: int) -> str:
-    """10000000 → 10\\,000\\,000 (thin spaces between groups of three digits)."""
-    return f"{n:,}".replace(",", r"\,")
-
-
-def _human(nbytes: int) -> tuple[str, str]:
-    """Exact bytes in LaTeX, and a decimal-prefix reading of it (math mode)."""
-    for unit, size in (("PB", 10**15), ("TB", 10**12), ("GB", 10**9), ("MB", 10**6),
-                       ("kB", 10**3)):
-        if nbytes >= size:
-            return _grouped(nbytes), rf"{nbytes / size:g}\,\mathrm{{{unit}}}"
-    return str(nbytes), rf"{nbytes}\,\mathrm{{B}}"
-
-
-def _upper_triangle(p: int, chunk: int = 1 << 24) -> int:
-    """Entries on and above the diagonal of a p×p matrix, row by row: Σ_r (p − r)."""
-    total = 0
-    for start in range(0, p, chunk):
-        rows = np.arange(start, min(p, start + chunk), dtype=np.int64)
-        total += int((p - rows).sum())
-    return total
-
-
-def solve_storage(g: StorageGiven) -> Solution:
-    total = g.weights_size * UNITS[g.unit]
-    if total % g.bytes_per_number:
-        raise ValueError("weights_size is not a whole number of numbers")
-    count = total // g.bytes_per_number
-    p = sp.Symbol("P", integer=True, positive=True)
-    b = sp.Symbol("b", integer=True, positive=True)
-    hessian_formula = b * p**2
-    hessian = int(hessian_formula.subs({p: count, b: g.bytes_per_number}))
-    symmetric = int((b * p * (p + 1) / 2).subs({p: count, b: g.bytes_per_number}))
-
-    def verify() -> Check:
-        dtype = {2: np.float16, 4: np.float32, 8: np.float64}[g.bytes_per_number]
-        gradient_bytes = np.empty(count, dtype=dtype).nbytes
-        hessian_bytes = math.prod((count, count)) * np.dtype(dtype).itemsize
-        return Check.compare("storage_count",
-                             [total, hessian, symmetric],
-                             [gradient_bytes, hessian_bytes,
-                              _upper_triangle(count) * np.dtype(dtype).itemsize], tol=0)
-
-    return Solution(
-        answer={"gradient_bytes": total, "hessian_bytes": hessian,
-                "hessian_symmetric_bytes": symmetric, "weights": count},
-        answer_latex=rf"\text{{gradient: }} {_human(total)[1]},\quad "
-                     rf"\text{{Hessian: }} {_human(hessian)[1]}",
-        context={"count": _grouped(count), "total": _human(total),
-                 "hessian": _human(hessian), "symmetric": _human(symmetric), "given": g,
-                 "formula": tex(hessian_formula)},
-        notes=["storage_units"],
-        verify=verify)
-
-
-KINDS = {
-    "storage.derivatives": Kind(
-        "storage.derivatives", StorageGiven, solve_storage,
-        "Storage of the gradient and the Hessian, given the storage of the weights.",
-        {"weights_size": 40, "unit": "MB", "bytes_per_number": 4}),
-}
