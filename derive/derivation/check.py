@@ -71,7 +71,7 @@ def evaluate(d: Derivation, expr: sp.Basic, data: Data, free: list[sp.Symbol] | 
              points: NDArray[np.int64] | None = None) -> NDArray[np.float64]:
     """`expr` at every point of its free indices' grid (or at `points` only), with `data`
     for everything else."""
-    expr = d.expand_definitions(carry_out_partials(d, expr))
+    expr = prepared(d, expr)
     free = free_of(d, expr) if free is None else free
     shape = tuple(d.free[v][1] - d.free[v][0] + 1 for v in free)
     if isinstance(expr, sp.MatrixBase):
@@ -87,6 +87,14 @@ def evaluate(d: Derivation, expr: sp.Basic, data: Data, free: list[sp.Symbol] | 
     if points is not None:
         return evaluate_points(expr, free, points, d.base, arrays, scalars=scalars)
     return evaluate_fast(expr, free, shape, d.base, arrays, scalars=scalars)
+
+
+def prepared(d: Derivation, expr: sp.Basic) -> sp.Basic:
+    """`expr` ready for numbers: partials carried out, names expanded (once per expression)."""
+    cache = d.__dict__.setdefault("_prepared", {})
+    if expr not in cache:
+        cache[expr] = d.expand_definitions(carry_out_partials(d, expr))
+    return cache[expr]
 
 
 def carry_out_partials(d: Derivation, expr: sp.Basic) -> sp.Basic:
