@@ -242,3 +242,46 @@ def test_a_broken_convolution_formula_fails_the_check(name: str, method: str, br
     except Exception:             # a formula that cannot even be built also fails the build
         return
     assert not verify_derivation(d, given).passed
+
+
+def _sentences(name: str, language: str, **given: object) -> str:
+    """The sentences of a derived part, as the page shows them."""
+    from derive.derivation.page import blocks
+
+    k = KINDS[name]
+    solution = k.solve(k.given.model_validate(given))
+    assert solution.derivation is not None
+    return " ".join(b["sentence"] for b in blocks(solution.derivation, strings(language), 1))
+
+
+@pytest.mark.parametrize(("inp", "en", "fr"), [
+    ([1, 1], "the output has only this one", "n'a que celui-ci"),
+    ([2, 1], "the other one follows", "l'autre suit"),
+    ([3, 3], "the other 8 follow", "les 8 autres suivent"),
+])
+def test_first_pixel_sentence_counts_the_other_pixels(inp: list[int], en: str, fr: str) -> None:
+    given = {"input": inp, "kernel": [1, 1]}
+    assert en in _sentences("conv2d.forward", "en", **given)
+    assert fr in _sentences("conv2d.forward", "fr", **given)
+
+
+@pytest.mark.parametrize(("given", "en", "fr"), [
+    ({"input": [3, 3], "kernel": [3, 3], "stride": 3}, "The single output pixel",
+     "L'unique pixel"),
+    ({"input": [5, 5], "kernel": [3, 3]}, "Each of the 9 output pixels", "Chacun des 9 pixels"),
+    ({"input": [5, 5], "kernel": [3, 3], "padding": 1}, "zeros of the padding",
+     "zéros du bourrage"),
+])
+def test_operation_sentence_follows_the_counts(given: dict[str, object], en: str,
+                                               fr: str) -> None:
+    assert en in _sentences("conv2d.operations", "en", **given)
+    assert fr in _sentences("conv2d.operations", "fr", **given)
+    if not given.get("padding"):
+        assert "padding" not in _sentences("conv2d.operations", "en", **given)
+
+
+@pytest.mark.parametrize(("language", "one", "many"), [("en", "With one feature", "With 4"),
+                                                      ("fr", "une seule variable", "Avec 4")])
+def test_logistic_sentence_counts_features(language: str, one: str, many: str) -> None:
+    assert one in _sentences("logistic.grad", language, features=1)
+    assert many in _sentences("logistic.grad", language, features=4)

@@ -242,7 +242,7 @@ def test_reference_runs_plain_data_from_the_spec_or_the_model() -> None:
 # --------------------------------------------------------------------------- 5. conv2d.arrays
 def test_limits_with_padding() -> None:
     solution = _solve("conv2d.arrays", x=[[1, 2, 3], [4, 5, 6], [7, 8, 9]],
-                      w=[[1, 0], [0, -1]], padding=1, report="limits")
+                      w=[[1, 0], [0, -1]], padding=1, report="limits", index_base=0)
     assert solution.answer == {"k1": ["Max(0, 1 - i)", "Min(1, 3 - i)"],
                                "k2": ["Max(0, 1 - j)", "Min(1, 3 - j)"]}
     assert solution.verify().passed
@@ -263,7 +263,7 @@ def test_limits_refuse_broken_limits(monkeypatch: pytest.MonkeyPatch) -> None:
 ])
 def test_extremes_of_decimal_arrays_are_accepted(x: list[list[float]], w: list[list[float]],
                                                  report: str, locations: list[list[int]]) -> None:
-    solution = _solve("conv2d.arrays", x=x, w=w, report=report)
+    solution = _solve("conv2d.arrays", x=x, w=w, report=report, index_base=0)
     assert solution.answer["locations"] == locations
     assert solution.verify().passed
 

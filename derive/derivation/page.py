@@ -11,11 +11,9 @@ import sympy as sp
 from derive.derivation.indices import in_base
 from derive.derivation.steps import Derivation, Sentence
 from derive.latex.environment import _number
-from derive.latex.printer import tex, tex_lines
+from derive.latex.printer import tex, tex_broken
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
-# Above this many characters of LaTeX, a sum is broken over several lines.
-LONG = 110
 
 
 def _value(value: Any, d: Derivation, base: int) -> str:
@@ -41,10 +39,7 @@ def sentence(s: Sentence, words: dict[str, Any], d: Derivation, base: int) -> st
 
 
 def _rhs_lines(expr: sp.Basic) -> list[str]:
-    whole = tex(expr)
-    if len(whole) <= LONG or not isinstance(expr, sp.Add):
-        return [whole]
-    return tex_lines(expr, 2)
+    return tex_broken(expr)
 
 
 def blocks(d: Derivation, words: dict[str, Any], base: int) -> list[dict[str, Any]]:
@@ -68,8 +63,8 @@ def blocks(d: Derivation, words: dict[str, Any], base: int) -> list[dict[str, An
                 out[-1]["lines"].append({
                     "lhs": tex(lhs) if first and n == 0 else "",
                     "rel": "=" if n == 0 else r"\quad",
-                    "rhs": piece if n == 0 else "+ " + piece if not piece.startswith("-")
-                    else piece,
+                    "rhs": piece if n == 0 or not isinstance(step.rhs, sp.Add)
+                    else piece if piece.startswith("-") else "+ " + piece,
                     "rule": words["rules"][step.rule] if n == len(parts) - 1 else ""})
             first = False
     return [b for b in out if b["lines"] or b["sentence"]]

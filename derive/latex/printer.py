@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sympy as sp
@@ -115,3 +116,44 @@ def tex_lines(expr: Any, per_line: int = 3) -> list[str]:
         chunk = terms[start:start + per_line]
         lines.append(" + ".join(tex(t) for t in chunk).replace("+ -", "- "))
     return lines
+
+
+_GROUP = r"((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)"
+_FRAC = re.compile(r"\\frac\{" + _GROUP + r"\}\{" + _GROUP + r"\}")
+_SCRIPT = re.compile(r"[_^]\{" + _GROUP + r"\}")
+
+
+def width(latex: str) -> int:
+    """A rough printed width of math LaTeX, in characters: a fraction as wide as its wider
+    part, scripts at 70 %, each command one character, braces and spaces nothing."""
+    latex = re.sub(r"\\(left|right|Bigl|Bigr|displaystyle|,|quad)", "", latex)
+    latex = _FRAC.sub(lambda m: "x" * max(width(m.group(1)), width(m.group(2))), latex)
+    latex = _SCRIPT.sub(lambda m: "x" * int(0.7 * width(m.group(1))), latex)
+    latex = re.sub(r"\\[a-zA-Z]+", "x", latex)
+    return len(re.sub(r"[{}\s_^]", "", latex))
+
+
+# Printed characters of a display that fit beside its left side and its rule's name.
+DISPLAY_WIDTH = 34
+
+
+def tex_broken(expr: Any, limit: int = DISPLAY_WIDTH) -> list[str]:
+    """LaTeX of `expr` over as many lines as it needs for a display `limit` printed
+    characters wide (see `width`): a long sum of terms two terms a line, a long Σ of a
+    product with its factors split between two lines inside \\Bigl[ … \\Bigr]."""
+    expr = sp.sympify(expr)
+    whole = tex(expr)
+    if width(whole) <= limit:
+        return [whole]
+    if isinstance(expr, sp.Add):
+        return tex_lines(expr, 2)
+    if isinstance(expr, sp.Sum) and isinstance(expr.function, sp.Mul):
+        printer = TextbookPrinter()
+        sums = whole[: len(whole) - len(tex(expr.function))]
+        factors = sorted(expr.function.args, key=_rank)
+        half = max(1, len(factors) // 2)
+        first = printer.doprint(sp.Mul(*factors[:half], evaluate=False))
+        rest = printer.doprint(sp.Mul(*factors[half:], evaluate=False))
+        if whole.endswith(tex(expr.function)):
+            return [rf"{sums}\Bigl[{first}", rf"{rest}\Bigr]"]
+    return [whole]

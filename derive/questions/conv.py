@@ -31,7 +31,7 @@ class ConvGiven(Derived):
     stride: PosInt = 1
     padding: NonNegInt = 0
     index_base: IndexBase = 1
-    activation: Literal["relu", "identity"] = "relu"
+    activation: Literal["identity", "relu"] = "identity"
     seed: NonNegInt = 0
     method: ClassVar[str] = "conv_reference"
 
@@ -167,7 +167,9 @@ class Forward(ConvGiven):
             d.then(layer.forward(), "tighten_sum_limits").answer("y")
         else:
             d.chain(C.y[C.i, C.j], layer.forward(), "definition").answer("y")
-        d.say("conv_first_pixel", n=out_r * out_c - 1)
+        total = out_r * out_c
+        d.say("conv_first_pixel", others=total - 1,
+              case="only" if total == 1 else "two" if total == 2 else "many")
         d.chain(C.y[0, 0], layer.forward().xreplace({C.i: 0, C.j: 0}), "substitute")
         d.apply("expand_sum")
         return d
@@ -215,7 +217,8 @@ class Operations(ConvGiven):
         d = Derivation({s: Domain(kind="positive") for s in (I, J, KR, KC)})
         given = {I: out_r, J: out_c, KR: self.kernel[0], KC: self.kernel[1]}
         d.say("conv_ops", outputs=out_r * out_c, taps=self.kernel[0] * self.kernel[1],
-              case="padded" if self.padding else "valid")
+              case=("padded" if self.padding else "valid")
+              + ("_one" if out_r * out_c == 1 else "_other"))
         d.chain(sp.Symbol(r"\text{multiplications}"), I * J * KR * KC, "definition")
         d.put(given).answer("multiplications")
         d.chain(sp.Symbol(r"\text{additions}"), I * J * (KR * KC - 1), "definition")

@@ -13,7 +13,7 @@ from derive.models import conv as C
 from derive.models.conv import Conv2D
 from derive.models.conv_layer import unroll
 from derive.models.conv_matrix import TransposedConv2D, conv_matrix, vec
-from derive.questions.base import Check, Given, Kind, NonNegInt, PosInt, Solution
+from derive.questions.base import Check, Given, IndexBase, Kind, NonNegInt, PosInt, Size2, Solution
 from derive.verify import reference as ref
 
 Grid = list[list[float]]
@@ -34,7 +34,7 @@ class ArraysGiven(Given):
     w: Grid = Field(description="The kernel, row by row.")
     stride: PosInt = 1
     padding: NonNegInt = 0
-    index_base: Literal[0, 1] = 0
+    index_base: IndexBase = 1
     report: Literal["limits", "output", "max", "min", "zeros"] = "output"
 
     @model_validator(mode="after")
@@ -185,11 +185,11 @@ def solve_arrays(g: ArraysGiven) -> Solution:
 
 
 class MatrixGiven(Given):
-    input: list[PosInt] = Field(min_length=2, max_length=2)
-    kernel: list[PosInt] = Field(min_length=2, max_length=2)
+    input: Size2 = Field(description="Input rows and columns (or one number).")
+    kernel: Size2 = Field(description="Kernel rows and columns (or one number).")
     stride: PosInt = 1
     padding: NonNegInt = 0
-    index_base: Literal[0, 1] = 0
+    index_base: IndexBase = 1
     seed: NonNegInt = 0
 
     @model_validator(mode="after")

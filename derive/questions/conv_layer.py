@@ -8,21 +8,19 @@ import numpy as np
 import sympy as sp
 from pydantic import Field, model_validator
 
-from derive.latex.printer import tex
+from derive.latex.printer import tex, tex_broken
 from derive.models.conv_layer import ConvLayer, W, X, bias_, unroll
-from derive.questions.base import Check, Given, Kind, NonNegInt, PosInt, Solution
+from derive.questions.base import Check, Given, IndexBase, Kind, NonNegInt, PosInt, Size2, Solution
 from derive.questions.conv_arrays import locations_display
 from derive.verify import reference_nd as ref
 from derive.verify.counting import walk_conv_layer
 from derive.verify.fast_eval import evaluate_fast
 
-Pair = Annotated[list[PosInt], Field(min_length=2, max_length=2)]
-
 
 class LayerGiven(Given):
     input: Annotated[list[PosInt], Field(min_length=3, max_length=3,
                                          description="Input height, width, channels.")]
-    kernel: Pair = Field(description="Kernel height and width.")
+    kernel: Size2 = Field(description="Kernel height and width (or one number).")
     out_channels: PosInt
     stride: PosInt = 1
     padding: NonNegInt = 0
@@ -31,7 +29,7 @@ class LayerGiven(Given):
                                           "False: cross-correlation (no reversal).")
     bias: bool = True
     activation: Literal["identity", "relu", "sigmoid"] = "identity"
-    index_base: Literal[0, 1] = 0
+    index_base: IndexBase = 1
     seed: NonNegInt = 0
 
     @model_validator(mode="after")
@@ -183,7 +181,8 @@ def solve_grad(g: GradGiven) -> Solution:
         answer=target, answer_latex=f"{lhs} = {tex(target)}",
         context={"given": g, "lhs": lhs, "expr": tex(expr), "upstream": tex(layer.grad_Z()),
                  "forward": tex(layer.forward()), "act": tex(layer.activate()),
-                 "chained": tex(chained) if chained is not None else None,
+                 "chained": tex_broken(chained) if chained is not None else None,
+                 "expr_lines": tex_broken(expr),
                  "shape": layer.output_shape},
         notes=["relu_at_zero"] if g.activation == "relu" else [],
         verify=verify)
@@ -224,7 +223,7 @@ class LayerArraysGiven(Given):
     b: list[float] | None = Field(None, description="Bias b[m], one per output channel.")
     stride: PosInt = 1
     padding: NonNegInt = 0
-    index_base: Literal[0, 1] = 0
+    index_base: IndexBase = 1
     report: Literal["output", "max", "min", "zeros"] = "output"
 
     @model_validator(mode="after")
