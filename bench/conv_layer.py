@@ -47,7 +47,7 @@ def index_formulas(layer: ConvLayer, repeats: int, seed: int = 0) -> dict[str, f
     rng = np.random.default_rng(seed)
     x, w = rng.normal(size=layer.input_shape), rng.normal(size=layer.weight_shape)
     dz = rng.normal(size=layer.output_shape)
-    values = {"X": x, "W": w, CL.dJdZ.__name__: dz}
+    values = {"X": x, "W": w, str(CL.dJdZ): dz}
     conf = (layer.stride, layer.padding, layer.dilation, layer.flip)
     t_ref, (dw_ref, dx_ref, _) = timed(lambda: R.conv2d_nd_backward(x, w, dz, *conf), repeats)
     out: dict[str, float] = {"reference": t_ref}

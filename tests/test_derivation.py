@@ -123,10 +123,14 @@ def test_lambdify_of_a_derived_gradient_reads_numpy_arrays() -> None:
     assert [f(x, 0.8, 1.0, k) for k in range(3)] == pytest.approx((0.8 - 1.0) * x)
 
 
-def test_derivations_display_in_jupyter() -> None:
-    d = LogisticGrad(features=2).derive()
+def test_derivations_steps_and_checks_display_in_jupyter() -> None:
+    given = LogisticGrad(features=2)
+    d = given.derive()
     assert d._repr_latex_().startswith(r"$\displaystyle \begin{aligned}")
     assert r"\frac{\partial L}{\partial p}" in d._repr_latex_()
+    assert d.steps[-1]._repr_latex_().startswith("$\\displaystyle")
+    check = verify_derivation(d, given)
+    assert check._repr_latex_().startswith(r"$\checkmark$ \text{logistic_fd: ")
 
 
 def _sigma_prime_wrong(expr: sp.Basic, names: dict | None = None, **_: object) -> sp.Basic:
@@ -285,3 +289,30 @@ def test_operation_sentence_follows_the_counts(given: dict[str, object], en: str
 def test_logistic_sentence_counts_features(language: str, one: str, many: str) -> None:
     assert one in _sentences("logistic.grad", language, features=1)
     assert many in _sentences("logistic.grad", language, features=4)
+
+
+def test_the_checker_sums_out_kronecker_deltas_exactly() -> None:
+    """Σ_k δ(i, 2r + k − 1) w_k over a range: the checker's shortcut equals SymPy's sum."""
+    from derive.derivation.check import sum_out_deltas
+
+    i, r, k = sp.symbols("i r k", integer=True)
+    w = sp.IndexedBase("w")
+    total = sp.Sum(sp.KroneckerDelta(i, 2 * r + k - 1) * w[k], (k, sp.Max(0, 1 - r), 2))
+    short = sum_out_deltas(total)
+    assert not short.has(sp.KroneckerDelta)
+    for iv in range(-1, 7):
+        for rv in range(0, 3):
+            at = {i: iv, r: rv}
+            assert short.xreplace(at).doit() == total.xreplace(at).doit(), at
+
+
+def test_defined_arrays_are_computed_from_the_drawn_data() -> None:
+    from derive.derivation.check import sample
+
+    a = sp.symbols("a", integer=True)
+    x, y = sp.IndexedBase("x"), sp.IndexedBase("y")
+    d = Derivation(domains={x: Domain((4,)), y: Domain((3,), "defined")},
+                   definitions={y: lambda q: x[q] + x[q + 1]})
+    data = sample(d, np.random.default_rng(3))
+    assert np.allclose(data["y"], data["x"][:-1] + data["x"][1:])
+    assert a not in d.domains

@@ -46,8 +46,23 @@ def draw(domain: Domain, rng: np.random.Generator) -> Any:
 
 
 def sample(d: Derivation, rng: np.random.Generator) -> Data:
-    """One draw of every symbol and array, keyed by name."""
-    return {str(name): draw(dom, rng) for name, dom in d.domains.items()}
+    """One draw of every symbol and array, keyed by name; defined arrays computed from it."""
+    data = {str(name): draw(dom, rng) for name, dom in d.domains.items()
+            if dom.kind != "defined"}
+    for name, dom in d.domains.items():
+        if dom.kind == "defined":
+            data[str(name)] = _computed(d, name, dom, data)
+    return data
+
+
+def _computed(d: Derivation, name: Any, dom: Domain, data: Data) -> NDArray[np.float64]:
+    """The values of a defined array over its whole shape, from the data drawn so far."""
+    idx = sp.symbols(f"_q0:{len(dom.shape)}", integer=True)
+    expr = sum_out_deltas(d.expand_definitions(d.definitions[name](*idx), computed=True))
+    arrays = {k: v for k, v in data.items() if np.ndim(v) > 0}
+    scalars = {s: float(data[str(s)]) for s in expr.free_symbols
+               if isinstance(s, sp.Symbol) and s not in idx and np.ndim(data[str(s)]) == 0}
+    return evaluate_fast(expr, idx, dom.shape, d.base, arrays, scalars=scalars)
 
 
 def free_of(d: Derivation, expr: sp.Basic) -> list[sp.Symbol]:
@@ -93,8 +108,45 @@ def prepared(d: Derivation, expr: sp.Basic) -> sp.Basic:
     """`expr` ready for numbers: partials carried out, names expanded (once per expression)."""
     cache = d.__dict__.setdefault("_prepared", {})
     if expr not in cache:
-        cache[expr] = d.expand_definitions(carry_out_partials(d, expr))
+        cache[expr] = sum_out_deltas(d.expand_definitions(carry_out_partials(d, expr),
+                                                          computed=True))
     return cache[expr]
+
+
+def sum_out_deltas(expr: sp.Basic) -> sp.Basic:
+    """Σ_v δ(v, e) f(v) = f(e) where lo ≤ e ≤ hi, else 0: how the checker evaluates the
+    Kronecker deltas that differentiating an index formula leaves (a Σ over a whole layer
+    would otherwise be walked term by term for every point)."""
+    def collapse(total: sp.Sum) -> sp.Basic:
+        body, limits = total.function, list(total.limits)
+        conditions: list[sp.Basic] = []
+        progress = True
+        while progress:
+            progress = False
+            factors = body.args if isinstance(body, sp.Mul) else (body,)
+            for delta in (f for f in factors if isinstance(f, sp.KroneckerDelta)):
+                gap = delta.args[0] - delta.args[1]
+                for n, (v, lo, hi) in enumerate(limits):
+                    slope = sp.diff(gap, v)
+                    others = [b for k, lim in enumerate(limits) if k != n for b in lim[1:]]
+                    if slope not in (1, -1) or any(b.has(v) for b in others):
+                        continue
+                    at = sp.expand(v - gap / slope)
+                    if at.has(v):
+                        continue
+                    conditions = [c.xreplace({v: at}) for c in conditions]
+                    conditions.append(sp.And(at >= lo, at <= hi))
+                    body = body.xreplace({delta: 1}).xreplace({v: at})
+                    limits.pop(n)
+                    progress = True
+                    break
+                if progress:
+                    break
+        if conditions:
+            body = sp.Piecewise((body, sp.And(*conditions)), (0, True))
+        return sp.Sum(body, *limits) if limits else body
+
+    return expr.replace(lambda e: isinstance(e, sp.Sum) and e.has(sp.KroneckerDelta), collapse)
 
 
 def carry_out_partials(d: Derivation, expr: sp.Basic) -> sp.Basic:

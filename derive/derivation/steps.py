@@ -17,12 +17,15 @@ from typing import Any, Literal
 
 import sympy as sp
 
-DomainKind = Literal["normal", "positive", "unit", "symmetric", "binary"]
+DomainKind = Literal["normal", "positive", "unit", "symmetric", "binary", "defined"]
 
 
 @dataclass(frozen=True)
 class Domain:
-    """Where a symbol's random values are drawn: its shape (() for a scalar) and kind."""
+    """Where a symbol's random values are drawn: its shape (() for a scalar) and kind.
+
+    `defined`: not drawn but computed, once per draw, from its entry in `definitions`
+    over its whole `shape` (a layer's outputs, say), then read like given data."""
 
     shape: tuple[int, ...] = ()
     kind: DomainKind = "normal"
@@ -167,12 +170,16 @@ class Derivation:
                 return lhs
         raise ValueError("step not in this derivation")
 
-    def expand_definitions(self, expr: sp.Basic, keep: sp.Basic | None = None) -> sp.Basic:
-        """Replace every defined name (but `keep`) by its definition, until none is left."""
+    def expand_definitions(self, expr: sp.Basic, keep: sp.Basic | None = None,
+                           computed: bool = False) -> sp.Basic:
+        """Replace every defined name (but `keep`, and with `computed` those whose values
+        are computed as arrays) by its definition, until none is left."""
         for _ in range(20):
             before = expr
             for name, meaning in self.definitions.items():
                 if keep is not None and (name == keep or getattr(keep, "base", None) == name):
+                    continue
+                if computed and self.domains.get(name, Domain()).kind == "defined":
                     continue
                 if isinstance(name, sp.IndexedBase):
                     expr = expr.replace(

@@ -20,7 +20,7 @@ negates such sums), to write one out for concrete indices.
 >>> layer.forward()
 b[m] + Sum(W[k1, k2, n, m]*X[i + k1 - 1, j + k2 - 1, n], (k1, 1, 3), (k2, 1, 3), (n, 1, 2))
 >>> layer.grad_W()
-Sum(d1JdZ(i, j, m)*X[i + k1 - 1, j + k2 - 1, n], (i, 1, 3), (j, 1, 3))
+Sum(X[i + k1 - 1, j + k2 - 1, n]*dJ_dZ[i, j, m], (i, 1, 3), (j, 1, 3))
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from derive.models.conv import output_size
-from derive.models.symbols import ceildiv, floordiv, partial, relu_prime, sigmoid, sigmoid_prime
+from derive.models.symbols import Upstream, ceildiv, floordiv, relu_prime, sigmoid, sigmoid_prime
 
 # Output position and channel, input channel, kernel taps, and the summation variables of
 # ∂J/∂X (output rows/columns r, c or lattice steps q1, q2 when stride and dilation are > 1).
@@ -41,7 +41,7 @@ k1, k2 = sp.symbols("k1 k2", integer=True)
 r, c, q1, q2 = sp.symbols("r c q1 q2", integer=True)
 X, W, Z, U = (sp.IndexedBase(name) for name in ("X", "W", "Z", "U"))
 bias_ = sp.IndexedBase("b")
-dJdU, dJdZ = partial("J", "U"), partial("J", "Z")
+dJdU, dJdZ = Upstream.of("J", "U"), Upstream.of("J", "Z")
 
 ACTIVATIONS = ("identity", "relu", "sigmoid")
 
@@ -243,7 +243,7 @@ class ConvLayer:
 
     def grad_Z(self) -> sp.Expr:
         """∂J/∂Z[i,j,m] from ∂J/∂U[i,j,m]: ·1, ·𝟙[Z > 0] or ·U(1 − U)."""
-        upstream = dJdU(i, j, m)
+        upstream = dJdU[i, j, m]
         if self.activation == "relu":
             return upstream * relu_prime(Z[i, j, m])
         if self.activation == "sigmoid":
@@ -255,7 +255,8 @@ class ConvLayer:
         if not chain:
             return expr
         dz = self.grad_Z()
-        return expr.replace(dJdZ, lambda a, b_, c_: dz.xreplace({i: a, j: b_, m: c_}))
+        return expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == dJdZ,
+                            lambda e: dz.xreplace(dict(zip((i, j, m), e.indices, strict=True))))
 
     def grad_W(self, chain: bool = False) -> sp.Expr:
         """∂J/∂W[k1,k2,n,m] = Σ_{i,j} ∂J/∂Z[i,j,m] X[…], over the outputs that meet real input.
@@ -264,7 +265,7 @@ class ConvLayer:
         """
         rows, cols = self.axes
         t1, t2 = rows.kernel_index(k1), cols.kernel_index(k2)
-        body = dJdZ(i, j, m) * X[rows.input_index(i, t1), cols.input_index(j, t2), n]
+        body = dJdZ[i, j, m] * X[rows.input_index(i, t1), cols.input_index(j, t2), n]
         return self._chain(sp.Sum(body, (i, *rows.output_range(t1)),
                                   (j, *cols.output_range(t2))), chain)
 
@@ -283,7 +284,7 @@ class ConvLayer:
         var2 = k2 if cols.s == 1 else (c if cols.d == 1 else q2)
         lim1, o1, t1, cond1 = rows.pairs_for_input(i, var1)
         lim2, o2, t2, cond2 = cols.pairs_for_input(j, var2)
-        body = W[rows.kernel_index(t1), cols.kernel_index(t2), n, m] * dJdZ(o1, o2, m)
+        body = W[rows.kernel_index(t1), cols.kernel_index(t2), n, m] * dJdZ[o1, o2, m]
         total = sp.Sum(body, (var1, *lim1), (var2, *lim2), self._channel(m, self.out_channels))
         condition = sp.And(cond1, cond2)
         expr = total if condition is sp.true else sp.Piecewise((total, condition), (0, True))
@@ -292,7 +293,7 @@ class ConvLayer:
     def grad_b(self, chain: bool = False) -> sp.Expr:
         """∂J/∂b[m] = Σ_{i,j} ∂J/∂Z[i,j,m] over every output position."""
         rows, cols = self.output_shape[:2]
-        total = sp.Sum(dJdZ(i, j, m), (i, self.base, self.base + rows - 1),
+        total = sp.Sum(dJdZ[i, j, m], (i, self.base, self.base + rows - 1),
                        (j, self.base, self.base + cols - 1))
         return self._chain(total, chain)
 

@@ -49,6 +49,11 @@ class Check:
     samples: int
     detail: str = ""
 
+    def _repr_latex_(self) -> str:
+        verdict = r"\checkmark" if self.passed else r"\times"
+        return (rf"${verdict}$ \text{{{self.method}: {self.samples} values, max. abs. error "
+                rf"}} {self.max_abs_error:.2g}")
+
     @classmethod
     def compare(cls, method: str, derived: Any, reference: Any, *, tol: float = 1e-8,
                 samples: int = 1, detail: str = "") -> Check:

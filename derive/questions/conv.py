@@ -58,7 +58,9 @@ class ConvGiven(Derived):
         upstream = ((lambda a, b: C.dLdz[a, b] * relu_prime(C.y[a, b]))
                     if self.activation == "relu" else (lambda a, b: C.dLdz[a, b]))
         domains = {C.x: Domain(tuple(self.input)), C.w: Domain(tuple(self.kernel)),
-                   C.dLdz: Domain(layer.output_shape)}
+                   C.dLdz: Domain(layer.output_shape),
+                   C.y: Domain(layer.output_shape, "defined"),
+                   C.dLdy: Domain(layer.output_shape, "defined")}
         definitions = {C.y: layer.forward_at_output, C.dLdy: upstream,
                        C.x_padded: layer.padded_input, C.w_extended: layer.extended_kernel}
         d = Derivation(domains, free, definitions)

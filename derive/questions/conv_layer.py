@@ -155,7 +155,7 @@ def solve_grad(g: GradGiven) -> Solution:
         u = ref.activate(z, g.activation)
         dz = ref.activation_backward(du, z, g.activation)
         values = {"X": x, "W": w, "Z": z, "U": u, "b": b if b is not None else np.zeros(1),
-                  "d1JdU": du, "d1JdZ": dz}
+                  "dJ_dU": du, "dJ_dZ": dz}
         derived = evaluate_fast(target, free, shape, g.index_base, values)
         dw, dx, db = ref.conv2d_nd_backward(x, w, dz, **g.geometry())
         reference = {"Z": dz, "W": dw, "X": dx, "b": db}[g.wrt]

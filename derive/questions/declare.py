@@ -41,8 +41,11 @@ class Derived(Given):
 def verify_derivation(d: Derivation, given: Derived) -> Check:
     """Check every step, then every answer against the reference; one summary Check."""
     rng = np.random.default_rng(int(getattr(given, "seed", 0)))
-    check_steps(d, rng)
-    answers = check_answers(d, given.reference, rng, tolerance=given.tolerance)
+    try:
+        check_steps(d, rng)
+        answers = check_answers(d, given.reference, rng, tolerance=given.tolerance)
+    except Exception as exc:  # data that cannot even be computed: the check fails
+        return Check(given.method, False, float("inf"), 0, f"{type(exc).__name__}: {exc}")
     results = [(f"step {n}", s.check) for n, s in enumerate(d.steps) if s.check is not None]
     results += [(f"answer {key}", c) for key, c in answers.items()]
     failed = [f"{name} ({c.detail})" for name, c in results if not c.passed]
