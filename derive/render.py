@@ -55,7 +55,8 @@ def _notes(keys: list[str], part: Part, words: dict[str, Any]) -> list[str]:
     return out
 
 
-def _part_view(full_id: str, part: Part, solution: Solution, words: dict[str, Any]) -> PartView:
+def _part_view(full_id: str, part: Part, solution: Solution, words: dict[str, Any],
+               first: bool = True) -> PartView:
     check = solution.check
     assert check is not None, f"part {full_id} was not verified"
     template = words["verified_line" if check.samples > 1 else "verified_line_one"]
@@ -67,7 +68,7 @@ def _part_view(full_id: str, part: Part, solution: Solution, words: dict[str, An
     context = solution.context
     if solution.derivation is not None:
         base = getattr(part._given, "display_base", lambda: 1)()
-        context = {**context, "blocks": blocks(solution.derivation, words, base)}
+        context = {**context, "blocks": blocks(solution.derivation, words, base, first)}
     return PartView(
         full_id=full_id, label=f"({part.letter})" if part.letter else "",
         prompt=part.prompt, points_text=_points(part.points, words),
@@ -89,8 +90,9 @@ def render(loaded: LoadedSpec, solutions: dict[str, Solution]) -> str:
                     f"{section.id}.{part.question}")
                 questions.append(QuestionView(number, part.stem, part.question))
             full_id = f"{section.id}.{part.id}"
-            view = _part_view(full_id, part, solutions[full_id], words)
-            view.first = not questions[-1].parts
+            first = not questions[-1].parts
+            view = _part_view(full_id, part, solutions[full_id], words, first)
+            view.first = first
             questions[-1].parts.append(view)
         problems.append({"id": section.id, "title": section.title, "intro": section.intro,
                          "points_text": _points(section.points, words), "questions": questions})

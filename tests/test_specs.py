@@ -74,7 +74,7 @@ def test_intro_ml_hw8_questions_2_and_3(answers: dict[str, dict[str, Any]]) -> N
     assert value(a["1.2c"]) == 46 * 62 * 20 * 3 * 3 * 10
     assert value(a["1.2d"]) == {"with_bias": 1820, "without_bias": 1800}
     grad_x = a["1.3c"]["answer"]["text"]
-    for piece in ("W[k1, k2, n, m]", "d1JdU(i - k1, j - k2, m)",
+    for piece in ("W[k1, k2, n, m]", "dJ_dU[i - k1, j - k2, m]",
                   "sigmoid_prime(U[i - k1, j - k2, m])",
                   "(k1, Max(0, i - 45), Min(2, i)), (k2, Max(0, j - 61), Min(2, j)), (m, 0, 19))"):
         assert piece in grad_x

@@ -42,29 +42,33 @@ def _rhs_lines(expr: sp.Basic) -> list[str]:
     return tex_broken(expr)
 
 
-def blocks(d: Derivation, words: dict[str, Any], base: int) -> list[dict[str, Any]]:
-    """[{sentence, lines: [{lhs, rhs, rule}]}]: one `align*` per block."""
+def blocks(d: Derivation, words: dict[str, Any], base: int,
+           first_part: bool = True) -> list[dict[str, Any]]:
+    """[{sentence, lines: [{lhs, rhs, rule}]}]: one `align*` per block. Chains of context
+    (the layer's definition, say) only in the first part of a question."""
     out: list[dict[str, Any]] = []
     for chain in d.chains():
+        if chain[0].context and not first_part:
+            continue
         lhs = in_base(chain[0].lhs, base, d.free)
         shown = [s for n, s in enumerate(chain)
                  if n > 0 or tex(in_base(s.rhs, base, d.free)) != tex(lhs)]
-        first = True
+        new_block = True
         for step in chain:
-            note = step.note
-            if note is not None or not out or (first and out[-1]["lines"] and step is chain[0]):
-                out.append({"sentence": sentence(note, words, d, base) if note else "",
-                            "lines": []})
+            if step.note is not None or not out or (new_block and out[-1]["lines"]):
+                out.append({"sentence": sentence(step.note, words, d, base)
+                            if step.note else "", "lines": []})
+                new_block = True
             if step not in shown:
                 continue
             parts = ([step.display] if step.display is not None
                      else _rhs_lines(in_base(step.rhs, base, d.free)))
             for n, piece in enumerate(parts):
                 out[-1]["lines"].append({
-                    "lhs": tex(lhs) if first and n == 0 else "",
+                    "lhs": tex(lhs) if new_block and n == 0 else "",
                     "rel": "=" if n == 0 else r"\quad",
                     "rhs": piece if n == 0 or not isinstance(step.rhs, sp.Add)
                     else piece if piece.startswith("-") else "+ " + piece,
                     "rule": words["rules"][step.rule] if n == len(parts) - 1 else ""})
-            first = False
+            new_block = False
     return [b for b in out if b["lines"] or b["sentence"]]

@@ -60,6 +60,7 @@ class Step:
     answer: tuple[str, ...] = ()          # the answers this expression is (often one)
     check: StepCheck | None = None
     bindings: dict[Any, Any] = field(default_factory=dict)   # values this step gave symbols
+    context: bool = False           # a chain shared by the parts of a question (shown once)
     display: str | None = None      # LaTeX shown instead of rhs (numbers put in a formula)
 
     def _repr_latex_(self) -> str:
@@ -94,9 +95,11 @@ class Derivation:
         self._pending = Sentence(key, values)
         return self
 
-    def chain(self, lhs: sp.Basic, rhs: sp.Basic, rule: str) -> Derivation:
-        """Start a new chain `lhs = rhs`."""
-        return self._add(Step(sp.sympify(rhs), rule, lhs=lhs))
+    def chain(self, lhs: sp.Basic, rhs: sp.Basic, rule: str, context: bool = False
+              ) -> Derivation:
+        """Start a new chain `lhs = rhs`; `context`: facts every part of a question shares,
+        shown in the first part only."""
+        return self._add(Step(sp.sympify(rhs), rule, lhs=lhs, context=context))
 
     def then(self, rhs: sp.Basic, rule: str) -> Derivation:
         """Continue the chain with `= rhs`, stated by the kind and justified by `rule`."""

@@ -5,6 +5,7 @@ from derive.questions import (
     conv,
     conv_arrays,
     conv_layer,
+    conv_layer_grad,
     dense,
     logistic,
     storage,
@@ -14,6 +15,6 @@ from derive.questions.declare import REGISTRY
 
 KINDS: dict[str, Kind] = {**conv_arrays.KINDS, **architecture.KINDS,
                          **conv_layer.KINDS, **REGISTRY}
-_ = conv, dense, logistic, storage  # their kinds register themselves in REGISTRY
+_ = conv, conv_layer_grad, dense, logistic, storage  # their kinds register themselves
 
 __all__ = ["KINDS", "Check", "Kind", "Solution"]

@@ -101,7 +101,7 @@ class ConvGiven(Derived):
             return
         d.say("conv_relu")
         lhs = PartialOf(C.L, C.y[C.r, C.c], C.L)
-        d.chain(lhs, lhs, "definition")
+        d.chain(lhs, lhs, "definition", context=True)
         d.then(C.dLdz[C.r, C.c] * PartialOf(C.z[C.r, C.c], C.y[C.r, C.c], sp.Max(0, C.y[C.r, C.c])),
                "chain_rule")
         d.then(C.dLdz[C.r, C.c] * relu_prime(C.y[C.r, C.c]), "relu_prime")

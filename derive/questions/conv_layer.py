@@ -8,13 +8,12 @@ import numpy as np
 import sympy as sp
 from pydantic import Field, model_validator
 
-from derive.latex.printer import tex, tex_broken
+from derive.latex.printer import tex
 from derive.models.conv_layer import ConvLayer, W, X, bias_, unroll
 from derive.questions.base import Check, Given, IndexBase, Kind, NonNegInt, PosInt, Size2, Solution
 from derive.questions.conv_arrays import locations_display
 from derive.verify import reference_nd as ref
 from derive.verify.counting import walk_conv_layer
-from derive.verify.fast_eval import evaluate_fast
 
 
 class LayerGiven(Given):
@@ -54,16 +53,6 @@ class LayerGiven(Given):
 
 class SizesGiven(LayerGiven):
     report: Literal["shapes", "channels", "multiplications", "parameters"] = "shapes"
-
-
-class GradGiven(LayerGiven):
-    wrt: Literal["Z", "W", "X", "b"] = Field(description="∂J/∂wrt from ∂J/∂U.")
-
-    @model_validator(mode="after")
-    def _has_bias(self) -> GradGiven:
-        if self.wrt == "b" and not self.bias:
-            raise ValueError("∂J/∂b needs a layer with a bias (bias: true)")
-        return self
 
 
 def _data(g: LayerGiven) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.random.Generator]:
@@ -132,85 +121,6 @@ def solve_sizes(g: SizesGiven) -> Solution:
     }
     answer, latex = answers[g.report]
     return Solution(answer, latex, context, verify)
-
-
-def _formula(layer: ConvLayer, wrt: str) -> tuple[sp.Expr, sp.Expr | None]:
-    """The gradient in ∂J/∂Z (and, for W, X, b, also chained back to ∂J/∂U)."""
-    if wrt == "Z":
-        return layer.grad_Z(), None
-    method = {"W": layer.grad_W, "X": layer.grad_X, "b": layer.grad_b}[wrt]
-    return method(), method(chain=True)
-
-
-def solve_grad(g: GradGiven) -> Solution:
-    layer = g.layer()
-    expr, chained = _formula(layer, g.wrt)
-    target = chained if chained is not None else expr
-    free, shape = layer.index_grid(g.wrt)
-
-    def verify() -> Check:
-        x, w, b, rng = _data(g)
-        du = rng.normal(size=layer.output_shape)
-        z = ref.conv2d_nd(x, w, b, **g.geometry())
-        u = ref.activate(z, g.activation)
-        dz = ref.activation_backward(du, z, g.activation)
-        values = {"X": x, "W": w, "Z": z, "U": u, "b": b if b is not None else np.zeros(1),
-                  "dJ_dU": du, "dJ_dZ": dz}
-        derived = evaluate_fast(target, free, shape, g.index_base, values)
-        dw, dx, db = ref.conv2d_nd_backward(x, w, dz, **g.geometry())
-        reference = {"Z": dz, "W": dw, "X": dx, "b": db}[g.wrt]
-        adjoint = Check.compare("numpy adjoint of the forward walk", derived, reference,
-                                samples=derived.size)
-        # and a few entries by finite differences of J = Σ ∂J/∂U ⊙ act(conv(x, w) + b)
-        picks = [tuple(int(rng.integers(0, n)) for n in shape) for _ in range(5)]
-        if g.wrt == "Z" and g.activation == "relu":
-            # ReLU has no derivative at 0 (outputs that only see padding, without a bias)
-            picks = [p for p in picks if abs(z[p]) > 1e-3]
-        numeric = [_finite_difference(g, x, w, b, du, z, pick) for pick in picks]
-        fd = Check.compare("finite differences", [derived[p] for p in picks], numeric,
-                           tol=1e-6, samples=len(picks))
-        return Check("numpy adjoint of the forward walk (every entry) and finite differences "
-                     r"(five random entries), random $X$, $W$, $b$, $\partial J/\partial U$",
-                     adjoint.passed and fd.passed,
-                     max(adjoint.max_abs_error, fd.max_abs_error),
-                     adjoint.samples + fd.samples)
-
-    name = {"Z": "Z_{i,j,m}", "W": "W_{k_1,k_2,n,m}", "X": "X_{i,j,n}", "b": "b_m"}[g.wrt]
-    lhs = rf"\frac{{\partial J}}{{\partial {name}}}"
-    return Solution(
-        answer=target, answer_latex=f"{lhs} = {tex(target)}",
-        context={"given": g, "lhs": lhs, "expr": tex(expr), "upstream": tex(layer.grad_Z()),
-                 "forward": tex(layer.forward()), "act": tex(layer.activate()),
-                 "chained": tex_broken(chained) if chained is not None else None,
-                 "expr_lines": tex_broken(expr),
-                 "shape": layer.output_shape},
-        notes=["relu_at_zero"] if g.activation == "relu" else [],
-        verify=verify)
-
-
-def _finite_difference(g: GradGiven, x: np.ndarray, w: np.ndarray, b: np.ndarray | None,
-                       du: np.ndarray, z: np.ndarray, pick: tuple[int, ...], h: float = 1e-6
-                       ) -> float:
-    geometry = g.geometry()
-    if g.wrt == "Z":
-        def loss_z(v: np.ndarray) -> float:
-            return float(np.sum(du * ref.activate(v, g.activation)))
-        step = np.zeros_like(z)
-        step[pick] = h
-        return (loss_z(z + step) - loss_z(z - step)) / (2 * h)
-    arrays = {"X": x, "W": w, "b": b}
-    base = arrays[g.wrt]
-    assert base is not None
-    step = np.zeros_like(base)
-    step[pick] = h
-
-    def loss(v: np.ndarray) -> float:
-        args = {**arrays, g.wrt: v}
-        xs, ws = args["X"], args["W"]
-        assert xs is not None and ws is not None
-        return ref.layer_loss(xs, ws, args["b"], du, g.activation, **geometry)
-
-    return (loss(base + step) - loss(base - step)) / (2 * h)
 
 
 Tensor3 = list[list[list[float]]]
@@ -321,9 +231,6 @@ KINDS = {
         Kind("conv_layer.sizes", SizesGiven, solve_sizes,
              "Multi-channel convolution layer: output shapes, channels, multiplications or "
              "trainable parameters.", {**EXAMPLE, "report": "parameters"}),
-        Kind("conv_layer.grad", GradGiven, solve_grad,
-             "Multi-channel convolution layer: ∂J/∂Z, ∂J/∂W, ∂J/∂X or ∂J/∂b from ∂J/∂U.",
-             {**EXAMPLE, "wrt": "X"}),
         Kind("conv_layer.arrays", LayerArraysGiven, solve_layer_arrays,
              "Multi-channel convolution of given arrays: the output per channel, its extremes "
              "with all their locations, or its zeros.",
