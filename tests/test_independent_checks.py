@@ -21,7 +21,6 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from derive.latex.environment import environment, strings
 from derive.models import architecture as A
-from derive.models import conv_layer as CL
 from derive.models.conv import Axis
 from derive.models.conv_matrix import TransposedConv2D, conv_matrix
 from derive.questions import KINDS, Check, Solution, conv_arrays
@@ -44,10 +43,15 @@ def _check(kind: str, **given: Any) -> Check:
 
 def _page(kind: str, language: str, **given: Any) -> str:
     """The partial of one part, rendered as on the page (one line of text per sentence)."""
+    from derive.derivation.page import blocks
+
     solution = _solve(kind, **given)
+    context = solution.context
+    if solution.derivation is not None:
+        base = int(given.get("index_base", 1))
+        context = {**context, "blocks": blocks(solution.derivation, strings(language), base)}
     template = environment().get_template(KINDS[kind].template)
-    return template.render(c=solution.context, S=strings(language),
-                           part=SimpleNamespace(first=True))
+    return template.render(c=context, S=strings(language), part=SimpleNamespace(first=True))
 
 
 # --------------------------------------------------------------------------- 1. counting
@@ -115,27 +119,26 @@ def test_sizes_parameters_without_bias_are_accepted() -> None:
     solution = _solve("conv_layer.sizes", input=[5, 5, 2], kernel=[3, 3], out_channels=4,
                       bias=False, report="parameters")
     assert solution.answer == {"with_bias": 76, "without_bias": 72}
-    assert solution.answer_latex == "72"
+    assert solution.answer_latex.split(",")[0].endswith("= 72")       # the layer's own count
     assert solution.verify().passed
 
 
-def test_sizes_refuse_broken_formulas(monkeypatch: pytest.MonkeyPatch) -> None:
-    given = LAYERS[0]
-    with monkeypatch.context() as m:   # stride forgotten in the output size
-        m.setattr(CL, "output_size", lambda n, k, s=1, p=0, d=1: n + 2 * p - d * (k - 1))
-        assert not _check("conv_layer.sizes", **given, report="shapes").passed
-    with monkeypatch.context() as m:   # bias dropped from the count
-        m.setattr(CL.ConvLayer, "parameter_count", lambda self, bias=None: 5 * 5 * 3 * 8)
-        assert not _check("conv_layer.sizes", **given, report="parameters").passed
-    original = CL.ConvLayer.operation_counts
+@pytest.mark.parametrize(("key", "broken", "report"), [
+    ("size", "stride forgotten", "shapes"),
+    ("with_bias", "bias dropped", "parameters"),
+    ("multiplications", "input channels forgotten", "multiplications"),
+    ("additions_bias", "bias addition forgotten", "multiplications"),
+])
+def test_sizes_refuse_broken_formulas(key: str, broken: str, report: str,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from derive.questions import conv_layer_sizes as LS
 
-    def without_channels(self: CL.ConvLayer) -> dict[str, int]:
-        counts = original(self)
-        return {**counts, "mult": counts["mult"] // self.input_shape[2]}
-
-    with monkeypatch.context() as m:   # input channels forgotten in the products
-        m.setattr(CL.ConvLayer, "operation_counts", without_channels)
-        assert not _check("conv_layer.sizes", **given, report="multiplications").passed
+    wrong = {"size": LS.N + 2 * LS.P - LS.K + 1,
+             "with_bias": LS.K1 * LS.K2 * LS.C_IN * LS.C_OUT,
+             "multiplications": LS.H * LS.Wd * LS.C_OUT * LS.K1 * LS.K2,
+             "additions_bias": LS.H * LS.Wd * LS.C_OUT * (LS.K1 * LS.K2 * LS.C_IN - 1)}[key]
+    monkeypatch.setitem(LS.FORMULAS, key, wrong)
+    assert not _check("conv_layer.sizes", **LAYERS[0], report=report).passed, broken
 
 
 # --------------------------------------------------------------------------- 3. transposed
@@ -153,27 +156,33 @@ TRANSPOSED = [{"input": [2, 2], "kernel": [2, 2], "stride": 2},
 
 
 @pytest.mark.parametrize("given", TRANSPOSED)
-def test_transposed_adjoint_half_involves_the_derived_matrices(given: dict[str, Any]) -> None:
-    g = conv_arrays.TransposedGiven.model_validate(given)
-    layer = TransposedConv2D((g.input[0], g.input[1]), (g.kernel[0], g.kernel[1]),
-                             (g.stride,) * 2, (g.padding,) * 2, g.index_base)
-    rng = np.random.default_rng(0)
-    w = rng.normal(size=(g.kernel[0], g.kernel[1]))
-
-    def numbers(matrix: sp.SparseMatrix) -> np.ndarray:
-        return conv_arrays._as_numbers(matrix, w, g.index_base)
-
-    forward, transposed = numbers(conv_matrix(layer.forward_conv())), numbers(layer.matrix())
-    assert conv_arrays._adjoint_check(g, forward, transposed, w, rng).passed
-    wrong = numbers(_flipped(layer))
-    assert not conv_arrays._adjoint_check(g, forward, wrong, w, rng).passed
-    assert not conv_arrays._adjoint_check(g, wrong.T, transposed, w, rng).passed
+def test_transposed_matrix_is_checked_against_the_convolution_matrix(given: dict[str, Any]) -> None:
+    """M = Aᵀ is a checked step: M scattered input pixel by input pixel, A gathered window by
+    window (the adjoint identity between the two derived matrices); Aᵀ is also an answer,
+    compared with numpy convolutions of unit images."""
+    solution = _solve("conv2d.transposed", **given)
+    assert solution.verify().passed
+    assert solution.derivation is not None
+    (step,) = [s for s in solution.derivation.steps if s.rule == "transpose"]
+    assert step.check is not None and step.check.passed and step.answer == ("adjoint",)
 
 
 def test_transposed_check_refuses_a_broken_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(TransposedConv2D, "matrix", _flipped)
     check = _check("conv2d.transposed", **TRANSPOSED[1])
-    assert not check.passed and "adjoint" in check.detail
+    assert not check.passed and "answer linear_map" in check.detail
+
+
+def test_transposed_check_refuses_a_broken_convolution_matrix(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def flipped(layer: Any) -> sp.SparseMatrix:
+        k = layer.kernel_shape
+        return conv_matrix(layer).applyfunc(
+            lambda e: e.base[k[0] - 1 - e.indices[0], k[1] - 1 - e.indices[1]] if e != 0 else e)
+
+    monkeypatch.setattr(conv_arrays, "conv_matrix", flipped)
+    check = _check("conv2d.transposed", **TRANSPOSED[1])
+    assert not check.passed and "answer adjoint" in check.detail
 
 
 # --------------------------------------------------------------------------- 4. architecture
@@ -269,15 +278,17 @@ def test_extremes_of_decimal_arrays_are_accepted(x: list[list[float]], w: list[l
 
 
 def test_extremes_refuse_a_wrong_answer(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = conv_arrays._exact_output
+    original = conv_arrays.ArraysGiven.derive
 
-    def off(g: Any) -> sp.Matrix:
-        out = original(g)
-        out[0, 0] += sp.Rational(1, 10**6)
-        return out
+    def off(self: Any) -> Any:           # the largest value read off wrong by 10⁻⁶
+        d = original(self)
+        (step,) = [s for s in d.steps if "value" in s.answer]
+        step.rhs += sp.Rational(1, 10**6)
+        return d
 
-    monkeypatch.setattr(conv_arrays, "_exact_output", off)
-    assert not _check("conv2d.arrays", x=[[0.4, 0.1], [0.3, 0.2]], w=[[0.7]], report="max").passed
+    monkeypatch.setattr(conv_arrays.ArraysGiven, "derive", off)
+    check = _check("conv2d.arrays", x=[[0.4, 0.1], [0.3, 0.2]], w=[[0.7]], report="max")
+    assert not check.passed and "answer value" in check.detail
 
 
 # --------------------------------------------------------------------------- 6. sentences
@@ -287,26 +298,39 @@ LANGUAGES = ["en", "fr"]
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_shape_sentence_follows_stride_and_padding(language: str) -> None:
     text = _page("conv_layer.sizes", language, **LAYERS[0], report="shapes")
-    assert r"\frac{32 + 2 \cdot 2 - 5}{2} \right\rfloor + 1 = 16" in text
-    assert "(16, 16, 8)" in text
+    assert r"\frac{32 + 2 \times 2 - 5}{2}}\right\rfloor + 1" in text
+    assert "&= 16 " in text and "(16, 16, 8)" in text
     assert "minus one" not in text and "moins un" not in text
     dilated = _page("conv_layer.sizes", language, **LAYERS[1], report="shapes")
-    assert r"\frac{11 + 2 \cdot 1 - 2 \cdot (3 - 1) - 1}{1}" in dilated
+    assert r"\frac{11 + 2 \times 1 - 2 \times \left(3 - 1\right) - 1}{1}" in dilated
     assert "d(k-1)" in dilated
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_parameter_sentence_follows_the_bias(language: str) -> None:
+    words = strings(language)["sentences"]
     text = _page("conv_layer.sizes", language, **LAYERS[2], report="parameters")
-    assert strings(language)["layer"]["params_no_bias"] in text
-    assert strings(language)["layer"]["params"] not in text
+    assert words["layer_params"]["plain"] in text
+    assert words["layer_params"]["bias"] not in text
     text = _page("conv_layer.sizes", language, **LAYERS[2], report="multiplications")
-    assert strings(language)["layer"]["adds_no_bias"].split("{per}")[0] in text
+    assert words["layer_adds"]["plain"] in text and words["layer_adds"]["bias"] not in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_conv2d_location_sentences_count_properly(language: str) -> None:
+    words = strings(language)["sentences"]
+    none = _page("conv2d.arrays", language, x=[[1, 2], [3, 4]], w=[[1]], report="zeros")
+    assert "(s)" not in none and words["arrays_zeros"]["none"].split(":")[0] in none
+    assert r"= \varnothing" in none
+    one = _page("conv2d.arrays", language, x=[[1, 2], [3, 4]], w=[[1]], report="max")
+    assert ("at 1 location " if language == "en" else "en 1 position ") in one
+    two = _page("conv2d.arrays", language, x=[[4, 1], [4, 2]], w=[[1]], report="max")
+    assert ("at 2 locations " if language == "en" else "en 2 positions ") in two
+    assert r"\left\{(1,1),\ (2,1)\right\}" in two                     # from 1, as by default
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize(("kind", "given"), [
-    ("conv2d.arrays", {"x": [[1, 2], [3, 4]], "w": [[1]]}),
     ("conv_layer.arrays", {"x": [[[1], [2]], [[3], [4]]], "w": [[[[1]]]]}),
 ])
 def test_location_sentences_count_properly(language: str, kind: str,
@@ -324,9 +348,10 @@ def test_location_sentences_count_properly(language: str, kind: str,
 def test_limit_sentence_follows_padding(language: str) -> None:
     text = _page("conv2d.arrays", language, x=[[1, 2, 3], [4, 5, 6], [7, 8, 9]],
                  w=[[1, 0], [0, -1]], padding=1, index_base=1, report="limits")
-    assert r"$\max\left(0, 2 - i\right) + 1 \le k_1 \le \min\left(1, 4 - i\right) + 1$" in text
-    assert "{" + "b}" not in text and " 1 " in text
-    assert strings(language)["arrays"]["limits"][:12] not in text
+    assert r"$\max\left(1, 3 - i\right) \le k_1 \le \min\left(2, 5 - i\right)$" in text
+    assert "{" + "b}" not in text and "{" + "p}" not in text
+    words = strings(language)["sentences"]["arrays_limits"]
+    assert words["padded"][:12] in text and words["valid"][:12] not in text
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -376,8 +401,10 @@ def _my_strings(language: str) -> list[str]:
         elif isinstance(value, str):
             out.append(value)
 
-    for key in ("layer", "arrays", "matrix", "transposed", "arch"):
-        walk({k: v for k, v in words[key].items() if k != "label_words"})
+    for key in ("layer", "arrays", "arch"):
+        walk({k: v for k, v in words.get(key, {}).items() if k != "label_words"})
+    walk({k: v for k, v in words["sentences"].items()
+          if k.startswith(("arrays_", "conv_matrix_", "transposed_"))})
     return out
 
 

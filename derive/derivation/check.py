@@ -92,9 +92,11 @@ def evaluate(d: Derivation, expr: sp.Basic, data: Data, free: list[sp.Symbol] | 
     expr = prepared(d, expr)
     free = free_of(d, expr) if free is None else free
     shape = tuple(d.free[v][1] - d.free[v][0] + 1 for v in free)
-    if isinstance(expr, sp.MatrixBase):
-        return np.array([[evaluate(d, e, data, free, points) for e in row]
-                         for row in expr.tolist()])
+    if isinstance(expr, sp.MatrixBase):            # each distinct entry evaluated once
+        entries = expr.tolist()
+        values = {e: evaluate(d, e, data, free, points)
+                  for e in set(itertools.chain.from_iterable(entries))}
+        return np.array([[values[e] for e in row] for row in entries])
     symbols = {s for s in expr.free_symbols if isinstance(s, sp.Symbol) and s not in d.free}
     unknown = {s for s in symbols if str(s) not in data}
     unknown |= {b for b in expr.atoms(sp.IndexedBase) if str(b) not in data}

@@ -50,9 +50,9 @@ def blocks(d: Derivation, words: dict[str, Any], base: int,
     for chain in d.chains():
         if chain[0].context and not first_part:
             continue
-        lhs = in_base(chain[0].lhs, base, d.free)
+        lhs = in_base(chain[0].lhs, base)
         shown = [s for n, s in enumerate(chain)
-                 if n > 0 or tex(in_base(s.rhs, base, d.free)) != tex(lhs)]
+                 if n > 0 or tex(in_base(s.rhs, base)) != tex(lhs)]
         new_block = True
         for step in chain:
             if step.note is not None or not out or (new_block and out[-1]["lines"]):
@@ -62,7 +62,7 @@ def blocks(d: Derivation, words: dict[str, Any], base: int,
             if step not in shown:
                 continue
             parts = ([step.display] if step.display is not None
-                     else _rhs_lines(in_base(step.rhs, base, d.free)))
+                     else _rhs_lines(in_base(step.rhs, base)))
             for n, piece in enumerate(parts):
                 out[-1]["lines"].append({
                     "lhs": tex(lhs) if new_block and n == 0 else "",

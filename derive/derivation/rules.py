@@ -105,4 +105,9 @@ _TRANSFORMS: dict[str, Callable[..., sp.Basic] | None] = {
     "evaluate": None,
 }
 
+# Convolution on given arrays and as a linear map: a value read off the computed entries (an
+# extreme, the positions where a value is reached), the coefficients of a linear map written
+# as a matrix, and a matrix that is the transpose of another (the adjoint identity).
+_TRANSFORMS |= {"read_off": None, "linear_map": None, "transpose": None}
+
 RULES: dict[str, Rule] = {name: Rule(name, fn) for name, fn in _TRANSFORMS.items()}

@@ -101,8 +101,19 @@ def tex(expr: Any) -> str:
     """LaTeX of a SymPy object (or a plain number) in textbook notation."""
     expr = sp.sympify(expr)
     if isinstance(expr, sp.Basic):
-        expr = expr.replace(lambda e: e.is_Mul, _flip_sign)
+        expr = _flip_signs(expr)
     return TextbookPrinter().doprint(expr)
+
+
+def _flip_signs(expr: sp.Basic, in_sum: bool = False) -> sp.Basic:
+    """_flip_sign on every product that is not a term of a sum (there −d(k − 1) reads
+    better than + d(1 − k))."""
+    if not expr.args or isinstance(expr, sp.Indexed | sp.IndexedBase):
+        return expr
+    args = [_flip_signs(a, isinstance(expr, sp.Add)) for a in expr.args]
+    rebuilt = expr.func(*args, evaluate=False) if isinstance(expr, sp.Add | sp.Mul) else (
+        expr.func(*args))
+    return rebuilt if in_sum or not rebuilt.is_Mul else _flip_sign(rebuilt)
 
 
 def tex_lines(expr: Any, per_line: int = 3) -> list[str]:
@@ -118,19 +129,57 @@ def tex_lines(expr: Any, per_line: int = 3) -> list[str]:
     return lines
 
 
-_GROUP = r"((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)"
-_FRAC = re.compile(r"\\frac\{" + _GROUP + r"\}\{" + _GROUP + r"\}")
-_SCRIPT = re.compile(r"[_^]\{" + _GROUP + r"\}")
+_SKIP = {r"\left", r"\right", r"\Bigl", r"\Bigr", r"\bigl", r"\bigr", r"\displaystyle",
+         r"\,", r"\quad", r"\;", r"\!", r"\ "}
+_TOKEN = re.compile(r"\\[a-zA-Z]+|\\.|[{}_^]|[^\\{}_^\s]|\s+")
 
 
-def width(latex: str) -> int:
-    """A rough printed width of math LaTeX, in characters: a fraction as wide as its wider
-    part, scripts at 70 %, each command one character, braces and spaces nothing."""
-    latex = re.sub(r"\\(left|right|Bigl|Bigr|displaystyle|,|quad)", "", latex)
-    latex = _FRAC.sub(lambda m: "x" * max(width(m.group(1)), width(m.group(2))), latex)
-    latex = _SCRIPT.sub(lambda m: "x" * int(0.7 * width(m.group(1))), latex)
-    latex = re.sub(r"\\[a-zA-Z]+", "x", latex)
-    return len(re.sub(r"[{}\s_^]", "", latex))
+def width(latex: str) -> float:
+    """A rough printed width of display math, in characters: a fraction as wide as its
+    wider part, scripts at 70 %, the limits of Σ under and over it, each command one
+    character, spacing and delimiters' sizing nothing."""
+    tokens = [t for t in _TOKEN.findall(latex) if not t.isspace()]
+    return _width(tokens, 0, len(tokens))[0]
+
+
+def _group(tokens: list[str], at: int) -> tuple[float, int]:
+    """Width of the group (or single token) starting at `at`, and the index after it."""
+    if at >= len(tokens):
+        return 0.0, at
+    if tokens[at] != "{":
+        return _width(tokens, at, at + 1)[0], at + 1
+    depth, end = 0, at
+    for end in range(at, len(tokens)):
+        depth += {"{": 1, "}": -1}.get(tokens[end], 0)
+        if depth == 0:
+            break
+    return _width(tokens, at + 1, end)[0], end + 1
+
+
+def _width(tokens: list[str], start: int, stop: int) -> tuple[float, int]:
+    total, at = 0.0, start
+    while at < stop:
+        token = tokens[at]
+        if token == r"\frac":
+            top, at = _group(tokens, at + 1)
+            bottom, at = _group(tokens, at)
+            total += max(top, bottom)
+        elif token in (r"\sum", r"\prod"):
+            at, size = at + 1, 1.5
+            while at < stop and tokens[at] in ("_", "^"):
+                script, at = _group(tokens, at + 1)
+                size = max(size, 0.7 * script)
+            total += size
+        elif token in ("_", "^"):
+            script, at = _group(tokens, at + 1)
+            total += 0.7 * script
+        elif token == "{":
+            inner, at = _group(tokens, at)
+            total += inner
+        else:
+            total += 0 if token in _SKIP or token == "}" else 1
+            at += 1
+    return total, at
 
 
 # Printed characters of a display that fit beside its left side and its rule's name.
@@ -139,21 +188,51 @@ DISPLAY_WIDTH = 34
 
 def tex_broken(expr: Any, limit: int = DISPLAY_WIDTH) -> list[str]:
     """LaTeX of `expr` over as many lines as it needs for a display `limit` printed
-    characters wide (see `width`): a long sum of terms two terms a line, a long Σ of a
-    product with its factors split between two lines inside \\Bigl[ … \\Bigr]."""
+    characters wide (see `width`): a long sum of terms two terms a line; a long Σ with its
+    sums packed line by line and its product split inside \\Bigl[ … \\Bigr]; a guarded
+    value 𝟙[condition] on a line of its own."""
     expr = sp.sympify(expr)
     whole = tex(expr)
     if width(whole) <= limit:
         return [whole]
     if isinstance(expr, sp.Add):
         return tex_lines(expr, 2)
-    if isinstance(expr, sp.Sum) and isinstance(expr.function, sp.Mul):
-        printer = TextbookPrinter()
-        sums = whole[: len(whole) - len(tex(expr.function))]
-        factors = sorted(expr.function.args, key=_rank)
-        half = max(1, len(factors) // 2)
-        first = printer.doprint(sp.Mul(*factors[:half], evaluate=False))
-        rest = printer.doprint(sp.Mul(*factors[half:], evaluate=False))
-        if whole.endswith(tex(expr.function)):
-            return [rf"{sums}\Bigl[{first}", rf"{rest}\Bigr]"]
+    if (isinstance(expr, sp.Piecewise) and len(expr.args) == 2 and expr.args[1].expr == 0
+            and expr.args[1].cond == sp.true):
+        value, condition = expr.args[0]
+        guard = rf"\mathbf{{1}}\left[{TextbookPrinter().doprint(condition)}\right]"
+        return [guard + r"\, \times", *tex_broken(value, limit)]
+    if isinstance(expr, sp.Sum):
+        return _sum_lines(expr, limit)
     return [whole]
+
+
+def _sum_lines(expr: sp.Sum, limit: int) -> list[str]:
+    """Σ…Σ body: the sums packed into lines of at most `limit`, then the body's factors."""
+    printer = TextbookPrinter()
+    sums = [rf"\sum_{{{printer._print(v)}={printer._print(lo)}}}^{{{printer._print(hi)}}}"
+            for v, lo, hi in expr.limits]
+    groups: list[str] = [""]
+    for piece in sums:
+        if groups[-1] and width(groups[-1] + piece) > limit:
+            groups.append("")
+        groups[-1] += piece + " "
+    body = expr.function
+    factors = sorted(body.args, key=_rank) if isinstance(body, sp.Mul) else [body]
+    lines = [g + r"\Bigl[" for g in groups[:-1]]
+    opened = len(lines)
+    last = groups[-1]
+    if width(last + tex(body)) <= limit or len(factors) == 1:
+        lines.append(last + (r"\left(" + tex(body) + r"\right)" if isinstance(body, sp.Add)
+                             else tex(body)))
+    else:                                        # the factors packed into lines
+        current, filled = last + r"\Bigl[", False
+        for piece in (printer.doprint(f) for f in factors):
+            if filled and width(current + piece) > limit:
+                lines.append(current)
+                current = ""
+            current, filled = current + piece + " ", True
+        lines.append(current)
+        opened += 1
+    lines[-1] += r"\Bigr]" * opened
+    return lines

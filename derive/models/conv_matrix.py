@@ -14,6 +14,7 @@ Matrix([[w[1, 1], w[1, 2], 0, w[2, 1]]])
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sympy as sp
 
@@ -75,14 +76,32 @@ class TransposedConv2D(Geometry2D):
         return layer
 
     def matrix(self) -> sp.SparseMatrix:
-        """vec(y) = Aᵀ vec(x)."""
-        return conv_matrix(self.forward_conv()).T
+        """M with vec(y) = M vec(x), built by scattering each input pixel through the kernel
+        (so that M = Aᵀ, A the matrix of `forward_conv`, is a fact to check, not a definition)."""
+        return scatter_matrix(self)
 
     def output(self) -> sp.Matrix:
         """The output array, entry by entry, in terms of x and w."""
         rows, cols = self.output_shape
         flat = self.matrix() * vec(self.input_shape, self.base)
         return sp.Matrix(rows, cols, list(flat))
+
+
+def scatter_matrix(layer: TransposedConv2D) -> sp.SparseMatrix:
+    """The matrix of a transposed convolution, input pixel by input pixel: x_{r,c} times tap
+    (k, l) lands on output (s·r + k − p, s·c + l − p) when that pixel is kept."""
+    (n, m), (kr, kc) = layer.input_shape, layer.kernel_shape
+    (sr, sc), (pr, pc), b = layer.stride, layer.padding, layer.base
+    rows, cols = layer.output_shape
+    out: dict[tuple[int, int], sp.Expr] = {}
+    for r in range(n):
+        for c in range(m):
+            for k in range(kr):
+                for q in range(kc):
+                    a, d = sr * r + k - pr, sc * c + q - pc
+                    if 0 <= a < rows and 0 <= d < cols:
+                        out[(a * cols + d, r * m + c)] = w[k + b, q + b]
+    return sp.SparseMatrix(rows * cols, n * m, out)
 
 
 def output_size_transposed(n: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
@@ -92,3 +111,79 @@ def output_size_transposed(n: int, kernel: int, stride: int = 1, padding: int = 
         raise ValueError(f"no transposed convolution of length {n} with kernel {kernel}, "
                          f"stride {stride}, padding {padding}")
     return size
+
+
+# --- printing matrices of the page ------------------------------------------------------------
+# Widths in points of typeset pieces at 11 pt (measured), and what a display may take.
+_PRODUCT, _INDEXED, _NUMBER, _PLUS, _COLUMN_GAP, _DISPLAY = 37.0, 19.0, 6.0, 13.0, 16.0, 380.0
+_DOTS = 12.0
+MAX_ROWS = 36           # rows of a matrix written out whole
+TOP_ROWS = 10           # rows written before the dots when it has more
+
+
+def entry_width(entry: sp.Expr) -> float:
+    """Estimated printed width of one entry: products, array entries and numbers, summed."""
+    terms = sp.Add.make_args(entry)
+    pieces = [_PRODUCT if isinstance(t, sp.Mul) else
+              _INDEXED if isinstance(t, sp.Indexed) else _NUMBER for t in terms]
+    return sum(pieces) + _PLUS * (len(terms) - 1)
+
+
+def fits(matrix: sp.MatrixBase) -> bool:
+    """Whether the matrix, written out whole, fits on a line of the page (and not too tall)."""
+    if matrix.rows > MAX_ROWS or matrix.cols * (_NUMBER + _COLUMN_GAP) > _DISPLAY:
+        return False
+    columns = [max(entry_width(matrix[r, c]) for r in range(matrix.rows))
+               for c in range(matrix.cols)]
+    return sum(columns) + _COLUMN_GAP * (len(columns) - 1) <= _DISPLAY
+
+
+class Abbreviated(sp.ImmutableDenseMatrix):
+    """A matrix (every entry kept, for checks and answers) that prints whole when it fits a
+    line of the page, and otherwise its first rows and columns, its last row and column,
+    and dots in between.
+
+    >>> Abbreviated(sp.eye(40)).shape
+    (40, 40)
+    >>> r"\\cdots" in sp.latex(Abbreviated(sp.eye(40)))
+    True
+    """
+
+    def _shown(self) -> tuple[list[int | None], list[int | None]]:
+        """The rows and columns written (None: the dots), whole when the matrix fits."""
+        if fits(self):
+            return list(range(self.rows)), list(range(self.cols))
+        rows: list[int | None] = list(range(self.rows))
+        if self.rows > MAX_ROWS:
+            rows = [*range(TOP_ROWS), None, self.rows - 1]
+        real = [r for r in rows if r is not None]
+        width = [max(entry_width(self[r, c]) for r in real) for c in range(self.cols)]
+        budget = _DISPLAY - width[-1] - _DOTS - 2 * _COLUMN_GAP
+        cols: list[int | None] = []
+        for c in range(self.cols - 1):
+            budget -= width[c] + (_COLUMN_GAP if cols else 0)
+            if budget < 0:
+                return rows, [*cols, None, self.cols - 1]
+            cols.append(c)
+        return rows, [*cols, self.cols - 1]
+
+    def _latex(self, printer: Any) -> str:
+        rows, cols = self._shown()
+
+        def cell(r: int | None, c: int | None) -> str:
+            if r is None:
+                return "" if c is None else r"\vdots"
+            return r"\cdots" if c is None else printer._print(self[r, c])
+
+        body = r"\\".join(" & ".join(cell(r, c) for c in cols) for r in rows)
+        return r"\left[\begin{matrix}" + body + r"\end{matrix}\right]"
+
+
+class Stacked(sp.Function):
+    """(v₁, …, vₙ)ᵀ: a column written as a transposed row, its middle left out when long."""
+
+    def _latex(self, printer: Any) -> str:
+        cells = [printer._print(a) for a in self.args]
+        if len(cells) > 12:
+            cells = [*cells[:8], r"\cdots", *cells[-2:]]
+        return r"\left[\begin{matrix}" + " & ".join(cells) + r"\end{matrix}\right]^{\top}"

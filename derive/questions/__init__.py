@@ -6,6 +6,7 @@ from derive.questions import (
     conv_arrays,
     conv_layer,
     conv_layer_grad,
+    conv_layer_sizes,
     dense,
     logistic,
     storage,
@@ -13,8 +14,8 @@ from derive.questions import (
 from derive.questions.base import Check, Kind, Solution
 from derive.questions.declare import REGISTRY
 
-KINDS: dict[str, Kind] = {**conv_arrays.KINDS, **architecture.KINDS,
-                         **conv_layer.KINDS, **REGISTRY}
-_ = conv, conv_layer_grad, dense, logistic, storage  # their kinds register themselves
+# Kinds declared with @kind register themselves in REGISTRY when their module is imported.
+_ = conv, conv_arrays, conv_layer_grad, conv_layer_sizes, dense, logistic, storage
+KINDS: dict[str, Kind] = {**architecture.KINDS, **conv_layer.KINDS, **REGISTRY}
 
 __all__ = ["KINDS", "Check", "Kind", "Solution"]

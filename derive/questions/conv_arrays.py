@@ -1,23 +1,158 @@
-"""Question kinds on concrete arrays and on convolution as a linear map."""
+"""Convolution on the spec's arrays, and convolution as a linear map, as checked derivations.
+
+`conv2d.arrays`: the sum Z[i,j] on given arrays X and W: its limits, its values, their
+extremes and zeros with every location. The arrays are given, so the steps are compared on
+them (through functions that read the given numbers); only the limits, which hold whatever X
+is, are compared at random X and W.
+
+`conv2d.matrix`, `conv2d.transposed`: vec(Y) = A vec(X) (row-major) at random x and w, the
+transposed convolution's matrix checked against the transpose of the convolution's, with a
+TikZ sparsity figure after the steps (`parts/conv2d.matrix.tex.j2`).
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import sympy as sp
+from numpy.typing import NDArray
 from pydantic import Field, model_validator
 
+from derive.derivation import Derivation, Domain
+from derive.derivation.indices import in_base
+from derive.derivation.steps import apply_rule
 from derive.latex.printer import tex
 from derive.models import conv as C
 from derive.models.conv import Conv2D
-from derive.models.conv_layer import unroll
-from derive.models.conv_matrix import TransposedConv2D, conv_matrix, vec
-from derive.questions.base import Check, Given, IndexBase, Kind, NonNegInt, PosInt, Size2, Solution
+from derive.models.conv_matrix import (
+    Abbreviated,
+    Stacked,
+    TransposedConv2D,
+    conv_matrix,
+    fits,
+    vec,
+)
+from derive.questions.base import IndexBase, NonNegInt, PosInt, Size2
+from derive.questions.declare import Derived, kind
 from derive.verify import reference as ref
 
 Grid = list[list[float]]
 MATRIX_LIMIT = 1024
+# Relative to the size of the terms summed (see ArraysGiven.scale): what rounding may reach.
+TOLERANCE = 1e-9
+PER_LINE = 6
+
+# Every kind registers itself in derive.questions.declare.REGISTRY.
+
+
+# --- SymPy objects of the arrays kind ----------------------------------------------------------
+X, W, Z = sp.IndexedBase("X"), sp.IndexedBase("W"), sp.IndexedBase("Z")
+X_padded = sp.IndexedBase(r"\tilde{X}")
+k1, k2 = sp.symbols("k_1 k_2", integer=True)
+
+
+class GivenArray(sp.Function):
+    """An array of the spec as a function of its indices (from 0). Its numpy meaning reads
+    the given numbers, and a read outside the array is NaN: a step that reads there fails.
+    Like an array entry, it is one of its own free symbols: a Σ of it is not a closed number
+    to SymPy, and numpy evaluates it term by term."""
+
+    is_number = False
+
+    @property
+    def free_symbols(self) -> set[sp.Basic]:
+        return super().free_symbols | {self}
+
+    @staticmethod
+    def of(name: str, grid: Grid) -> type[GivenArray]:
+        values = np.array(grid, dtype=float)
+        rows, cols = values.shape
+
+        def read(a: Any, b: Any) -> NDArray[np.float64]:
+            a, b = (np.rint(np.asarray(v, dtype=float)).astype(np.int64) for v in (a, b))
+            inside = (a >= 0) & (a < rows) & (b >= 0) & (b < cols)
+            return np.where(inside, values[np.clip(a, 0, rows - 1), np.clip(b, 0, cols - 1)],
+                            np.nan)
+
+        return type(f"given_{name}", (GivenArray,), {"_imp_": staticmethod(read)})
+
+
+class Position(sp.Indexed):
+    """(a, b): a position of the output, printed as a pair (and shifted like any index)."""
+
+    def _latex(self, printer: Any) -> str:
+        return "(" + ",".join(printer._print(v) for v in self.indices) + ")"
+
+
+class Positions(sp.IndexedBase):
+    def __getitem__(self, indices: Any, **kw_args: Any) -> Position:
+        indices = indices if isinstance(indices, tuple) else (indices,)
+        return Position(self, *indices)
+
+
+LOC = Positions("P")
+
+
+def _indicator(i: Any, j: Any) -> NDArray[np.float64]:
+    return np.zeros(np.broadcast(np.asarray(i), np.asarray(j)).shape)
+
+
+class Places(sp.Function):
+    """{(a, b), …}, a set of positions (arguments i, j, then the positions); numerically the
+    indicator of those positions on the grid of (i, j)."""
+
+    @staticmethod
+    def _imp_(i: Any, j: Any, *marks: Any) -> NDArray[np.float64]:
+        return _indicator(i, j) + sum(marks)
+
+    def _latex(self, printer: Any) -> str:
+        cells = [printer._print(p) for p in self.args[2:]]
+        if not cells:
+            return r"\varnothing"
+        lines = [r",\ ".join(cells[k:k + PER_LINE]) for k in range(0, len(cells), PER_LINE)]
+        if len(lines) == 1:
+            return r"\left\{" + lines[0] + r"\right\}"
+        return (r"\left\{\begin{aligned}&" + r",\\&".join(lines)
+                + r"\end{aligned}\right\}")
+
+
+class Where(sp.Function):
+    """{(i, j) : z = v} (arguments i, j, z, v, tolerance); numerically the indicator of
+    |z − v| ≤ tolerance on the grid of (i, j), NaN where z cannot be read."""
+
+    @staticmethod
+    def _imp_(i: Any, j: Any, z: Any, v: Any, tol: Any) -> NDArray[np.float64]:
+        z = np.asarray(z, dtype=float)
+        return _indicator(i, j) + np.where(np.isnan(z), np.nan, np.abs(z - v) <= tol)
+
+    def _latex(self, printer: Any) -> str:
+        i, j, z, v = (printer._print(a) for a in self.args[:4])
+        return rf"\left\{{({i},{j}) : {z} = {v}\right\}}"
+
+
+class Largest(sp.Function):
+    """max_{i,j} Z_{i,j}, its arguments every entry Z_{r,c}: evaluated once, on all of them
+    (never on a sample of positions)."""
+
+    _imp_ = staticmethod(lambda *entries: np.max(np.stack(np.broadcast_arrays(*entries))))
+    word = r"\max"
+
+    def _latex(self, printer: Any) -> str:
+        return self.word + r"_{i,j} Z_{i,j}"
+
+
+class Smallest(Largest):
+    """min_{i,j} Z_{i,j}, its arguments every entry Z_{r,c}."""
+
+    _imp_ = staticmethod(lambda *entries: np.min(np.stack(np.broadcast_arrays(*entries))))
+    word = r"\min"
+
+
+def locations_display(cells: list[str]) -> str:
+    """Locations for a display, eight to a line (the lines of a gather*)."""
+    return ",\\\\\n".join(",\\ ".join(cells[k:k + 8]) for k in range(0, len(cells), 8))
 
 
 def _rectangular(name: str, grid: Grid) -> None:
@@ -29,183 +164,273 @@ def _number(v: float) -> sp.Expr:
     return sp.Integer(int(v)) if float(v).is_integer() else sp.nsimplify(v)
 
 
-class ArraysGiven(Given):
+def _plain(v: sp.Expr) -> int | float:
+    return int(v) if v.is_Integer else float(v)
+
+
+def _fitted(sizes: list[int], kernel: list[int], padding: int) -> None:
+    """A kernel no larger than the padded input, along each axis."""
+    for axis, n, k in zip(("rows", "columns"), sizes, kernel, strict=True):
+        if k > n + 2 * padding:
+            raise ValueError(f"kernel {axis} ({k}) exceed the padded input {axis} "
+                             f"({n} + 2·{padding})")
+
+
+# --- conv2d.arrays ---------------------------------------------------------------------------
+@kind("conv2d.arrays",
+      "On given arrays: summation limits, the output, its extremes or its zeros.",
+      {"x": [[0, 1, 2], [3, 4, 5], [6, 7, 8]], "w": [[1, -1]], "report": "max"})
+class ArraysGiven(Derived):
     x: Grid = Field(description="The input array, row by row.")
     w: Grid = Field(description="The kernel, row by row.")
     stride: PosInt = 1
     padding: NonNegInt = 0
     index_base: IndexBase = 1
     report: Literal["limits", "output", "max", "min", "zeros"] = "output"
+    method: ClassVar[str] = "conv_arrays"
+    tolerance: ClassVar[float] = TOLERANCE
 
     @model_validator(mode="after")
     def _shapes(self) -> ArraysGiven:
         _rectangular("x", self.x)
         _rectangular("w", self.w)
-        for axis, n, k in (("rows", len(self.x), len(self.w)),
-                           ("columns", len(self.x[0]), len(self.w[0]))):
-            if k > n + 2 * self.padding:
-                raise ValueError(f"kernel {axis} ({k}) exceed the padded input {axis} "
-                                 f"({n} + 2·{self.padding})")
+        _fitted([len(self.x), len(self.x[0])], [len(self.w), len(self.w[0])], self.padding)
         return self
 
     def layer(self) -> Conv2D:
+        """The layer with indices from 0 (pages print them from `index_base`)."""
         return Conv2D((len(self.x), len(self.x[0])), (len(self.w), len(self.w[0])),
-                      (self.stride, self.stride), (self.padding, self.padding), self.index_base)
+                      (self.stride,) * 2, (self.padding,) * 2, 0)
 
+    def sums(self) -> tuple[sp.Sum, sp.Sum]:
+        """Z[i,j] over the whole kernel on the padded input, and over the taps that meet X."""
+        layer = self.layer()
+        names = {C.x: X, C.w: W, C.x_padded: X_padded, C.k: k1, C.l: k2}
+        return layer.forward_padded().xreplace(names), layer.forward().xreplace(names)
 
-def _exact_output(g: ArraysGiven) -> sp.Matrix:
-    """Every output pixel from the index formula, in exact arithmetic."""
-    layer, b = g.layer(), g.index_base
-    values = {C.x[a + b, d + b]: _number(v) for a, row in enumerate(g.x) for d, v in enumerate(row)}
-    values |= {C.w[a + b, d + b]: _number(v) for a, row in enumerate(g.w)
-               for d, v in enumerate(row)}
-    rows, cols = layer.output_shape
-    forward = layer.forward()
-    # unroll reads a Σ whose range is empty (a window wholly in the padding) as 0
-    return sp.Matrix(rows, cols, lambda r, c: unroll(forward, {C.i: r + b, C.j: c + b})
-                     .xreplace(values))
+    def scale(self) -> float:
+        """The rounding allowed in a value of Z (the sums are at most Σ|x| · max|w|)."""
+        bound = np.abs(np.array(self.x, dtype=float)).sum() * np.abs(np.array(self.w)).max()
+        return TOLERANCE * max(1.0, float(bound))
 
-
-def _locations(out: sp.Matrix, target: sp.Expr, b: int) -> list[tuple[int, int]]:
-    return [(r + b, c + b) for r in range(out.rows) for c in range(out.cols) if out[r, c] == target]
-
-
-def _locations_tex(locs: list[tuple[int, int]]) -> str:
-    return ",\\ ".join(f"({r},{c})" for r, c in locs)
-
-
-PER_LINE = 8
-
-
-def locations_display(cells: list[str]) -> str:
-    """Locations for a display, PER_LINE to a line (the lines of a gather*)."""
-    return ",\\\\\n".join(",\\ ".join(cells[k:k + PER_LINE])
-                          for k in range(0, len(cells), PER_LINE))
-
-
-# Relative to the size of the terms summed: what float rounding of the reference may reach.
-TOLERANCE = 1e-9
-
-
-def _term_scale(g: ArraysGiven) -> float:
-    """The largest Σ|x||w| over a window: rounding errors of the reference are below it."""
-    magnitude = ref.conv2d(np.abs(np.array(g.x, dtype=float)), np.abs(np.array(g.w, dtype=float)),
-                           (g.stride,) * 2, (g.padding,) * 2)
-    return float(magnitude.max())
-
-
-def _limits(g: ArraysGiven, layer: Conv2D) -> Solution:
-    """The limits of k1 and k2, which depend on the position when the window meets padding."""
-    b = g.index_base
-    (_, lo1, hi1), (_, lo2, hi2) = layer.forward().limits
-    fixed = all(v.is_Integer for v in (lo1, hi1, lo2, hi2))
-    answer = ({"k1": [int(lo1), int(hi1)], "k2": [int(lo2), int(hi2)]} if fixed else
-              {"k1": [str(lo1), str(hi1)], "k2": [str(lo2), str(hi2)]})
-    limits = {"k1": [tex(lo1), tex(hi1)], "k2": [tex(lo2), tex(hi2)]}
-    kh, kw = len(g.w), len(g.w[0])
-
-    def verify() -> Check:
-        # taps that meet X (not the padding) in the reference's window, position by position
-        p, s = g.padding, g.stride
-        real = np.pad(np.ones((len(g.x), len(g.x[0])), dtype=bool), p)
+    def derive(self) -> Derivation:
+        layer = self.layer()
         rows, cols = layer.output_shape
-        wrong = 0
-        for r in range(rows):
-            for c in range(cols):
-                window = real[r * s: r * s + kh, c * s: c * s + kw]
-                read = {(k + b, q + b) for k, q in zip(*np.nonzero(window), strict=True)}
-                at = {C.i: r + b, C.j: c + b}
-                k_lo, k_hi, q_lo, q_hi = (int(v.subs(at)) for v in (lo1, hi1, lo2, hi2))
-                span = {(k, q) for k in range(k_lo, k_hi + 1) for q in range(q_lo, q_hi + 1)}
-                wrong += span != read
-        return Check("kernel offsets read by the numpy reference window", wrong == 0,
-                     float(wrong), rows * cols)
+        padded, tight = self.sums()
+        definitions: dict[Any, Any] = {
+            X_padded: lambda a, b: layer.padded_input(a, b).xreplace({C.x: X}),
+            Z: lambda a, b: tight.xreplace({C.i: a, C.j: b}),
+            LOC: lambda a, b: sp.KroneckerDelta(C.i, a) * sp.KroneckerDelta(C.j, b)}
+        free = {C.i: (0, rows - 1), C.j: (0, cols - 1)}
+        if self.report == "limits":        # they hold whatever X is: random X and W
+            d = Derivation({X: Domain((len(self.x), len(self.x[0]))),
+                            W: Domain((len(self.w), len(self.w[0])))}, free, definitions)
+            (_, lo1, hi1), (_, lo2, hi2) = in_base(tight, self.index_base, [C.i, C.j]).limits
+            d.say("arrays_limits", case="padded" if self.padding else "valid", p=self.padding,
+                  lo1=tex(lo1), hi1=tex(hi1), lo2=tex(lo2), hi2=tex(hi2))
+            return self._sum(d, padded, tight).answer("Z")
+        given_x, given_w = GivenArray.of("X", self.x), GivenArray.of("W", self.w)
+        definitions |= {X: lambda a, b: given_x(a, b), W: lambda a, b: given_w(a, b)}
+        d = Derivation({}, free, definitions)
+        d.say("arrays_sum", case="padded" if self.padding else "valid")
+        self._sum(d, padded, tight)
+        out = sp.ImmutableMatrix(rows, cols, lambda r, c: self._value(tight, r, c))
+        whole = sp.MatrixSymbol("Z", rows, cols)
+        d.definitions[whole] = sp.ImmutableMatrix(rows, cols, lambda r, c: Z[r, c])
+        d.say("arrays_values", r=rows, c=cols, b=self.index_base,
+              case="side" if len(self.x[0]) + len(self.w[0]) <= 10 else "stacked",
+              x=sp.ImmutableMatrix(self.x).applyfunc(_number),
+              w=sp.ImmutableMatrix(self.w).applyfunc(_number))
+        d.chain(whole, whole, "definition").then(out, "evaluate")
+        if self.report == "output":
+            return d.answer("Z")
+        entries = [v for v in out if v.is_finite] or [sp.Integer(0)]
+        target = (max(entries) if self.report == "max" else min(entries)
+                  if self.report == "min" else sp.Integer(0))
+        places = [LOC[r, c] for r in range(rows) for c in range(cols) if out[r, c] == target]
+        n = len(places)
+        if self.report == "zeros":
+            d.say("arrays_zeros", n=n, case="none" if n == 0 else "one" if n == 1 else "other")
+        else:
+            d.say("arrays_extreme", value=target, n=n,
+                  case=f"{self.report}_{'one' if n == 1 else 'other'}")
+            extreme = (Largest if self.report == "max" else Smallest)(
+                *(Z[r, c] for r in range(rows) for c in range(cols)))
+            d.chain(extreme, extreme, "definition").then(target, "read_off").answer("value")
+        where = Where(C.i, C.j, Z[C.i, C.j], target, sp.Float(self.scale()))
+        d.chain(where, where, "definition")
+        return d.then(Places(C.i, C.j, *places), "read_off").answer("locations")
 
-    latex = (rf"{limits['k1'][0]} \le k_1 \le {limits['k1'][1]},\quad "
-             rf"{limits['k2'][0]} \le k_2 \le {limits['k2'][1]}")
-    context = {"given": g, "sum": tex(layer.forward()), "b": b, "limits": limits,
-               "fixed": fixed, "kernel": (kh, kw)}
-    return Solution(answer, latex, context, verify)
+    def _value(self, tight: sp.Sum, r: int, c: int) -> sp.Expr:
+        """Z[r,c] in exact arithmetic: the sum at (r, c), term by term, with the given numbers
+        (nan if a term reads outside the arrays)."""
+        (v1, lo1, hi1), (v2, lo2, hi2) = tight.xreplace({C.i: r, C.j: c}).limits
+        body = tight.function.xreplace({C.i: r, C.j: c})
+        total = sp.Integer(0)
+        for a in range(int(lo1), int(hi1) + 1):
+            for b in range(int(lo2), int(hi2) + 1):
+                term = sp.Integer(1)
+                for entry in sp.Mul.make_args(body.xreplace({v1: a, v2: b})):
+                    grid = self.x if entry.base == X else self.w
+                    p, q = (int(v) for v in entry.indices)
+                    inside = 0 <= p < len(grid) and 0 <= q < len(grid[0])
+                    term *= _number(grid[p][q]) if inside else sp.nan
+                total += term
+        return total
+
+    def _sum(self, d: Derivation, padded: sp.Sum, tight: sp.Sum) -> Derivation:
+        if self.padding:
+            return d.chain(Z[C.i, C.j], padded, "definition").then(tight, "tighten_sum_limits")
+        return d.chain(Z[C.i, C.j], tight, "definition")
+
+    def value(self, answers: dict[str, Any]) -> Any:
+        """Plain data: the limits (numbers, or formulas as text), the output row by row, the
+        extreme value and its locations, or the locations of the zeros."""
+        if self.report == "limits":
+            limits = answers["Z"].limits
+            fixed = all(v.is_Integer for _, *ends in limits for v in ends)
+            return {name: [int(lo) if fixed else str(lo), int(hi) if fixed else str(hi)]
+                    for name, (_, lo, hi) in zip(("k1", "k2"), limits, strict=True)}
+        if self.report == "output":
+            return [[_plain(v) for v in row] for row in answers["Z"].tolist()]
+        locations = [[int(v) for v in p.indices] for p in answers["locations"].args[2:]]
+        if self.report == "zeros":
+            return locations
+        return {"value": float(answers["value"]), "locations": locations}
+
+    def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """numpy: a window walked over the padded input, summing the taps that meet X (the
+        limits, on random arrays), or a convolution of the given arrays, its extremes and
+        zeros found up to rounding."""
+        s, p = self.stride, self.padding
+        if self.report == "limits":
+            x, w = data["X"], data["W"]
+            (kh, kw), real, xp = w.shape, np.pad(np.ones(x.shape, dtype=bool), p), np.pad(x, p)
+            walked = [[np.sum(w[real[a:a + kh, b:b + kw]] * xp[a:a + kh, b:b + kw][
+                real[a:a + kh, b:b + kw]]) for b in range(0, xp.shape[1] - kw + 1, s)]
+                for a in range(0, xp.shape[0] - kh + 1, s)]
+            return {"Z": np.array(walked)}
+        z = ref.conv2d(np.array(self.x, dtype=float), np.array(self.w, dtype=float), (s, s),
+                       (p, p))
+        if self.report == "output":
+            return {"Z": z}
+        value = {"max": z.max(), "min": z.min(), "zeros": 0.0}[self.report]
+        return {"value": value, "locations": (np.abs(z - value) <= self.scale()).astype(float)}
 
 
-def solve_arrays(g: ArraysGiven) -> Solution:
-    layer, b = g.layer(), g.index_base
-    if g.report == "limits":
-        return _limits(g, layer)
-    out = _exact_output(g)
-    ref_out = ref.conv2d(np.array(g.x), np.array(g.w), (g.stride,) * 2, (g.padding,) * 2)
-    context = {"given": g, "sum": tex(layer.forward()), "out": tex(out), "b": b,
-               "x": tex(sp.Matrix(g.x).applyfunc(_number)),
-               "w": tex(sp.Matrix(g.w).applyfunc(_number)), "shape": layer.output_shape,
-               "one_line": len(g.x[0]) + len(g.w[0]) + out.cols <= 12}
-
-    def compare(derived: object, reference: object) -> Check:
-        return Check.compare("exact SymPy evaluation of the index formula against a numpy "
-                             "reference convolution", derived, reference,
-                             samples=out.rows * out.cols)
-
-    if g.report == "output":
-        answer_out = [[int(v) if v.is_Integer else float(v) for v in out.row(r)]
-                      for r in range(out.rows)]
-        return Solution(answer_out, rf"Z = {tex(out)}", context,
-                        lambda: compare(np.array(out.tolist(), dtype=float), ref_out))
-
-    def near(value: float) -> list[tuple[int, int]]:
-        """Reference positions equal to `value` up to rounding."""
-        close = np.abs(ref_out - value) <= TOLERANCE * _term_scale(g)
-        return [(int(r) + b, int(c) + b) for r, c in np.argwhere(close)]
-
-    if g.report in ("max", "min"):
-        target = max(out) if g.report == "max" else min(out)
-        locs = _locations(out, target, b)
-        context |= {"value": tex(target), "count": len(locs),
-                    "locations": locations_display([f"({r},{c})" for r, c in locs])}
-
-        def verify_extreme() -> Check:
-            value = float(ref_out.max() if g.report == "max" else ref_out.min())
-            error = abs(float(target) - value)
-            ok = near(value) == locs and error <= TOLERANCE * _term_scale(g)
-            return Check("value and all locations from a numpy reference convolution", ok,
-                         error, ref_out.size)
-
-        return Solution({"value": float(target), "locations": [list(p) for p in locs]},
-                        rf"{tex(target)} \text{{ at }} {_locations_tex(locs)}", context,
-                        verify_extreme)
-    locs = _locations(out, sp.Integer(0), b)
-    context |= {"locations": locations_display([f"({r},{c})" for r, c in locs]),
-                "count": len(locs)}
-
-    def verify_zeros() -> Check:
-        ok = near(0.0) == locs
-        return Check("all zero locations of a numpy reference convolution", ok,
-                     0.0 if ok else float("inf"), ref_out.size)
-
-    return Solution([list(p) for p in locs], _locations_tex(locs) or r"\varnothing", context,
-                    verify_zeros)
+# --- conv2d.matrix and conv2d.transposed ------------------------------------------------------
+def _sparsity(matrix: sp.SparseMatrix, width: float = 11.0) -> dict[str, object]:
+    """Cells of a TikZ sparsity figure, scaled to fit `width` cm (and 7 cm high)."""
+    cell = min(0.5, width / matrix.cols, 7.0 / matrix.rows)
+    return {"rows": matrix.rows, "cols": matrix.cols, "cell": f"{cell:.3f}",
+            "nonzeros": [(r, c) for (r, c), _ in matrix.todok().items()]}
 
 
-class MatrixGiven(Given):
+class LinearMap(Derived):
+    """What conv2d.matrix and conv2d.transposed share: sizes, random x and w, the output
+    written out when it fits, vec(Y) = matrix · vec(X) and the figure under the steps."""
+
     input: Size2 = Field(description="Input rows and columns (or one number).")
     kernel: Size2 = Field(description="Kernel rows and columns (or one number).")
     stride: PosInt = 1
     padding: NonNegInt = 0
     index_base: IndexBase = 1
     seed: NonNegInt = 0
+    tolerance: ClassVar[float] = TOLERANCE
+    figure_caption: ClassVar[str] = ""          # a key of `sentences:`
+
+    def derivation(self, out: tuple[int, int]) -> Derivation:
+        return Derivation({C.x: Domain((self.input[0], self.input[1])),
+                           C.w: Domain((self.kernel[0], self.kernel[1]))},
+                          {C.i: (0, out[0] - 1), C.j: (0, out[1] - 1)})
+
+    def written_out(self, d: Derivation, formula: sp.Expr, out: tuple[int, int],
+                    key: str) -> None:
+        """Y entry by entry, when it fits on the page (compared with its definition)."""
+        rows, cols = out
+        if not fits(sp.zeros(rows, cols)):     # too many rows or columns, whatever the entries
+            return
+        values = apply_rule("expand_sum", sp.ImmutableMatrix(
+            rows, cols, lambda r, c: formula.xreplace({C.i: r, C.j: c})))
+        if not fits(values):
+            return
+        whole = sp.MatrixSymbol("Y", rows, cols)
+        d.definitions[whole] = sp.ImmutableMatrix(rows, cols, lambda r, c: C.y[r, c])
+        d.say(key, case="padded" if self.padding else "valid", r=rows, c=cols)
+        d.chain(whole, whole, "definition").then(values, "expand_sum")
+
+    def linear_map(self, d: Derivation, matrix: sp.SparseMatrix, out: tuple[int, int],
+                   key: str) -> Derivation:
+        """vec(Y) = matrix · vec(X): the product's meaning is the product itself, compared
+        with the definition of every output."""
+        n, m = self.input
+        column = vec((n, m), 0)
+        vec_x = sp.MatrixSymbol(r"\operatorname{vec}(X)", n * m, 1)
+        vec_y = sp.MatrixSymbol(r"\operatorname{vec}(Y)", out[0] * out[1], 1)
+        d.definitions[vec_y] = sp.ImmutableMatrix(
+            [C.y[r, c] for r in range(out[0]) for c in range(out[1])])
+        product = sp.MatMul(Abbreviated(matrix), vec_x)
+        d.definitions[product] = sp.ImmutableMatrix(matrix * column)
+        d.say(key, vecx=Stacked(*column), r=matrix.rows, c=matrix.cols)
+        return d.chain(vec_y, vec_y, "definition").then(product, "linear_map")
+
+    def value(self, answers: dict[str, Any]) -> Any:
+        """The matrix, entry by entry (a SymPy sparse matrix, as before the core)."""
+        return sp.SparseMatrix(answers["linear_map"].args[0])
+
+    def figures(self) -> list[dict[str, object]]:
+        raise NotImplementedError
+
+
+@kind("conv2d.matrix", "Convolution as a matrix, vec(y) = A vec(x), row-major.",
+      {"input": [3, 3], "kernel": [3, 3], "stride": 2, "padding": 1},
+      template="parts/conv2d.matrix.tex.j2")
+class MatrixGiven(LinearMap):
+    method: ClassVar[str] = "conv_matrix"
+    figure_caption: ClassVar[str] = "conv_matrix_figure"
 
     @model_validator(mode="after")
     def _fits(self) -> MatrixGiven:
         if self.input[0] * self.input[1] > MATRIX_LIMIT:
             raise ValueError(f"the matrix is written out entry by entry: at most {MATRIX_LIMIT} "
                              f"input pixels, got {self.input[0]}×{self.input[1]}")
-        for axis, n, k in zip(("rows", "columns"), self.input, self.kernel, strict=True):
-            if k > n + 2 * self.padding:
-                raise ValueError(f"kernel {axis} ({k}) exceed the padded input {axis} "
-                                 f"({n} + 2·{self.padding})")
+        _fitted(self.input, self.kernel, self.padding)
         return self
 
+    def layer(self) -> Conv2D:
+        return Conv2D((self.input[0], self.input[1]), (self.kernel[0], self.kernel[1]),
+                      (self.stride,) * 2, (self.padding,) * 2, 0)
 
-class TransposedGiven(MatrixGiven):
+    def derive(self) -> Derivation:
+        layer = self.layer()
+        d = self.derivation(layer.output_shape)
+        d.definitions |= {C.x_padded: layer.padded_input, C.y: layer.forward_at_output}
+        d.say("conv_forward", case="padded" if self.padding else "valid")
+        if self.padding:
+            d.chain(C.y[C.i, C.j], layer.forward_padded(), "definition")
+            d.then(layer.forward(), "tighten_sum_limits")
+        else:
+            d.chain(C.y[C.i, C.j], layer.forward(), "definition")
+        self.written_out(d, layer.forward(), layer.output_shape, "conv_matrix_written")
+        return self.linear_map(d, conv_matrix(layer), layer.output_shape,
+                               "conv_matrix_linear").answer("linear_map")
+
+    def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """A vec(x) is the numpy convolution of x, row-major."""
+        s, p = (self.stride,) * 2, (self.padding,) * 2
+        return {"linear_map": ref.conv2d(data["x"], data["w"], s, p).reshape(-1, 1)}
+
+    def figures(self) -> list[dict[str, object]]:
+        return [_sparsity(conv_matrix(self.layer()))]
+
+
+@kind("conv2d.transposed", "Transposed convolution: output, and its matrix Aᵀ.",
+      {"input": [2, 2], "kernel": [2, 2], "stride": 2}, template="parts/conv2d.matrix.tex.j2")
+class TransposedGiven(LinearMap):
     """The transposed convolution (its input may be smaller than the kernel)."""
+
+    method: ClassVar[str] = "conv_transposed"
+    figure_caption: ClassVar[str] = "transposed_figure"
 
     @model_validator(mode="after")
     def _fits(self) -> TransposedGiven:
@@ -219,130 +444,47 @@ class TransposedGiven(MatrixGiven):
                              f"output pixels, got {sizes[0]}×{sizes[1]}")
         return self
 
+    def layer(self) -> TransposedConv2D:
+        return TransposedConv2D((self.input[0], self.input[1]), (self.kernel[0], self.kernel[1]),
+                                (self.stride,) * 2, (self.padding,) * 2, 0)
 
-# Widths in points of typeset pieces at 11 pt (measured), and what a display may take.
-_PRODUCT, _INDEXED, _NUMBER, _PLUS, _COLUMN_GAP, _DISPLAY = 37.0, 19.0, 6.0, 13.0, 16.0, 380.0
+    def derive(self) -> Derivation:
+        layer = self.layer()
+        conv = layer.forward_conv()       # maps the output size back to the input size
+        out, (n, m) = layer.output_shape, self.input
 
+        def scatter(e: sp.Expr) -> sp.Expr:     # the convolution's ∂L/∂x, with x upstream
+            return e.replace(lambda v: isinstance(v, sp.Indexed) and v.base == C.dLdy,
+                             lambda v: C.x[v.indices])
 
-def _fits(matrix: sp.MatrixBase) -> bool:
-    """Whether the matrix, written out, fits on a line of the page (estimated width)."""
-    def width(entry: sp.Expr) -> float:
-        terms = sp.Add.make_args(entry)
-        pieces = [_PRODUCT if isinstance(t, sp.Mul) else
-                  _INDEXED if isinstance(t, sp.Indexed) else _NUMBER for t in terms]
-        return sum(pieces) + _PLUS * (len(terms) - 1)
+        guarded, tight = scatter(conv.grad_input_guarded()), scatter(conv.grad_input())
+        d = self.derivation(out)
+        d.definitions |= {C.w_extended: conv.extended_kernel,
+                          C.y: lambda a, b: tight.xreplace({C.i: a, C.j: b})}
+        d.say("transposed_scatter", r=out[0], c=out[1])
+        d.chain(C.y[C.i, C.j], guarded, "definition").then(tight, "tighten_sum_limits")
+        self.written_out(d, tight, out, "transposed_written")
+        matrix = layer.matrix()
+        self.linear_map(d, matrix, out, "transposed_linear").answer("linear_map")
+        named, transposed = (sp.MatrixSymbol(s, out[0] * out[1], n * m) for s in
+                             ("M", r"A^{\top}"))
+        d.definitions |= {named: sp.ImmutableMatrix(matrix),
+                          transposed: sp.ImmutableMatrix(conv_matrix(conv).T)}
+        d.say("transposed_adjoint", r=out[0], c=out[1], n=n, m=m)
+        return d.chain(named, named, "definition").then(transposed, "transpose").answer(
+            "adjoint")
 
-    if matrix.cols * (_NUMBER + _COLUMN_GAP) > _DISPLAY:
-        return False
-    columns = [max(width(matrix[r, c]) for r in range(matrix.rows)) for c in range(matrix.cols)]
-    return sum(columns) + _COLUMN_GAP * (len(columns) - 1) <= _DISPLAY
+    def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """M vec(x): a numpy scatter-add of x; Aᵀ: numpy convolutions of unit images of the
+        output size, one column of A each."""
+        x, w = data["x"], data["w"]
+        s, p = (self.stride,) * 2, (self.padding,) * 2
+        scattered = ref.conv2d_transposed(x, w, s, p)
+        units = np.eye(scattered.size).reshape(scattered.size, *scattered.shape)
+        forward = np.stack([ref.conv2d_windows(u, w, s, p).reshape(-1) for u in units], axis=1)
+        return {"linear_map": scattered.reshape(-1, 1), "adjoint": forward.T}
 
-
-def _sparsity(matrix: sp.SparseMatrix, width: float = 11.0) -> dict[str, object]:
-    """Cells of a TikZ sparsity figure, scaled to fit `width` cm (and 7 cm high)."""
-    cell = min(0.5, width / matrix.cols, 7.0 / matrix.rows)
-    return {"rows": matrix.rows, "cols": matrix.cols, "cell": f"{cell:.3f}",
-            "nonzeros": [(r, c) for (r, c), _ in matrix.todok().items()]}
-
-
-def _as_numbers(matrix: sp.SparseMatrix, w: np.ndarray, b: int) -> np.ndarray:
-    dense = np.zeros(matrix.shape)
-    for (r, c), entry in matrix.todok().items():
-        k, q = (int(i) - b for i in entry.indices)
-        dense[r, c] = w[k, q]
-    return dense
-
-
-def solve_matrix(g: MatrixGiven) -> Solution:
-    layer = Conv2D(tuple(g.input), tuple(g.kernel), (g.stride,) * 2,  # type: ignore[arg-type]
-                   (g.padding,) * 2, g.index_base)
-    a = conv_matrix(layer)
-    rows, cols = layer.output_shape
-    out = sp.Matrix(rows, cols, list(a * vec(layer.input_shape, g.index_base)))
-
-    def verify() -> Check:
-        rng = np.random.default_rng(g.seed)
-        x, w = rng.normal(size=g.input), rng.normal(size=g.kernel)
-        derived = _as_numbers(a, w, g.index_base) @ x.reshape(-1)
-        reference = ref.conv2d(x, w, (g.stride,) * 2, (g.padding,) * 2).reshape(-1)
-        return Check.compare(r"$A \operatorname{vec}(x)$ against a numpy reference convolution "
-                             "(random $x$, $w$)", derived, reference, samples=derived.size)
-
-    return Solution(
-        answer=a, answer_latex=rf"\operatorname{{vec}}(Y) = {tex(a)}\operatorname{{vec}}(X)",
-        context={"given": g, "out": tex(out) if _fits(out) else None,
-                 "A": tex(a) if _fits(a) else None,
-                 "shape": (rows, cols), "figure": _sparsity(a), "dims": a.shape,
-                 "x": tex(vec(layer.input_shape, g.index_base).T)},
-        verify=verify)
-
-
-def _adjoint_check(g: TransposedGiven, forward: np.ndarray, transposed: np.ndarray,
-                   w: np.ndarray, rng: np.random.Generator) -> Check:
-    """<A u, x> = <u, Aᵀ x>, each side with one derived matrix and one numpy reference.
-
-    `forward` is the derived convolution matrix A and `transposed` the derived matrix of
-    the transposed convolution, both as numbers: A is tested against the numpy scatter-add
-    and Aᵀ against the numpy convolution, on random u (output size) and x (input size).
-    """
-    x = rng.normal(size=g.input)
-    stride, padding = (g.stride,) * 2, (g.padding,) * 2
-    scattered = ref.conv2d_transposed(x, w, stride, padding)
-    u = rng.normal(size=scattered.shape)
-    pairs = [
-        (float((forward @ u.reshape(-1)) @ x.reshape(-1)), float(np.sum(u * scattered))),
-        (float(np.sum(ref.conv2d(u, w, stride, padding) * x)),
-         float(u.reshape(-1) @ (transposed @ x.reshape(-1)))),
-    ]
-    return Check.compare("adjoint", [p[0] for p in pairs], [p[1] for p in pairs], samples=2)
-
-
-def solve_transposed(g: TransposedGiven) -> Solution:
-    layer = TransposedConv2D(tuple(g.input), tuple(g.kernel),  # type: ignore[arg-type]
-                             (g.stride,) * 2, (g.padding,) * 2, g.index_base)
-    mat = layer.matrix()
-    forward = conv_matrix(layer.forward_conv())
-    out = layer.output()
-
-    def verify() -> Check:
-        rng = np.random.default_rng(g.seed)
-        x, w = rng.normal(size=g.input), rng.normal(size=g.kernel)
-        reference = ref.conv2d_transposed(x, w, (g.stride,) * 2, (g.padding,) * 2)
-        numbers = _as_numbers(mat, w, g.index_base)
-        derived = (numbers @ x.reshape(-1)).reshape(reference.shape)
-        direct = Check.compare("scatter", derived, reference, samples=derived.size)
-        adjoint = _adjoint_check(g, _as_numbers(forward, w, g.index_base), numbers, w, rng)
-        failed = [name for name, c in (("scatter-add", direct), ("adjoint", adjoint))
-                  if not c.passed]
-        return Check(r"$A^\top \operatorname{vec}(x)$ against a numpy scatter-add transposed "
-                     r"convolution; adjoint identities $\langle A u, x\rangle = \langle u, "
-                     r"A^\top x\rangle$ of the derived matrices with the numpy convolution and "
-                     "scatter-add", not failed,
-                     max(direct.max_abs_error, adjoint.max_abs_error),
-                     direct.samples + adjoint.samples,
-                     "failed: " + ", ".join(failed) if failed else "")
-
-    return Solution(
-        answer=mat, answer_latex=rf"\operatorname{{vec}}(Y) = {tex(mat)}\operatorname{{vec}}(X)",
-        context={"given": g, "out": tex(out) if _fits(out) else None,
-                 "A": tex(mat) if mat.rows <= 36 and _fits(mat) else None,
-                 "shape": layer.output_shape, "figure": _sparsity(mat, 7.0), "dims": mat.shape,
-                 "forward_figure": _sparsity(forward, 7.0),
-                 "x": tex(vec(layer.input_shape, g.index_base).T)},
-        verify=verify)
-
-
-KINDS = {
-    k.name: k
-    for k in [
-        Kind("conv2d.arrays", ArraysGiven, solve_arrays,
-             "On given arrays: summation limits, the output, its extremes or its zeros.",
-             {"x": [[0, 1, 2], [3, 4, 5], [6, 7, 8]], "w": [[1, -1]], "report": "max"}),
-        Kind("conv2d.matrix", MatrixGiven, solve_matrix,
-             "Convolution as a matrix, vec(y) = A vec(x), row-major.",
-             {"input": [3, 3], "kernel": [3, 3], "stride": 2, "padding": 1}),
-        Kind("conv2d.transposed", TransposedGiven, solve_transposed,
-             "Transposed convolution: output, and its matrix Aᵀ.",
-             {"input": [2, 2], "kernel": [2, 2], "stride": 2}),
-    ]
-}
+    def figures(self) -> list[dict[str, object]]:
+        layer = self.layer()
+        return [_sparsity(conv_matrix(layer.forward_conv()), 7.0),
+                _sparsity(layer.matrix(), 7.0)]

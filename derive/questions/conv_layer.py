@@ -13,7 +13,6 @@ from derive.models.conv_layer import ConvLayer, W, X, bias_, unroll
 from derive.questions.base import Check, Given, IndexBase, Kind, NonNegInt, PosInt, Size2, Solution
 from derive.questions.conv_arrays import locations_display
 from derive.verify import reference_nd as ref
-from derive.verify.counting import walk_conv_layer
 
 
 class LayerGiven(Given):
@@ -51,22 +50,12 @@ class LayerGiven(Given):
                 "dilation": (self.dilation,) * 2, "flip": self.flip}
 
 
-class SizesGiven(LayerGiven):
-    report: Literal["shapes", "channels", "multiplications", "parameters"] = "shapes"
-
-
 def _data(g: LayerGiven) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.random.Generator]:
     rng = np.random.default_rng(g.seed)
     x = rng.normal(size=g.input)
     w = rng.normal(size=(*g.kernel, g.input[2], g.out_channels))
     b = rng.normal(size=g.out_channels) if g.bias else None
     return x, w, b, rng
-
-
-def _axis_size(n: int, k: int, s: int, p: int, d: int) -> str:
-    """⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1 with the numbers of one axis (d(k − 1) + 1 = k if d = 1)."""
-    span = f"{k}" if d == 1 else rf"{d} \cdot ({k} - 1) - 1"
-    return rf"\left\lfloor \frac{{{n} + 2 \cdot {p} - {span}}}{{{s}}} \right\rfloor + 1"
 
 
 def _parameter_arrays(g: LayerGiven) -> tuple[int, int]:
@@ -78,49 +67,6 @@ def _parameter_arrays(g: LayerGiven) -> tuple[int, int]:
         dw, _, db = ref.conv2d_nd_backward(x, w, np.ones_like(z), **g.geometry())
         counts.append(dw.size + (db.size if bias is not None else 0))
     return counts[0], counts[1]
-
-
-def solve_sizes(g: SizesGiven) -> Solution:
-    layer = g.layer()
-    shape = layer.output_shape
-    counts = layer.operation_counts()
-    params = layer.parameter_count(True), layer.parameter_count(False)
-    axes = [_axis_size(n, k, g.stride, g.padding, g.dilation)
-            for n, k in zip(g.input[:2], g.kernel, strict=True)]
-    context = {"given": g, "shape": shape, "c": counts, "params": params,
-               "channels": layer.channels, "forward": tex(layer.forward()),
-               "act": tex(layer.activate()), "axes": axes}
-
-    def verify() -> Check:
-        if g.report in ("shapes", "channels"):
-            x, w, b, _ = _data(g)
-            z = ref.conv2d_nd(x, w, b, **g.geometry())
-            derived = [*shape] if g.report == "shapes" else list(layer.channels)
-            reference = [*z.shape] if g.report == "shapes" else [x.shape[2], z.shape[2]]
-            return Check.compare("shape of a numpy reference convolution of random arrays",
-                                 derived, reference)
-        if g.report == "multiplications":
-            _, mults, adds = walk_conv_layer(
-                (g.input[0], g.input[1], g.input[2]), (g.kernel[0], g.kernel[1]),
-                g.out_channels, (g.stride,) * 2, (g.padding,) * 2, (g.dilation,) * 2, g.bias)
-            return Check.compare("products and additions counted window by window in a walk "
-                                 "over the padded input", [counts["mult"], counts["add"]],
-                                 [mults, adds], samples=2)
-        return Check.compare("sizes of the numpy gradient arrays (one entry per parameter)",
-                             list(params), list(_parameter_arrays(g)), samples=2)
-
-    own = params[0] if g.bias else params[1]
-    answers: dict[str, tuple[Any, str]] = {
-        "shapes": (list(shape), r" \times ".join(map(str, shape))),
-        "channels": ({"in": layer.channels[0], "out": layer.channels[1]},
-                     rf"C_\text{{in}} = {layer.channels[0]},\ "
-                     rf"C_\text{{out}} = {layer.channels[1]}"),
-        "multiplications": (counts["mult"], f"{counts['mult']:,}".replace(",", r"\,")),
-        "parameters": ({"with_bias": params[0], "without_bias": params[1]},
-                       f"{own:,}".replace(",", r"\,")),
-    }
-    answer, latex = answers[g.report]
-    return Solution(answer, latex, context, verify)
 
 
 Tensor3 = list[list[list[float]]]
@@ -228,9 +174,6 @@ EXAMPLE = {"input": [6, 7, 3], "kernel": [3, 3], "out_channels": 4, "activation"
 KINDS = {
     k.name: k
     for k in [
-        Kind("conv_layer.sizes", SizesGiven, solve_sizes,
-             "Multi-channel convolution layer: output shapes, channels, multiplications or "
-             "trainable parameters.", {**EXAMPLE, "report": "parameters"}),
         Kind("conv_layer.arrays", LayerArraysGiven, solve_layer_arrays,
              "Multi-channel convolution of given arrays: the output per channel, its extremes "
              "with all their locations, or its zeros.",

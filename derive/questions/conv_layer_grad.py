@@ -23,6 +23,14 @@ J = sp.Symbol("J")
 o1, o2, o3 = sp.symbols("o1 o2 o3", integer=True)        # an output, inside a Σ
 P, Q = sp.symbols("p q", integer=True)                   # an output, in the upstream chain
 t1, t2, t3 = sp.symbols("k1' k2' n'", integer=True)      # taps inside a definition of Z
+def forward_chain(d: Derivation, given: LayerGiven, layer: ConvLayer,
+                  at: tuple[sp.Symbol, sp.Symbol, sp.Symbol]) -> None:
+    """What the layer computes, shown once for the parts of a question."""
+    d.say("layer_forward", case="flip" if given.flip else "plain", pos=sp.Tuple(*at[:2]))
+    d.chain(CL.Z[at], layer.forward().xreplace(dict(zip((CL.i, CL.j, CL.m), at, strict=True))),
+            "definition", context=True)
+
+
 EXAMPLE = {"input": [6, 7, 3], "kernel": [3, 3], "out_channels": 4, "activation": "sigmoid"}
 
 
@@ -79,9 +87,7 @@ class LayerGrad(LayerGiven, Derived):
             CL.Z: z_at, CL.U: lambda a, b, c: self.act(CL.Z[a, b, c]), CL.dJdZ: dz_at,
             J: sp.Sum(CL.dJdU[o1, o2, o3] * (CL.U[o1, o2, o3] - Frozen(CL.U[o1, o2, o3])),
                       (o1, 0, out[0] - 1), (o2, 0, out[1] - 1), (o3, 0, out[2] - 1))})
-        d.say("layer_forward", case="flip" if self.flip else "plain", pos=sp.Tuple(u1, u2))
-        d.chain(CL.Z[u1, u2, u3], layer.forward().xreplace({CL.i: u1, CL.j: u2, CL.m: u3}),
-                "definition", context=True)
+        forward_chain(d, self, layer, (u1, u2, u3))
         return d
 
     def upstream(self, d: Derivation) -> None:

@@ -34,6 +34,10 @@ class Derived(Given):
     def reference(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
         raise NotImplementedError
 
+    def value(self, answers: dict[str, Any]) -> Any:
+        """What answers.json reports: the answer, or all of them by name."""
+        return next(iter(answers.values())) if len(answers) == 1 else answers
+
     def display_base(self) -> int:
         return int(getattr(self, "index_base", self.index_base_default))
 
@@ -62,18 +66,18 @@ def solve_derived(given: Derived) -> Solution:
     headline = r",\qquad ".join(
         f"{tex(in_base(d.lhs_of(step), base))} = {tex(in_base(step.rhs, base))}"
         for step in steps)
-    value: Any = next(iter(answers.values())) if len(answers) == 1 else answers
+    value = given.value(answers)
     return Solution(answer=value, answer_latex=headline, context={"given": given},
                     verify=lambda: verify_derivation(d, given), derivation=d)
 
 
-def kind(name: str, summary: str, example: dict[str, Any]) -> Callable[[type[Derived]],
-                                                                       type[Derived]]:
-    """Register a Derived class as the question kind `name`."""
+def kind(name: str, summary: str, example: dict[str, Any],
+         template: str = "parts/derivation.tex.j2") -> Callable[[type[Derived]], type[Derived]]:
+    """Register a Derived class as the question kind `name`; `template` is its partial (a
+    kind-specific one includes parts/derivation.tex.j2 and adds, say, a figure)."""
     def register(cls: type[Derived]) -> type[Derived]:
         if name in REGISTRY:
             raise ValueError(f"kind {name!r} declared twice")
-        REGISTRY[name] = Kind(name, cls, solve_derived, summary, example,
-                              template="parts/derivation.tex.j2")
+        REGISTRY[name] = Kind(name, cls, solve_derived, summary, example, template=template)
         return cls
     return register
