@@ -223,7 +223,8 @@ def compare(derived: Any, reference: Any, tolerance: float = TOLERANCE,
 
 def check_steps(d: Derivation, rng: np.random.Generator, draws: int = DRAWS) -> None:
     """Set `check` on every step after the first of its chain."""
-    datas = [sample(d, rng) for _ in range(draws)]
+    drawn = any(dom.kind != "defined" for dom in d.domains.values())
+    datas = [sample(d, rng) for _ in range(draws if drawn else 1)]
     large = any(np.size(v) > LARGE for v in datas[0].values())
     if large:
         datas = datas[:1]
@@ -259,7 +260,8 @@ def check_answers(d: Derivation, reference: Callable[[Data], Mapping[str, Any]],
     """Every answer of `d` against `reference(data)` on the same random data."""
     results: dict[str, StepCheck] = {}
     answers = d.answers()
-    for draw_number in range(draws):
+    drawn = any(dom.kind != "defined" for dom in d.domains.values())
+    for draw_number in range(draws if drawn else 1):      # nothing random: one draw
         data = sample(d, rng)
         if draw_number and any(np.size(v) > LARGE for v in data.values()):
             break                                # large layers: one draw, every entry

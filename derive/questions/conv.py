@@ -191,8 +191,7 @@ class OutputSize(ConvGiven):
     method: ClassVar[str] = "window_walk"
 
     def derive(self) -> Derivation:
-        d = Derivation({N: Domain(kind="positive"), K: Domain(kind="positive"),
-                        P: Domain(kind="positive"), S: Domain(kind="positive")})
+        d = Derivation()                 # numbers only: every step is checked at the givens
         d.say("conv_size")
         axes: list[tuple[str, tuple[str, ...], int, int]] = [
                 ("I", ("rows",), self.input[0], self.kernel[0]),
@@ -216,7 +215,7 @@ class Operations(ConvGiven):
 
     def derive(self) -> Derivation:
         out_r, out_c = self.layer().output_shape
-        d = Derivation({s: Domain(kind="positive") for s in (I, J, KR, KC)})
+        d = Derivation()
         given = {I: out_r, J: out_c, KR: self.kernel[0], KC: self.kernel[1]}
         d.say("conv_ops", outputs=out_r * out_c, taps=self.kernel[0] * self.kernel[1],
               case=("padded" if self.padding else "valid")

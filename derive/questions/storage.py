@@ -9,7 +9,7 @@ import numpy as np
 import sympy as sp
 from pydantic import Field, model_validator
 
-from derive.derivation import Derivation, Domain
+from derive.derivation import Derivation
 from derive.questions.base import PosInt
 from derive.questions.declare import Derived, kind
 
@@ -48,7 +48,7 @@ class Storage(Derived):
     def derive(self) -> Derivation:
         total = self.weights_size * UNITS[self.unit]
         count, b = total // self.bytes_per_number, self.bytes_per_number
-        d = Derivation({P: Domain(kind="positive"), B: Domain(kind="positive")})
+        d = Derivation()                 # numbers only: every step is checked at the givens
         d.say("storage_count", b=b, size=self.weights_size, unit=self.unit,
               k=round(np.log10(UNITS[self.unit])),
               case="binary" if self.unit.endswith("iB") else "decimal")
