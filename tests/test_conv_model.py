@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from derive.models import conv as C
 from derive.models.conv import Conv2D, output_size
-from derive.models.symbols import NUMERIC
 from derive.verify import reference as ref
 from derive.verify.evaluate import evaluate_grid
 
@@ -132,9 +131,8 @@ def test_formulas_agree_with_numpy_reference(layer: Conv2D, seed: int) -> None:
         return float(np.sum(g * ref.conv2d(x, v, layer.stride, layer.padding)))
 
     values = {"x": x, "w": w, "dL_dy": g}
-    grad_x = evaluate_grid(layer.grad_input(), (C.i, C.j), layer.input_shape, b, values, NUMERIC)
-    grad_w = evaluate_grid(layer.grad_weights(), (C.k, C.l), layer.kernel_shape, b, values,
-                           NUMERIC)
+    grad_x = evaluate_grid(layer.grad_input(), (C.i, C.j), layer.input_shape, b, values)
+    grad_w = evaluate_grid(layer.grad_weights(), (C.k, C.l), layer.kernel_shape, b, values)
     np.testing.assert_allclose(grad_x, ref.finite_difference(loss_x, x), atol=1e-6)
     np.testing.assert_allclose(grad_w, ref.finite_difference(loss_w, w), atol=1e-6)
 

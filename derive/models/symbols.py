@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -20,28 +18,6 @@ def _np_sigmoid(a: Any) -> Any:
 
 def _indices(printer: Any, args: tuple[sp.Expr, ...]) -> str:
     return ",".join(printer._print(a) for a in args)
-
-
-@cache
-def partial(loss: str, var: str, order: int = 1) -> type[sp.Function]:
-    """A function class D(i, j) printed as ∂L/∂var_{i,j} (or ∂²L/∂var_i∂var_j for order 2).
-
-    >>> from sympy import latex, symbols
-    >>> i, j = symbols("i j")
-    >>> latex(partial("L", "z")(i, j))
-    '\\\\frac{\\\\partial L}{\\\\partial z_{i,j}}'
-    """
-
-    def _latex(self: sp.Function, printer: Any) -> str:
-        if order == 1:
-            return rf"\frac{{\partial {loss}}}{{\partial {var}_{{{_indices(printer, self.args)}}}}}"
-        a, b = (printer._print(x) for x in self.args)
-        if a == b:
-            return rf"\frac{{\partial^2 {loss}}}{{\partial {var}_{{{a}}}^2}}"
-        return rf"\frac{{\partial^2 {loss}}}{{\partial {var}_{{{a}}}\,\partial {var}_{{{b}}}}}"
-
-    name = f"d{order}{loss}d{var}"
-    return type(name, (sp.Function,), {"_latex": _latex, "is_real": True})
 
 
 class sigmoid(sp.Function):
@@ -81,11 +57,6 @@ class sigmoid_prime(sp.Function):
         if exp is None:
             return rf"{z}\left(1 - {z}\right)"
         return rf"{z}^{{{exp}}}\left(1 - {z}\right)^{{{exp}}}"
-
-
-def expand_sigmoid_prime(expr: sp.Expr) -> sp.Expr:
-    """Replace every σ′ placeholder by z(1 − z), e.g. before numeric evaluation."""
-    return expr.replace(sigmoid_prime, lambda z: z * (1 - z))
 
 
 class relu_prime(sp.Function):
@@ -179,16 +150,6 @@ class UpstreamEntry(sp.Indexed):
         if a == b:
             return rf"\frac{{\partial^2 {loss}}}{{\partial {var}_{{{a}}}^2}}"
         return rf"\frac{{\partial^2 {loss}}}{{\partial {var}_{{{a}}}\,\partial {var}_{{{b}}}}}"
-
-
-# Plain-Python meanings of the functions above, for numeric evaluation.
-NUMERIC: dict[str, Callable[..., Any]] = {
-    "relu_prime": lambda v: 1.0 if v > 0 else 0.0,
-    "sigmoid": lambda a: 1.0 / (1.0 + __import__("math").exp(-a)),
-    "sigmoid_prime": lambda v: v * (1.0 - v),
-    "ceildiv": lambda a, s: -(-int(a) // int(s)),
-    "floordiv": lambda a, s: int(a) // int(s),
-}
 
 
 class PartialOf(sp.Function):
