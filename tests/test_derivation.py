@@ -316,3 +316,16 @@ def test_defined_arrays_are_computed_from_the_drawn_data() -> None:
     data = sample(d, np.random.default_rng(3))
     assert np.allclose(data["y"], data["x"][:-1] + data["x"][1:])
     assert a not in d.domains
+
+
+@pytest.mark.parametrize("module", sorted(
+    f"derive.{p.parent.name}.{p.stem}".replace(".__init__", "")
+    for folder in ("derivation", "models") for p in (ROOT / "derive" / folder).glob("*.py")))
+def test_each_module_imports_first(module: str) -> None:
+    """Models and rules import each other's pieces: no import order may hit a cycle."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", f"import {module}"], cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-800:]

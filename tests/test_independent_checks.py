@@ -337,11 +337,13 @@ def test_location_sentences_count_properly(language: str, kind: str,
                                            given: dict[str, Any]) -> None:
     none = _page(kind, language, **given, report="zeros")
     assert "(s)" not in none and not re.search(r"\\\[\s*\.\s*\\\]", none)
-    assert strings(language)["arrays"]["zeros"]["none"].split(":")[0] in none
+    assert strings(language)["sentences"]["layer_arrays_zeros"]["none"].split(":")[0] in none
+    assert r"= \varnothing" in none
     one = _page(kind, language, **given, report="max")
     assert ("at 1 location " if language == "en" else "en 1 position ") in one
-    two = _page("conv2d.arrays", language, x=[[4, 1], [4, 2]], w=[[1]], report="max")
+    two = _page(kind, language, x=[[[4], [1]], [[4], [2]]], w=[[[[1]]]], report="max")
     assert ("at 2 locations " if language == "en" else "en 2 positions ") in two
+    assert r"\left\{(1,1,1),\ (2,1,1)\right\}" in two                # from 1, as by default
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -401,10 +403,10 @@ def _my_strings(language: str) -> list[str]:
         elif isinstance(value, str):
             out.append(value)
 
-    for key in ("layer", "arrays", "arch"):
+    for key in ("arch",):
         walk({k: v for k, v in words.get(key, {}).items() if k != "label_words"})
     walk({k: v for k, v in words["sentences"].items()
-          if k.startswith(("arrays_", "conv_matrix_", "transposed_"))})
+          if k.startswith(("arrays_", "layer_arrays_", "conv_matrix_", "transposed_"))})
     return out
 
 

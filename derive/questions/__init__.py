@@ -4,7 +4,7 @@ from derive.questions import (
     architecture,
     conv,
     conv_arrays,
-    conv_layer,
+    conv_layer_arrays,
     conv_layer_grad,
     conv_layer_sizes,
     dense,
@@ -15,7 +15,8 @@ from derive.questions.base import Check, Kind, Solution
 from derive.questions.declare import REGISTRY
 
 # Kinds declared with @kind register themselves in REGISTRY when their module is imported.
-_ = conv, conv_arrays, conv_layer_grad, conv_layer_sizes, dense, logistic, storage
-KINDS: dict[str, Kind] = {**architecture.KINDS, **conv_layer.KINDS, **REGISTRY}
+_ = (conv, conv_arrays, conv_layer_arrays, conv_layer_grad, conv_layer_sizes, dense, logistic,
+     storage)
+KINDS: dict[str, Kind] = {**architecture.KINDS, **REGISTRY}
 
 __all__ = ["KINDS", "Check", "Kind", "Solution"]

@@ -66,15 +66,17 @@ class GivenArray(sp.Function):
         return super().free_symbols | {self}
 
     @staticmethod
-    def of(name: str, grid: Grid) -> type[GivenArray]:
+    def of(name: str, grid: Any) -> type[GivenArray]:
+        """The given array `grid` (nested lists, any number of axes)."""
         values = np.array(grid, dtype=float)
-        rows, cols = values.shape
 
-        def read(a: Any, b: Any) -> NDArray[np.float64]:
-            a, b = (np.rint(np.asarray(v, dtype=float)).astype(np.int64) for v in (a, b))
-            inside = (a >= 0) & (a < rows) & (b >= 0) & (b < cols)
-            return np.where(inside, values[np.clip(a, 0, rows - 1), np.clip(b, 0, cols - 1)],
-                            np.nan)
+        def read(*indices: Any) -> NDArray[np.float64]:
+            idx = np.broadcast_arrays(*(np.rint(np.asarray(v, dtype=float)).astype(np.int64)
+                                        for v in indices))
+            inside = np.logical_and.reduce([(a >= 0) & (a < n)
+                                            for a, n in zip(idx, values.shape, strict=True)])
+            clipped = tuple(np.clip(a, 0, n - 1) for a, n in zip(idx, values.shape, strict=True))
+            return np.where(inside, values[clipped], np.nan)
 
         return type(f"given_{name}", (GivenArray,), {"_imp_": staticmethod(read)})
 
@@ -103,12 +105,14 @@ class Places(sp.Function):
     """{(a, b), …}, a set of positions (arguments i, j, then the positions); numerically the
     indicator of those positions on the grid of (i, j)."""
 
+    arity: ClassVar[int] = 2             # the index arguments before the positions
+
     @staticmethod
     def _imp_(i: Any, j: Any, *marks: Any) -> NDArray[np.float64]:
         return _indicator(i, j) + sum(marks)
 
     def _latex(self, printer: Any) -> str:
-        cells = [printer._print(p) for p in self.args[2:]]
+        cells = [printer._print(p) for p in self.args[self.arity:]]
         if not cells:
             return r"\varnothing"
         lines = [r",\ ".join(cells[k:k + PER_LINE]) for k in range(0, len(cells), PER_LINE)]
@@ -148,11 +152,6 @@ class Smallest(Largest):
 
     _imp_ = staticmethod(lambda *entries: np.min(np.stack(np.broadcast_arrays(*entries))))
     word = r"\min"
-
-
-def locations_display(cells: list[str]) -> str:
-    """Locations for a display, eight to a line (the lines of a gather*)."""
-    return ",\\\\\n".join(",\\ ".join(cells[k:k + 8]) for k in range(0, len(cells), 8))
 
 
 def _rectangular(name: str, grid: Grid) -> None:
