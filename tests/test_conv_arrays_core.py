@@ -10,42 +10,31 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pytest
 import sympy as sp
+from helpers import check as _check
+from helpers import page as _page
+from helpers import solve as _solve
 from numpy.lib.stride_tricks import sliding_window_view
 
 from derive.build import build, load_all
-from derive.derivation.page import blocks
-from derive.latex.environment import environment, strings
+from derive.latex.environment import strings
 from derive.models.conv import Axis, Conv2D
 from derive.models.conv_matrix import TransposedConv2D, conv_matrix
-from derive.questions import KINDS, Check, Solution, conv_arrays
+from derive.questions import KINDS, conv_arrays
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 SHIPPED_X = [[0, 0, 0, 0, 0], [0, 3, 3, 3, 0], [0, 3, 2, 3, 0], [0, 3, 2, 3, 0], [0, 0, 0, 0, 0]]
 SHIPPED_W = [[1, -1], [1, -1]]
 
 
-def _solve(kind: str, **given: Any) -> Solution:
-    k = KINDS[kind]
-    return k.solve(k.given.model_validate(given))
 
 
-def _check(kind: str, **given: Any) -> Check:
-    return _solve(kind, **given).verify()
 
 
-def _page(kind: str, language: str, **given: Any) -> str:
-    solution = _solve(kind, **given)
-    assert solution.derivation is not None
-    context = {**solution.context, "blocks": blocks(solution.derivation, strings(language),
-                                                    int(given.get("index_base", 1)))}
-    template = environment().get_template(KINDS[kind].template)
-    return template.render(c=context, S=strings(language), part=SimpleNamespace(first=True))
 
 
 ARRAYS = [

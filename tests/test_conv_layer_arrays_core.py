@@ -8,14 +8,13 @@ wrong extreme, an off-by-one tap range) fails the check; sentences follow the va
 from __future__ import annotations
 
 import re
-from types import SimpleNamespace
 from typing import Any
 
+import helpers
 import pytest
 import sympy as sp
 
-from derive.derivation.page import blocks
-from derive.latex.environment import environment, strings
+from derive.latex.environment import strings
 from derive.models.conv_layer import LayerAxis
 from derive.questions import KINDS, Check, Solution, conv_layer_arrays
 
@@ -36,22 +35,10 @@ GIVENS = [
 REPORTS = ("output", "max", "min", "zeros")
 
 
-def _solve(**given: Any) -> Solution:
-    k = KINDS[KIND]
-    return k.solve(k.given.model_validate(given))
 
 
-def _check(**given: Any) -> Check:
-    return _solve(**given).verify()
 
 
-def _page(language: str, **given: Any) -> str:
-    solution = _solve(**given)
-    assert solution.derivation is not None
-    context = {**solution.context, "blocks": blocks(solution.derivation, strings(language),
-                                                    int(given.get("index_base", 1)))}
-    template = environment().get_template(KINDS[KIND].template)
-    return template.render(c=context, S=strings(language), part=SimpleNamespace(first=True))
 
 
 @pytest.mark.parametrize("report", REPORTS)
@@ -221,3 +208,15 @@ def test_old_strings_are_gone() -> None:
     for language in LANGUAGES:
         words = strings(language)
         assert "arrays" not in words and "layer" not in words
+
+
+def _solve(**given: Any) -> Solution:
+    return helpers.solve(KIND, **given)
+
+
+def _check(**given: Any) -> Check:
+    return helpers.check(KIND, **given)
+
+
+def _page(language: str, **given: Any) -> str:
+    return helpers.page(KIND, language, **given)

@@ -11,19 +11,21 @@ import ast
 import inspect
 import re
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pytest
 import sympy as sp
+from helpers import check as _check
+from helpers import page as _page
+from helpers import solve as _solve
 from numpy.lib.stride_tricks import sliding_window_view
 
-from derive.latex.environment import environment, strings
+from derive.latex.environment import strings
 from derive.models import architecture as A
 from derive.models.conv import Axis
 from derive.models.conv_matrix import TransposedConv2D, conv_matrix
-from derive.questions import KINDS, Check, Solution, conv_arrays
+from derive.questions import conv_arrays
 from derive.questions.architecture import ArchitectureGiven, as_data
 from derive.verify import architecture_reference as R
 from derive.verify import counting, reference_nd
@@ -32,26 +34,10 @@ from derive.verify.counting import walk_conv2d, walk_conv_layer
 VERIFY = Path(counting.__file__).parent
 
 
-def _solve(kind: str, **given: Any) -> Solution:
-    k = KINDS[kind]
-    return k.solve(k.given.model_validate(given))
 
 
-def _check(kind: str, **given: Any) -> Check:
-    return _solve(kind, **given).verify()
 
 
-def _page(kind: str, language: str, **given: Any) -> str:
-    """The partial of one part, rendered as on the page (one line of text per sentence)."""
-    from derive.derivation.page import blocks
-
-    solution = _solve(kind, **given)
-    context = solution.context
-    if solution.derivation is not None:
-        base = int(given.get("index_base", 1))
-        context = {**context, "blocks": blocks(solution.derivation, strings(language), base)}
-    template = environment().get_template(KINDS[kind].template)
-    return template.render(c=context, S=strings(language), part=SimpleNamespace(first=True))
 
 
 # --------------------------------------------------------------------------- 1. counting

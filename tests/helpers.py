@@ -1,0 +1,31 @@
+"""What several test modules do with a kind: solve it, check it, render its part."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from derive.derivation.page import blocks
+from derive.latex.environment import environment, strings
+from derive.questions import KINDS
+from derive.questions.base import Check, Solution
+
+
+def solve(kind: str, **given: Any) -> Solution:
+    k = KINDS[kind]
+    return k.solve(k.given.model_validate(given))
+
+
+def check(kind: str, **given: Any) -> Check:
+    return solve(kind, **given).verify()
+
+
+def page(kind: str, language: str, **given: Any) -> str:
+    """The partial of one part, rendered as on the page (one line of text per sentence)."""
+    solution = solve(kind, **given)
+    context = solution.context
+    if solution.derivation is not None:
+        base = int(given.get("index_base", 1))
+        context = {**context, "blocks": blocks(solution.derivation, strings(language), base)}
+    template = environment().get_template(KINDS[kind].template)
+    return template.render(c=context, S=strings(language), part=SimpleNamespace(first=True))
