@@ -10,7 +10,7 @@ import pytest
 import sympy as sp
 
 from derive.derivation import RULES, Derivation, Domain
-from derive.derivation.check import check_steps
+from derive.derivation.check import DRAWS, check_steps
 from derive.derivation.indices import in_base
 from derive.latex.environment import strings
 from derive.models import logistic as M
@@ -37,7 +37,7 @@ def test_every_step_and_answer_of_the_logistic_kind_is_checked(features: int) ->
     assert check.passed, check.detail
     for chain in d.chains():
         assert chain[0].check is None                 # a chain starts from a definition
-        assert all(s.check is not None and s.check.passed and s.check.samples >= 3
+        assert all(s.check is not None and s.check.passed and s.check.samples >= DRAWS
                    for s in chain[1:])
     assert set(d.answers()) == {"loss", "grad_w", "grad_b", "update"}
     assert {s.rule for s in d.steps} >= {"chain_rule", "sigma_prime", "sum_collapse",
@@ -81,7 +81,7 @@ def test_index_formulas_are_checked_on_every_index() -> None:
     d.apply("sum_collapse").then(x[3 - j], "simplify")       # wrong except at j = 1.5
     check_steps(d, np.random.default_rng(2))
     assert d.steps[1].check is not None and d.steps[1].check.passed
-    assert d.steps[1].check.samples == 3 * 4
+    assert d.steps[1].check.samples == DRAWS * 4           # every index, every draw
     assert d.steps[2].check is not None and not d.steps[2].check.passed
 
 

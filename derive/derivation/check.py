@@ -20,7 +20,7 @@ from derive.derivation.steps import Derivation, Domain, Step, StepCheck
 from derive.models.symbols import PartialOf
 from derive.verify.fast_eval import evaluate_fast, evaluate_points
 
-DRAWS = 3
+DRAWS = 2
 TOLERANCE = 1e-8
 # Above this many index tuples, steps are compared at a sample of them (corners included).
 GRID_LIMIT = 256
