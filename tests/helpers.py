@@ -29,3 +29,10 @@ def page(kind: str, language: str, **given: Any) -> str:
         context = {**context, "blocks": blocks(solution.derivation, strings(language), base)}
     template = environment().get_template(KINDS[kind].template)
     return template.render(c=context, S=strings(language), part=SimpleNamespace(first=True))
+
+
+def step_by_rule(solution: Solution, rule: str) -> Any:
+    """The one step of a solved part's derivation that applies `rule`."""
+    assert solution.derivation is not None
+    (step,) = [s for s in solution.derivation.steps if s.rule == rule]
+    return step

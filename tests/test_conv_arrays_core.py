@@ -18,6 +18,7 @@ import sympy as sp
 from helpers import check as _check
 from helpers import page as _page
 from helpers import solve as _solve
+from helpers import step_by_rule
 from numpy.lib.stride_tricks import sliding_window_view
 
 from derive.build import build, load_all
@@ -253,9 +254,7 @@ def test_a_broken_transposed_formula_fails(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(Conv2D, "grad_input", off_by_one)
     solution = _solve(LINEAR[4][0], **LINEAR[4][1])
     assert not solution.verify().passed
-    d = solution.derivation
-    assert d is not None
-    (tight,) = [s for s in d.steps if s.rule == "tighten_sum_limits"]
+    tight = step_by_rule(solution, "tighten_sum_limits")
     assert tight.check is not None and not tight.check.passed
 
 

@@ -155,9 +155,7 @@ def test_an_off_by_one_tap_range_fails(monkeypatch: pytest.MonkeyPatch,
     for given in (GIVENS[1], GIVENS[2]):
         solution = _solve(**given, report="output")
         assert not solution.verify().passed, given
-        d = solution.derivation
-        assert d is not None
-        (tight,) = [s for s in d.steps if s.rule == "tighten_sum_limits"]
+        tight = helpers.step_by_rule(solution, "tighten_sum_limits")
         assert tight.check is not None and not tight.check.passed
 
 

@@ -221,11 +221,19 @@ def compare(derived: Any, reference: Any, tolerance: float = TOLERANCE,
     return ok, err, a.size, "" if ok else f"error {err:.3g} above {tolerance * scale:.3g}"
 
 
+def _drawn(d: Derivation) -> bool:
+    """Whether any of the derivation's data is random (else one draw says it all)."""
+    return any(dom.kind != "defined" for dom in d.domains.values())
+
+
+def _large(data: Data) -> bool:
+    return any(np.size(v) > LARGE for v in data.values())
+
+
 def check_steps(d: Derivation, rng: np.random.Generator, draws: int = DRAWS) -> None:
     """Set `check` on every step after the first of its chain."""
-    drawn = any(dom.kind != "defined" for dom in d.domains.values())
-    datas = [sample(d, rng) for _ in range(draws if drawn else 1)]
-    large = any(np.size(v) > LARGE for v in datas[0].values())
+    datas = [sample(d, rng) for _ in range(draws if _drawn(d) else 1)]
+    large = _large(datas[0])
     if large:
         datas = datas[:1]
     for chain in d.chains():
@@ -260,10 +268,9 @@ def check_answers(d: Derivation, reference: Callable[[Data], Mapping[str, Any]],
     """Every answer of `d` against `reference(data)` on the same random data."""
     results: dict[str, StepCheck] = {}
     answers = d.answers()
-    drawn = any(dom.kind != "defined" for dom in d.domains.values())
-    for draw_number in range(draws if drawn else 1):      # nothing random: one draw
+    for draw_number in range(draws if _drawn(d) else 1):      # nothing random: one draw
         data = sample(d, rng)
-        if draw_number and any(np.size(v) > LARGE for v in data.values()):
+        if draw_number and _large(data):
             break                                # large layers: one draw, every entry
         expected = reference({k: np.copy(v) for k, v in data.items()})
         missing = set(answers) - set(expected)

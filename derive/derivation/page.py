@@ -38,10 +38,6 @@ def sentence(s: Sentence, words: dict[str, Any], d: Derivation, base: int) -> st
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), str(text))
 
 
-def _rhs_lines(expr: sp.Basic) -> list[str]:
-    return tex_broken(expr)
-
-
 def blocks(d: Derivation, words: dict[str, Any], base: int,
            first_part: bool = True) -> list[dict[str, Any]]:
     """[{sentence, lines: [{lhs, rhs, rule}]}]: one `align*` per block. Chains of context
@@ -62,7 +58,7 @@ def blocks(d: Derivation, words: dict[str, Any], base: int,
             if step not in shown:
                 continue
             parts = ([step.display] if step.display is not None
-                     else _rhs_lines(in_base(step.rhs, base)))
+                     else tex_broken(in_base(step.rhs, base)))
             for n, piece in enumerate(parts):
                 out[-1]["lines"].append({
                     "lhs": tex(lhs) if new_block and n == 0 else "",

@@ -100,7 +100,7 @@ _TRANSFORMS: dict[str, Callable[..., sp.Basic] | None] = {
     "one_dependence": None, "sum_collapse": collapse_deltas, "differentiate": differentiate,
     "sigma_prime": sigma_prime, "tanh_prime": tanh_prime, "rename": rename,
     "simplify": simplify, "expand": lambda e, **_: sp.expand(e), "substitute": substitute,
-    "sgd_update": None, "tighten_sum_limits": None, "jet": None, "relu_prime": None,
+    "sgd_update": None, "tighten_sum_limits": None, "relu_prime": None,
     "expand_sum": lambda e, **_: e.replace(lambda t: isinstance(t, sp.Sum), _written_out),
     "evaluate": None,
 }

@@ -89,7 +89,8 @@ class TransposedConv2D(Geometry2D):
 
 def scatter_matrix(layer: TransposedConv2D) -> sp.SparseMatrix:
     """The matrix of a transposed convolution, input pixel by input pixel: x_{r,c} times tap
-    (k, l) lands on output (s·r + k − p, s·c + l − p) when that pixel is kept."""
+    (k, l) lands on output (s·r + k − p, s·c + l − p) when that pixel is kept. Deliberately
+    a second walk beside `_entries` (gather): the check M = Aᵀ compares the two."""
     (n, m), (kr, kc) = layer.input_shape, layer.kernel_shape
     (sr, sc), (pr, pc), b = layer.stride, layer.padding, layer.base
     rows, cols = layer.output_shape
