@@ -165,3 +165,21 @@ def test_every_kind_example_is_valid_and_verifies(name: str) -> None:
     check = solution.verify()
     assert check.passed, check
     assert check.samples >= 1
+
+
+def test_a_family_strings_file_cannot_redefine_a_key(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Families keep their words in templates/strings/<language>/*.yaml, merged section by
+    section; a key two files both define is an error naming the file and key."""
+    from derive.latex import environment
+
+    folder = tmp_path / "strings"
+    (folder / "xx").mkdir(parents=True)
+    (folder / "xx.yaml").write_text("rules:\n  definition: by definition\n")
+    (folder / "xx" / "family.yaml").write_text("rules:\n  chain_rule: chain rule\n")
+    monkeypatch.setattr(environment, "TEMPLATES", tmp_path)
+    uncached = environment.strings.__wrapped__
+    assert uncached("xx")["rules"] == {"definition": "by definition", "chain_rule": "chain rule"}
+    (folder / "xx" / "other.yaml").write_text("rules:\n  definition: again\n")
+    with pytest.raises(ValueError, match=r"other.yaml: rules.definition defined twice"):
+        uncached("xx")

@@ -111,3 +111,12 @@ _TRANSFORMS: dict[str, Callable[..., sp.Basic] | None] = {
 _TRANSFORMS |= {"read_off": None, "linear_map": None, "transpose": None}
 
 RULES: dict[str, Rule] = {name: Rule(name, fn) for name, fn in _TRANSFORMS.items()}
+
+
+def register(name: str, transform: Callable[..., sp.Basic] | None = None) -> Rule:
+    """Add a family's rule (declared in the family's own module, worded in its strings file
+    templates/strings/<language>/<family>.yaml under `rules:`)."""
+    if name in RULES:
+        raise ValueError(f"rule {name!r} registered twice")
+    RULES[name] = Rule(name, transform)
+    return RULES[name]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import jinja2
@@ -58,7 +59,27 @@ def environment() -> jinja2.Environment:
 
 @cache
 def strings(language: str) -> dict[str, Any]:
-    """The words of a document language (templates/strings/<language>.yaml)."""
-    text = (TEMPLATES / "strings" / f"{language}.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = YAML(typ="safe").load(text)
+    """The words of a document language: templates/strings/<language>.yaml, then each
+    family's own file templates/strings/<language>/*.yaml (in name order), whose sections
+    (rules, checks, sentences, …) are merged key by key; a key defined twice is an error."""
+    folder = TEMPLATES / "strings"
+    data: dict[str, Any] = _load(folder / f"{language}.yaml")
+    family = folder / language
+    paths = sorted((p for p in family.iterdir() if p.name.endswith(".yaml")),
+                   key=lambda p: p.name) \
+        if family.is_dir() else []
+    for path in paths:
+        for section, words in _load(path).items():
+            mine = data.setdefault(section, {})
+            if not isinstance(words, dict) or not isinstance(mine, dict):
+                raise ValueError(f"{path.name}: section {section!r} is not a mapping")
+            twice = set(mine) & set(words)
+            if twice:
+                raise ValueError(f"{path.name}: {section}.{sorted(twice)[0]} defined twice")
+            mine.update(words)
+    return data
+
+
+def _load(path: Traversable) -> dict[str, Any]:
+    data: dict[str, Any] = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
     return data
