@@ -1,22 +1,19 @@
-"""The registry: question kind → given parameters, solver, partial template."""
+"""The registry: question kind → given parameters, solver, partial template.
 
-from derive.questions import (
-    architecture,
-    conv,
-    conv_arrays,
-    conv_layer_arrays,
-    conv_layer_grad,
-    conv_layer_sizes,
-    dense,
-    logistic,
-    storage,
-)
+Every module of this package is imported here, so a kind declared with `@kind` in a new
+module registers itself: adding a kind edits no shared table.
+"""
+
+import importlib
+import pkgutil
+
+from derive.questions import architecture
 from derive.questions.base import Check, Kind, Solution
 from derive.questions.declare import REGISTRY
 
-# Kinds declared with @kind register themselves in REGISTRY when their module is imported.
-_ = (conv, conv_arrays, conv_layer_arrays, conv_layer_grad, conv_layer_sizes, dense, logistic,
-     storage)
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
+
 KINDS: dict[str, Kind] = {**architecture.KINDS, **REGISTRY}
 
 __all__ = ["KINDS", "Check", "Kind", "Solution"]
