@@ -1,4 +1,6 @@
-"""Prose from specs: plain text with `$…$` math. Text is escaped; only math passes as TeX."""
+"""Prose from specs: plain text with `$…$` math. Text is escaped; math passes as TeX only
+after `derive.mathpolicy` has read it token by token; any other character is typeset by
+a maintained converter (pylatexenc) or refused at validation, naming it."""
 
 from __future__ import annotations
 
@@ -6,15 +8,11 @@ import re
 
 from pylatex.utils import escape_latex
 
-# Commands that could read or write files, or change how TeX reads its input.
-_FORBIDDEN_IN_MATH = re.compile(
-    r"\\(input|include|InputIfFileExists|openin|openout|read|write|immediate|special|"
-    r"def|edef|gdef|xdef|let|catcode|csname|usepackage|documentclass|newcommand|"
-    r"renewcommand|makeatletter|directlua)(?![a-zA-Z])"
-    r"|\\(begin|end)(?!\{([pbvV]?matrix|cases|aligned)\})"
-)
+from derive.mathpolicy import check_math, unicode_prepared, unicode_to_tex
+
 _MATH = re.compile(r"\$([^$]*)\$")
 _QUOTED = re.compile(r'"([^"\n]*)"')
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def check_prose(text: str) -> str:
@@ -29,21 +27,36 @@ def check_prose(text: str) -> str:
             "only $…$ math is passed to TeX"
         )
     for match in _MATH.finditer(text):
-        bad = _FORBIDDEN_IN_MATH.search(match.group(1))
-        if bad:
-            raise ValueError(f"'{bad.group(0)}' is not allowed in math (got ${match.group(1)}$)")
+        check_math(match.group(1))
         if match.group(1).count("{") != match.group(1).count("}"):
             raise ValueError(f"unbalanced braces in math ${match.group(1)}$")
+    prepared = unicode_prepared(text)
+    for match in _MATH.finditer(prepared):
+        for ch in _NON_ASCII.findall(match.group(1)):
+            unicode_to_tex(ch, math=True)
+    for ch in _NON_ASCII.findall(_MATH.sub("", prepared)):
+        unicode_to_tex(ch, math=False)
     return text
 
 
+def _text(text: str) -> str:
+    escaped = escape_latex(text).replace("?`", "?{}`").replace("!`", "!{}`")  # not ¿ or ¡
+    return _NON_ASCII.sub(lambda m: unicode_to_tex(m.group(0), math=False), escaped)
+
+
+def _math(math: str) -> str:
+    return "$" + _NON_ASCII.sub(lambda m: unicode_to_tex(m.group(0), math=True), math) + "$"
+
+
 def prose_to_latex(text: str) -> str:
-    """Escape the text between `$…$` spans; keep the math as it is."""
+    """Escape the text between `$…$` spans, keep the math; both with their non-ASCII
+    characters written in TeX."""
+    text = unicode_prepared(text)
     pieces = []
     last = 0
     for match in _MATH.finditer(text):
-        pieces.append(escape_latex(text[last : match.start()]))
-        pieces.append(match.group(0))
+        pieces.append(_text(text[last : match.start()]))
+        pieces.append(_math(match.group(1)))
         last = match.end()
-    pieces.append(escape_latex(text[last:]))
+    pieces.append(_text(text[last:]))
     return _QUOTED.sub(r"``\1''", "".join(pieces))
