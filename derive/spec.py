@@ -20,11 +20,10 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from derive.errors import Problem, SpecError, did_you_mean
 from derive.prose import check_prose
+from derive.specfile import read_yaml
 
 Prose = Annotated[str, Field(min_length=1), AfterValidator(check_prose)]
 
@@ -238,16 +237,7 @@ def load_spec(path: Path) -> LoadedSpec:
     from derive.questions import KINDS
 
     file = str(path)
-    try:
-        root = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SpecError([Problem(file, None, "", f"cannot read: {exc.strerror}")]) from None
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise SpecError([Problem(file, line, "", f"malformed YAML: {exc.problem}")]) from None
-    except YAMLError as exc:
-        raise SpecError([Problem(file, None, "", f"malformed YAML: {exc}")]) from None
+    root = read_yaml(path)
     if not isinstance(root, dict):
         raise SpecError([Problem(file, 1, "", "expected a mapping with keys 'meta' and "
                                  f"'problems', got {type(root).__name__}")])
