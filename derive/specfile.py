@@ -103,7 +103,7 @@ def _bounded(root: Node, file: str) -> None:
 
 
 def _scalar(node: ScalarNode, file: str, line: int) -> None:
-    tag = node.tag.value if hasattr(node.tag, "value") else str(node.tag)
+    tag = str(getattr(node.tag, "value", node.tag))
     if tag.endswith(":int") and sum(c.isdigit() for c in node.value) > MAX_DIGITS:
         raise SpecError([Problem(file, line, "", f"an integer of {len(node.value)} digits; "
                                  f"numbers in a spec have at most {MAX_DIGITS}")])
