@@ -18,6 +18,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, default=Path("out"), help="output directory (default: out/)")
     b.add_argument("--no-pdf", action="store_true",
                    help="write solutions.tex and answers.json only (no TeX needed)")
+    b.add_argument("--force", action="store_true",
+                   help="replace an output directory that derive did not write")
     sub.add_parser("schema", help="print the JSON Schema of a spec")
     k = sub.add_parser("kinds", help="list the question kinds, or describe one")
     k.add_argument("name", nargs="?", help="a kind: print its parameters and an example")
@@ -37,7 +39,7 @@ def _build(args: argparse.Namespace) -> int:
     status = 0
     for loaded in load_all(paths):
         try:
-            built = build(loaded, args.out, pdf=not args.no_pdf)
+            built = build(loaded, args.out, pdf=not args.no_pdf, force=args.force)
         except Exception as exc:
             from derive.errors import DeriveError
 
@@ -168,6 +170,12 @@ def _usage(message: str) -> Exception:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import signal
+    import threading
+
+    # A terminated build unwinds like an interrupted one: temporary files are removed.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     args = _parser().parse_args(argv)
     if args.version:
         from derive import __version__

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from derive.answers import answers
 from derive.errors import DeriveError, Problem, SpecError, VerificationError
+from derive.output import stem_problem, write_atomically
 from derive.questions import KINDS
 from derive.questions.base import Check, Solution
 from derive.render import render
@@ -25,7 +24,8 @@ class Built:
     warnings: list[str]
 
 
-def build(loaded: LoadedSpec, out_root: Path, *, pdf: bool = True) -> Built:
+def build(loaded: LoadedSpec, out_root: Path, *, pdf: bool = True, force: bool = False
+          ) -> Built:
     """Build one validated spec into `out_root/<stem>/`; nothing is written on failure."""
     solutions = solve(loaded)                                  # SymPy derivations
     verify(solutions, loaded)                                  # independent numeric checks
@@ -36,7 +36,7 @@ def build(loaded: LoadedSpec, out_root: Path, *, pdf: bool = True) -> Built:
     if pdf:
         files["solutions.pdf"], log = compile_pdf(source)      # latexmk, hardened
         warnings = overfull_boxes(log, source)
-    write_atomically(out_root / loaded.stem, files)
+    write_atomically(out_root / loaded.stem, files, force)    # locked swap, nothing lost
     return Built(loaded.path, out_root / loaded.stem, len(solutions), pdf, warnings)
 
 
@@ -70,25 +70,6 @@ def verify(solutions: dict[str, Solution], loaded: LoadedSpec) -> None:
         raise VerificationError("\n".join(failures))
 
 
-def write_atomically(target: Path, files: dict[str, bytes]) -> None:
-    """Write `files` into a fresh directory, then swap it in place of `target`."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
-    try:
-        for name, data in files.items():
-            (fresh / name).write_bytes(data)
-        old = None
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-            target.rename(old / target.name)
-        fresh.rename(target)
-        if old is not None:
-            shutil.rmtree(old)
-    finally:
-        if fresh.exists():
-            shutil.rmtree(fresh)
-
-
 def find_specs(inputs: list[Path]) -> list[Path]:
     specs: list[Path] = []
     for path in inputs:
@@ -109,6 +90,10 @@ def load_all(paths: list[Path]) -> list[LoadedSpec]:
             problems.extend(exc.problems)
     stems: dict[str, Path] = {}
     for spec in loaded:
+        bad = stem_problem(spec.stem)
+        if bad:
+            problems.append(Problem(str(spec.path), None, "", bad))
+            continue
         if spec.stem in stems:
             problems.append(Problem(str(spec.path), None, "", f"has the same name as "
                                     f"{stems[spec.stem]}: both would be built into "

@@ -85,9 +85,10 @@ def check_math(math: str) -> None:
             raise ValueError(f"'\\{word}' is not allowed in math")
 
 
-# Latin letters and punctuation that T1 fonts and utf8 input typeset as they are.
+# Latin-1 and the letters of Latin Extended-A: LaTeX's utf8 input with T1 fonts typesets
+# them as they are.
 def _native(ch: str) -> bool:
-    return 0xA0 < ord(ch) <= 0x17F and ch not in "×÷" and unicodedata.category(ch)[0] in "LP"
+    return 0xA0 < ord(ch) <= 0xFF or (ord(ch) <= 0x17F and unicodedata.category(ch)[0] == "L")
 
 
 # Symbols whose text form is not valid in math.

@@ -47,6 +47,7 @@ def compile_pdf(source: str) -> tuple[bytes, str]:
     if not available():
         raise TypesetError(f"no TeX engine found (latexmk, pdflatex). Install it with:\n  "
                            f"{INSTALL_HINT}\nor build with --no-pdf for the .tex and answers.json")
+    _remove_stale_work()
     with tempfile.TemporaryDirectory(prefix="derive-tex-") as tmp:
         work = Path(tmp)
         (work / "solutions.tex").write_text(source, encoding="utf-8")
@@ -64,6 +65,19 @@ def compile_pdf(source: str) -> tuple[bytes, str]:
         if proc.returncode != 0 or not pdf.exists():
             raise TypesetError(_failure(log or proc.stdout + proc.stderr, source))
         return pdf.read_bytes(), log
+
+
+def _remove_stale_work() -> None:
+    """Work directories of builds killed outright (SIGKILL) are removed by a later build once
+    they are older than any running build can be."""
+    import time
+
+    for stale in Path(tempfile.gettempdir()).glob("derive-tex-*"):
+        try:
+            if stale.is_dir() and time.time() - stale.stat().st_mtime > 4 * TIMEOUT_S:
+                shutil.rmtree(stale, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def _failure(log: str, source: str) -> str:
