@@ -113,8 +113,10 @@ def prepared(d: Derivation, expr: sp.Basic) -> sp.Basic:
     """`expr` ready for numbers: partials carried out, names expanded (once per expression)."""
     cache = d.__dict__.setdefault("_prepared", {})
     if expr not in cache:
-        cache[expr] = sum_out_deltas(d.expand_definitions(carry_out_partials(d, expr),
-                                                          computed=True))
+        expanded = d.expand_definitions(carry_out_partials(d, expr), computed=True)
+        if isinstance(expanded, sp.MatrixExpr) and not isinstance(expanded, sp.MatrixBase):
+            expanded = expanded.doit()        # Aᵀv, u ⊙ v, diag(u) of defined matrices
+        cache[expr] = sum_out_deltas(expanded)
     return cache[expr]
 
 

@@ -48,12 +48,13 @@ def blocks(d: Derivation, words: dict[str, Any], base: int,
             continue
         lhs = in_base(chain[0].lhs, base)
         shown = [s for n, s in enumerate(chain)
-                 if n > 0 or tex(in_base(s.rhs, base)) != tex(lhs)]
+                 if s.shown and (n > 0 or tex(in_base(s.rhs, base)) != tex(lhs))]
         new_block = True
         for step in chain:
             if step.note is not None or not out or (new_block and out[-1]["lines"]):
                 out.append({"sentence": sentence(step.note, words, d, base)
-                            if step.note else "", "lines": []})
+                            if step.note else "", "lines": [],
+                            "key": step.note.key if step.note else ""})
                 new_block = True
             if step not in shown:
                 continue

@@ -62,6 +62,7 @@ class Step:
     bindings: dict[Any, Any] = field(default_factory=dict)   # values this step gave symbols
     context: bool = False           # a chain shared by the parts of a question (shown once)
     display: str | None = None      # LaTeX shown instead of rhs (numbers put in a formula)
+    shown: bool = True              # False: checked, but not displayed (a long table's rows)
 
     def _repr_latex_(self) -> str:
         from derive.latex.printer import tex
@@ -101,9 +102,10 @@ class Derivation:
         shown in the first part only."""
         return self._add(Step(sp.sympify(rhs), rule, lhs=lhs, context=context))
 
-    def then(self, rhs: sp.Basic, rule: str) -> Derivation:
-        """Continue the chain with `= rhs`, stated by the kind and justified by `rule`."""
-        return self._add(Step(sp.sympify(rhs), rule))
+    def then(self, rhs: sp.Basic, rule: str, display: str | None = None) -> Derivation:
+        """Continue the chain with `= rhs`, stated by the kind and justified by `rule`;
+        `display`: LaTeX shown instead of rhs (a value with its decimal reading, say)."""
+        return self._add(Step(sp.sympify(rhs), rule, display=display))
 
     def apply(self, rule: str, **args: Any) -> Derivation:
         """Continue the chain with the rule's own transformation of the last expression."""
@@ -114,16 +116,25 @@ class Derivation:
             raise ValueError(f"rule {rule!r} states a step; use then(rhs, {rule!r})")
         return self._add(Step(transform(self.result, **args), rule))
 
-    def put(self, values: Mapping[sp.Symbol, int | float], suffix: str = "") -> Derivation:
+    def put(self, values: Mapping[Any, Any], suffix: str = "",
+            number: Callable[[Any], str] | None = None) -> Derivation:
         """Put the given numbers in the last formula: shown with the numbers in place, then
         (rule `evaluate`) its value, followed by `suffix` (LaTeX: a unit, a reading). The
-        check compares both with the formula at `values`."""
+        check compares both with the formula at `values`. Keys may be array entries (x[0])
+        as well as symbols. `number` writes each value on the page (exact SymPy values
+        rounded, say); with it, one step shows the numbers in place followed by `suffix`
+        (≈ the rounded value, say)."""
         from derive.latex.printer import TextbookPrinter, grouped, tex
 
-        names = {k: grouped(v) if isinstance(v, int) else str(v) for k, v in values.items()}
+        holders = {k: sp.Dummy() for k in values if not isinstance(k, sp.Symbol)}
+        show = number or (lambda v: grouped(v) if isinstance(v, int) else str(v))
+        names = {holders.get(k, k): show(v) for k, v in values.items()}
         shown = TextbookPrinter({"symbol_names": names, "mul_symbol": "times"}).doprint(
-            self.result)
+            self.result.xreplace(holders))
         value = self.result.xreplace({k: sp.sympify(v) for k, v in values.items()})
+        if number is not None:
+            return self._add(Step(value, "substitute", bindings=dict(values),
+                                  display=shown + suffix))
         self._add(Step(value, "substitute", bindings=dict(values), display=shown))
         return self._add(Step(value, "evaluate", bindings=dict(values),
                               display=tex(value) + suffix if suffix else None))

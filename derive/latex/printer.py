@@ -56,13 +56,18 @@ class TextbookPrinter(LatexPrinter):
         return super()._print_Add(sp.Add(*terms, evaluate=False), order="none")
 
     def _print_Mul(self, expr: sp.Mul) -> str:
+        if not isinstance(expr, sp.Mul):     # 1/cosh²(a): SymPy prints a Pow as a Mul
+            return super()._print_Mul(expr)
         if len(expr.args) == 2 and expr.args[0] == -1 and expr.args[1].is_Add:
             return rf"-\left({self._print(expr.args[1])}\right)"
         partials = [a for a in expr.args if isinstance(a, PartialOf)]
         if len(partials) > 1:
             rest = sp.Mul(*(a for a in expr.args if not isinstance(a, PartialOf)))
             chain = " ".join(self._print(f) for f in _chain_order(partials))
-            return chain if rest == 1 else f"{self._print(rest)}\\, {chain}"
+            shown = self._print(rest)
+            if isinstance(rest, sp.Add):               # (1 − h²) ∂L/∂ŷ …, not 1 − h² ∂L/∂ŷ …
+                shown = rf"\left({shown}\right)"
+            return chain if rest == 1 else f"{shown}\\, {chain}"
         return super()._print_Mul(sp.Mul(*sorted(expr.args, key=_rank), evaluate=False))
 
 
@@ -219,6 +224,9 @@ def _sum_lines(expr: sp.Sum, limit: int) -> list[str]:
         groups[-1] += piece + " "
     body = expr.function
     factors = sorted(body.args, key=_rank) if isinstance(body, sp.Mul) else [body]
+    partials = [f for f in factors if isinstance(f, PartialOf)]
+    if len(partials) > 1:                        # a chain of partials, in the chain's order
+        factors = [f for f in factors if not isinstance(f, PartialOf)] + _chain_order(partials)
     lines = [g + r"\Bigl[" for g in groups[:-1]]
     opened = len(lines)
     last = groups[-1]
@@ -227,7 +235,7 @@ def _sum_lines(expr: sp.Sum, limit: int) -> list[str]:
                              else tex(body)))
     else:                                        # the factors packed into lines
         current, filled = last + r"\Bigl[", False
-        for piece in (printer.doprint(f) for f in factors):
+        for piece in (_factor(printer, f) for f in factors):
             if filled and width(current + piece) > limit:
                 lines.append(current)
                 current = ""
@@ -236,3 +244,11 @@ def _sum_lines(expr: sp.Sum, limit: int) -> list[str]:
         opened += 1
     lines[-1] += r"\Bigr]" * opened
     return lines
+
+
+def _factor(printer: TextbookPrinter, factor: sp.Expr) -> str:
+    """One factor of a product on its own: a sum in parentheses, −1 as a sign."""
+    if factor == -1:
+        return "-"
+    shown = printer.doprint(factor)
+    return rf"\left({shown}\right)" if isinstance(factor, sp.Add) else shown

@@ -39,8 +39,9 @@ class sigmoid(sp.Function):
     def _eval_rewrite_as_exp(self, arg: sp.Expr, **kwargs: Any) -> sp.Expr:
         return 1 / (1 + sp.exp(-arg))
 
-    def _latex(self, printer: Any) -> str:
-        return rf"\sigma\left({printer._print(self.args[0])}\right)"
+    def _latex(self, printer: Any, exp: Any = None) -> str:
+        power = "" if exp is None else f"^{{{exp}}}"      # σ²(a) in a product
+        return rf"\sigma{power}\left({printer._print(self.args[0])}\right)"
 
 
 class sigmoid_prime(sp.Function):

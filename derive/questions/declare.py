@@ -38,6 +38,11 @@ class Derived(Given):
         """What answers.json reports: the answer, or all of them by name."""
         return next(iter(answers.values())) if len(answers) == 1 else answers
 
+    def page(self, d: Derivation) -> dict[str, Any]:
+        """What the kind's own partial shows besides the steps (a table built from the
+        values of checked steps, say), as `c.<name>`."""
+        return {}
+
     def display_base(self) -> int:
         return int(getattr(self, "index_base", self.index_base_default))
 
@@ -67,7 +72,8 @@ def solve_derived(given: Derived) -> Solution:
         f"{tex(in_base(d.lhs_of(step), base))} = {tex(in_base(step.rhs, base))}"
         for step in steps)
     value = given.value(answers)
-    return Solution(answer=value, answer_latex=headline, context={"given": given},
+    return Solution(answer=value, answer_latex=headline,
+                    context={"given": given, **given.page(d)},
                     verify=lambda: verify_derivation(d, given), derivation=d)
 
 

@@ -21,6 +21,7 @@ NUMPY_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "Heaviside": lambda v, *_: np.where(np.asarray(v) > 0, 1.0, 0.0),
     "exp": np.exp, "log": np.log, "tanh": np.tanh, "sin": np.sin, "cos": np.cos,
     "sqrt": np.sqrt, "Abs": np.abs, "sign": np.sign, "cosh": np.cosh, "sinh": np.sinh,
+    "tan": np.tan, "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan,
     "KroneckerDelta": lambda a, b: np.equal(a, b).astype(float),
     "floor": np.floor, "ceiling": np.ceil, "Max": np.maximum, "Min": np.minimum,
 }
