@@ -9,13 +9,18 @@ with numpy weights, runs it and finds receptive fields by switching on one pixel
 from __future__ import annotations
 
 import doctest
+import inspect
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pytest
+from helpers import check, page, solve
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from derive.latex.environment import strings
+from derive.latex.printer import tex
 from derive.models import architecture
 from derive.models.architecture import (
     Activation,
@@ -32,14 +37,17 @@ from derive.models.architecture import (
     minimum_input_size,
     totals,
 )
-from derive.questions.architecture import as_data
+from derive.questions.architecture import Architecture, as_data
 from derive.verify import architecture_reference
 from derive.verify.architecture_reference import (
     Network,
+    depends_on,
+    fields_and_jumps,
     max_receptive_fields,
     measure,
     receptive_windows,
     runs_on,
+    smallest_length,
 )
 
 
@@ -416,3 +424,206 @@ def test_minimum_input_size_is_the_smallest_that_works(trunk: list[Layer]) -> No
             with pytest.raises(ValueError):
                 analyse((*smaller, 1), trunk)
     assert accepts_variable_input(trunk)[0]
+
+
+# --------------------------------------------------------------------------- the kind, on the core
+# Every number of the page is a layer's numbers put in one formula of FORMULAS (a checked
+# step); the answers are compared with a numpy run of the network.
+SPEC_A = {"input": [8, 8, 3], "layers": [{"conv": 2, "filters": 2},
+                                         {"conv": 3, "filters": 4, "stride": 2},
+                                         {"maxpool": 2, "stride": 1}]}
+SPEC_B = {"input": [386, 386, 3], "layers": [
+    {"conv": 3, "filters": 64}, {"maxpool": 3, "stride": 3}, {"conv": 3, "filters": 256},
+    {"conv": 1, "filters": 512}, {"maxpool": 3, "stride": 3}, {"dense": 2048},
+    {"dense": 1000}]}
+SAME = {"input": [32, 32, 1], "layers": [{"conv": 3, "filters": 16, "padding": 1}] * 3
+        + [{"conv": 3, "filters": 1, "padding": 1}]}
+DILATED = [{"conv": 3, "filters": 2, "padding": 2, "dilation": 2}] * 3
+RECT = {"input": [11, 9, 2], "report": "table", "layers": [
+    {"conv": [3, 2], "filters": 5, "stride": [2, 1], "padding": [1, 0], "dilation": 2},
+    {"avgpool": [2, 3], "stride": 1, "padding": 1}]}
+VARIABLE = {"input": [32, 32, 3], "report": "variable_input",
+            "layers": [{"conv": 5, "filters": 4}, {"conv": 5, "filters": 4}, "global_avg_pool",
+                       {"dense": 8}, {"dense": 1}]}
+
+
+def test_answers_of_the_assignments() -> None:
+    assert solve("architecture", **SPEC_A, report="parameters").answer == {
+        "without_bias": 96, "with_bias": 102}
+    assert solve("architecture", **SPEC_A, report="output_shape").answer == [2, 2, 4]
+    table = solve("architecture", **SPEC_B, report="table").answer
+    assert [row["params"] for row in table] == [1728, 0, 147456, 131072, 0, 1849688064,
+                                                2048000]
+    assert [row["mults"] for row in table] == [254803968, 0, 2341011456, 2080899072, 0,
+                                               1849688064, 2048000]
+    assert [row["receptive_field"] for row in table] == ["3", "5", "11", "11", "17", "all",
+                                                         "all"]
+    assert solve("architecture", **SAME, report="output_shape").answer == [32, 32, 1]
+    assert solve("architecture", **SAME, report="same_size").answer == {
+        "same_size": True, "output": [32, 32, 1]}
+    assert solve("architecture", **SAME, report="receptive_field").answer == "9"
+    assert solve("architecture", **{**SAME, "input": [7, 7, 1]}, report="corner_reach"
+                 ).answer == {"receptive_field": 9, "needed": 13, "possible": False}
+    variable = solve("architecture", **VARIABLE).answer
+    assert variable["accepts_variable_input"] is True and "9×9" in variable["reason"]
+
+
+def test_every_number_is_a_checked_step() -> None:
+    solution = solve("architecture", **RECT)
+    d = solution.derivation
+    assert d is not None and solution.verify().passed
+    answers = {key: step.rhs for key, step in d.answers().items()}
+    # ⌊(11 + 2 − 2·2 − 1)/2⌋ + 1 = 5 rows, (9 − 1·1 − 1)/1 + 1 = 7 columns; 3·2·2·5 = 60
+    assert (answers["rows_1"], answers["cols_1"], answers["weights_1"]) == (5, 7, 60)
+    assert (answers["field_rows_2"], answers["field_cols_2"]) == (7, 5)
+    assert (answers["jump_rows_2"], answers["jump_cols_2"]) == (2, 1)
+    for step in d.answers().values():            # each number: formula, numbers put, value
+        assert step.rule in ("evaluate", "arch_total") and step.check is not None
+        assert step.check.passed
+    hidden = [s for s in d.steps if not s.shown]
+    assert hidden and all(s.check is not None for s in hidden if s.rule == "evaluate")
+
+
+@pytest.mark.parametrize(("key", "latex"), [
+    ("size", r"\left\lfloor{\frac{n + 2 p - k}{s}}\right\rfloor + 1"),
+    ("size_dilated",
+     r"\left\lfloor{\frac{n + 2 p - d \left(k - 1\right) - 1}{s}}\right\rfloor + 1"),
+    ("conv_weights", r"k_{1} k_{2} C_\text{in} C_\text{out}"),
+    ("conv_params", r"k_{1} k_{2} C_\text{in} C_\text{out} + C_\text{out}"),
+    ("dense_params", r"n_\text{in} n_\text{out} + n_\text{out}"),
+    ("jump", "j s"),
+])
+def test_formulas_print_as_in_a_textbook(key: str, latex: str) -> None:
+    assert tex(architecture.FORMULAS[key]) == latex
+
+
+def test_a_table_is_read_from_the_steps() -> None:
+    text = page("architecture", "en", **SPEC_A, report="table")
+    assert r"& 7×7×2 & $24$ & $26$ & $1\,176$ & 2 & 1 \\" in text
+    # each general formula once
+    assert text.count(r"\left\lfloor{\frac{n + 2 p - k}{s}}\right\rfloor + 1") == 1
+
+
+def test_a_deep_network_keeps_a_short_page() -> None:
+    deep = {"input": [16, 16, 1], "layers": [{"conv": 3, "filters": 2, "padding": 1}] * 30}
+    text = page("architecture", "en", **deep, report="receptive_field")
+    assert text.count("r_{") <= 4 and "r_{30} &=" in text and "r_{15}" not in text
+    assert strings("en")["sentences"]["arch_last"]["table"].split(",")[0] in text
+    assert solve("architecture", **deep, report="receptive_field").answer == "61"
+
+
+# Broken formulas: each must make the kind's verification fail.
+BROKEN = [
+    ("size_dilated", lambda f: f.xreplace({architecture.D: 1}), RECT),
+    ("size", lambda f: f.xreplace({architecture.P: 0}),
+     {"input": [8, 8, 1], "report": "output_shape", "layers": [{"conv": 3, "filters": 1,
+                                                                "padding": 1}]}),
+    ("conv_params", lambda f: f - architecture.C_OUT + 1, {**SPEC_A, "report": "parameters"}),
+    ("field", lambda f: f.xreplace({architecture.J: 1}), {**SPEC_B, "report": "table"}),
+    ("field_dilated", lambda f: f.xreplace({architecture.D: 1}),
+     {"input": [7, 7, 1], "layers": DILATED, "report": "corner_reach"}),
+    ("jump", lambda f: f + 1, {**SPEC_A, "report": "table"}),
+    ("min_size", lambda f: f + 1, VARIABLE),
+    ("dense_weights", lambda f: f * 2, {**SPEC_B, "report": "parameters"}),
+]
+
+
+@pytest.mark.parametrize(("key", "broken", "given"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_a_broken_formula_fails_the_check(monkeypatch: pytest.MonkeyPatch, key: str,
+                                          broken: Callable[[Any], Any],
+                                          given: dict[str, Any]) -> None:
+    assert check("architecture", **given).passed
+    monkeypatch.setitem(architecture.FORMULAS, key, broken(architecture.FORMULAS[key]))
+    assert not check("architecture", **given).passed
+
+
+def test_corner_reach_honours_dilation() -> None:
+    # three 3×3 convs of dilation 2 ('same' padding 2): field 1 + 3·4 = 13 = 2·7 − 1
+    solution = solve("architecture", input=[7, 7, 1], layers=DILATED, report="corner_reach")
+    assert solution.answer == {"receptive_field": 13, "needed": 13, "possible": True}
+    assert solution.verify().passed
+    # the network without its dilation does not reach
+    data = [{"type": "conv", "kernel": 3, "filters": 1, "padding": 2}] * 3
+    assert not depends_on((7, 7, 1), data, (6, 6), (0, 0))
+    undilated = solve("architecture", input=[7, 7, 1], report="corner_reach",
+                      layers=[{"conv": 3, "filters": 2, "padding": 1}] * 3)
+    assert undilated.answer["possible"] is False and undilated.verify().passed
+
+
+def test_corner_reach_sees_the_holes_of_a_dilated_kernel() -> None:
+    # taps at −3, 0, 3: a field of 7 ≥ 2·3 − 1 that skips row 2 of a 3×3 image
+    solution = solve("architecture", input=[3, 3, 1], report="corner_reach",
+                     layers=[{"conv": 3, "filters": 1, "padding": 3, "dilation": 3}])
+    assert solution.answer == {"receptive_field": 7, "needed": 5, "possible": False}
+    assert solution.verify().passed
+
+
+def test_corner_reach_refuses_a_wrong_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("derive.questions.architecture._seen",
+                        lambda layers, sizes, axis: (set(range(sizes[0])), -9, 9))
+    assert not check("architecture", input=[7, 7, 1], report="corner_reach",
+                     layers=[{"conv": 3, "filters": 2, "padding": 1}] * 3).passed
+
+
+def test_variable_input_checks_pass() -> None:
+    assert check("architecture", **VARIABLE).passed
+    for layers in (["flatten", {"dense": 4}], [{"conv": 3, "filters": 2}, {"dense": 3}],
+                   [{"conv": 3, "filters": 2, "dilation": 2}, {"maxpool": 2}, "flatten"]):
+        assert check("architecture", **{**VARIABLE, "layers": layers}).passed
+
+
+def test_variable_input_refuses_a_wrong_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(architecture, "accepts_variable_input",
+                        lambda layers, lowest=None: (False, "no"))
+    assert not check("architecture", **VARIABLE).passed
+    monkeypatch.setattr(architecture, "accepts_variable_input",
+                        lambda layers, lowest=None: (True, "yes"))
+    assert not check("architecture", **{**VARIABLE, "layers": ["flatten", {"dense": 4}]}).passed
+
+
+def test_the_reference_imports_no_model_and_finds_fields_with_holes() -> None:
+    assert "derive.models" not in inspect.getsource(architecture_reference)
+    layers = [{"type": "conv", "kernel": (3, 2), "filters": 5, "stride": (2, 1),
+               "padding": (1, 0), "dilation": 2}]
+    assert fields_and_jumps(layers, 0) == [(5, 2)] and fields_and_jumps(layers, 1) == [(3, 1)]
+    assert smallest_length([{"type": "conv", "kernel": 3, "filters": 1}] * 2, 0, 20) == 5
+    g = Architecture.model_validate(VARIABLE)
+    assert g.data() == as_data(g.network())
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_sentences_follow_the_network(language: str) -> None:
+    S = strings(language)["sentences"]
+    strided = page("architecture", language, input=[32, 32, 3], report="same_size",
+                   layers=[{"conv": 5, "filters": 4, "stride": 2, "padding": 2}])
+    assert "32×32×3" in strided and "16×16×4" in strided
+    assert S["arch_result_same"]["changed"][:20] in strided
+    same = page("architecture", language, input=[8, 8, 1], report="same_size",
+                layers=[{"conv": 3, "filters": 2, "padding": 2, "dilation": 2}])
+    assert S["arch_result_same"]["each"][:20] in same and "d(k-1)" in same
+    corner = page("architecture", language, input=[7, 7, 1], layers=DILATED,
+                  report="corner_reach")
+    assert S["arch_result_corner"]["reach"][:30] in corner
+    holes = page("architecture", language, input=[3, 3, 1], report="corner_reach",
+                 layers=[{"conv": 3, "filters": 1, "padding": 3, "dilation": 3}])
+    assert r"\{0\}" in holes and S["arch_result_corner"]["reach"][:30] not in holes
+    conv_dense = page("architecture", language, **{**VARIABLE, "layers": [
+        {"conv": 3, "filters": 4}, "flatten", {"dense": 10}]})
+    assert "30×30×4" in conv_dense and "3600" in conv_dense
+    assert S["arch_variable"]["flatten_dense"].split("{layer}")[0] in conv_dense
+    mlp = page("architecture", language, **{**VARIABLE, "layers": ["flatten", {"dense": 4}]})
+    assert "perceptron" in S["arch_variable"]["flatten_dense_mlp"] and "perceptron" in mlp
+    assert "perceptron" not in conv_dense
+    pooled = page("architecture", language, **{**VARIABLE, "layers": [
+        {"conv": 3, "filters": 4}, "global_avg_pool"]})
+    assert S["arch_variable"]["global_pool"].split("{layer}")[0] in pooled
+    assert r"3\,$\times$\,3" in pooled
+    field = page("architecture", language, input=[16, 16, 3], report="receptive_field",
+                 layers=[{"conv": [3, 5], "filters": 4}])
+    assert r"3\,$\times$\,5" in field
+    skipped = page("architecture", language, input=[8, 8, 1], report="receptive_field",
+                   layers=[{"conv": 1, "filters": 2, "stride": 2}, "flatten", {"dense": 3}])
+    assert S["arch_result_field"]["part"].split("{rows}")[0] in skipped
+    nothing = page("architecture", language, input=[16, 16, 3], report="parameters",
+                   layers=[{"maxpool": 2}])
+    assert S["arch_result_params"]["none"] in nothing

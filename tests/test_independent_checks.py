@@ -22,12 +22,9 @@ from helpers import solve as _solve
 from numpy.lib.stride_tricks import sliding_window_view
 
 from derive.latex.environment import strings
-from derive.models import architecture as A
 from derive.models.conv import Axis
 from derive.models.conv_matrix import TransposedConv2D, conv_matrix
 from derive.questions import conv_arrays
-from derive.questions.architecture import ArchitectureGiven, as_data
-from derive.verify import architecture_reference as R
 from derive.verify import counting, reference_nd
 from derive.verify.counting import walk_conv2d, walk_conv_layer
 
@@ -171,67 +168,7 @@ def test_transposed_check_refuses_a_broken_convolution_matrix(
     assert not check.passed and "answer adjoint" in check.detail
 
 
-# --------------------------------------------------------------------------- 4. architecture
-DILATED = [{"conv": 3, "filters": 2, "padding": 2, "dilation": 2}] * 3
-
-
-def test_corner_reach_honours_dilation() -> None:
-    # three 3×3 convs of dilation 2 ('same' padding 2): field 1 + 3·4 = 13 = 2·7 − 1
-    solution = _solve("architecture", input=[7, 7, 1], layers=DILATED, report="corner_reach")
-    assert solution.answer == {"receptive_field": 13, "needed": 13, "possible": True}
-    assert solution.verify().passed
-    # the network the old check rebuilt (dilation dropped, padding kept) does not reach
-    data = [{"type": "conv", "kernel": 3, "filters": 1, "padding": 2}] * 3
-    assert not R.depends_on((7, 7, 1), data, (6, 6), (0, 0))
-    undilated = _solve("architecture", input=[7, 7, 1], report="corner_reach",
-                       layers=[{"conv": 3, "filters": 2, "padding": 1}] * 3)
-    assert undilated.answer["possible"] is False and undilated.verify().passed
-
-
-def test_corner_reach_sees_the_holes_of_a_dilated_kernel() -> None:
-    # taps at −3, 0, 3: a field of 7 ≥ 2·3 − 1 that skips row 2 of a 3×3 image
-    solution = _solve("architecture", input=[3, 3, 1], report="corner_reach",
-                      layers=[{"conv": 3, "filters": 1, "padding": 3, "dilation": 3}])
-    assert solution.answer == {"receptive_field": 7, "needed": 5, "possible": False}
-    assert solution.verify().passed
-
-
-def test_corner_reach_refuses_a_wrong_answer(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("derive.questions.architecture._seen",
-                        lambda layers, sizes, axis: (set(range(sizes[0])), -9, 9))
-    assert not _check("architecture", input=[7, 7, 1], report="corner_reach",
-                      layers=[{"conv": 3, "filters": 2, "padding": 1}] * 3).passed
-
-
-VARIABLE = {"input": [32, 32, 3], "report": "variable_input",
-            "layers": [{"conv": 5, "filters": 4}, {"conv": 5, "filters": 4}, "global_avg_pool",
-                       {"dense": 8}, {"dense": 1}]}
-
-
-def test_variable_input_checks_pass() -> None:
-    assert _check("architecture", **VARIABLE).passed
-    for layers in (["flatten", {"dense": 4}], [{"conv": 3, "filters": 2}, {"dense": 3}],
-                   [{"conv": 3, "filters": 2, "dilation": 2}, {"maxpool": 2}, "flatten"]):
-        assert _check("architecture", **{**VARIABLE, "layers": layers}).passed
-
-
-def test_variable_input_sizes_do_not_come_from_the_code_under_test(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    # a wrong smallest size used to choose the sizes tried, so it was never noticed
-    monkeypatch.setattr(A, "minimum_input_size", lambda layers: (100, 100))
-    assert not _check("architecture", **VARIABLE).passed
-
-
-def test_variable_input_refuses_a_wrong_answer(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(A, "accepts_variable_input", lambda layers: (False, "no"))
-    assert not _check("architecture", **VARIABLE).passed
-    monkeypatch.setattr(A, "accepts_variable_input", lambda layers: (True, "yes"))
-    assert not _check("architecture", **{**VARIABLE, "layers": ["flatten", {"dense": 4}]}).passed
-
-
-def test_reference_runs_plain_data_from_the_spec_or_the_model() -> None:
-    g = ArchitectureGiven.model_validate(VARIABLE)
-    assert g.data() == as_data(g.network())
+# 4. architecture: tests/test_architecture.py
 
 
 # --------------------------------------------------------------------------- 5. conv2d.arrays
@@ -342,42 +279,6 @@ def test_limit_sentence_follows_padding(language: str) -> None:
     assert words["padded"][:12] in text and words["valid"][:12] not in text
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_architecture_sentences_follow_the_network(language: str) -> None:
-    S = strings(language)["arch"]
-    strided = _page("architecture", language, input=[32, 32, 3], report="same_size",
-                    layers=[{"conv": 5, "filters": 4, "stride": 2, "padding": 2}])
-    assert "32×32×3" in strided and "16×16×4" in strided
-    assert S["same_size"] not in strided and S["same_use"] not in strided
-    same = _page("architecture", language, input=[8, 8, 1], report="same_size",
-                 layers=[{"conv": 3, "filters": 2, "padding": 2, "dilation": 2}])
-    assert S["same_size"] in same
-    corner = _page("architecture", language, input=[7, 7, 1], layers=DILATED,
-                   report="corner_reach")
-    assert S["corner_yes"] in corner and S["corner_no"].split("{rf}")[0] not in corner
-    holes = _page("architecture", language, input=[3, 3, 1], report="corner_reach",
-                  layers=[{"conv": 3, "filters": 1, "padding": 3, "dilation": 3}])
-    assert r"\{0\}" in holes and S["corner_yes"] not in holes
-    conv_dense = _page("architecture", language, **{**VARIABLE, "layers": [
-        {"conv": 3, "filters": 4}, "flatten", {"dense": 10}]})
-    assert S["variable_mlp"] not in conv_dense and "30×30×4" in conv_dense
-    assert "3600" in conv_dense
-    mlp = _page("architecture", language, **{**VARIABLE, "layers": ["flatten", {"dense": 4}]})
-    assert S["variable_mlp"] in mlp
-    pooled = _page("architecture", language, **{**VARIABLE, "layers": [
-        {"conv": 3, "filters": 4}, "global_avg_pool"]})
-    assert S["variable_dense_after"] not in pooled and r"3\,$\times$\,3" in pooled
-    dilated = _page("architecture", language, input=[16, 16, 3], report="table",
-                    layers=[{"conv": 3, "filters": 4, "dilation": 2}])
-    assert "d(k-1)" in dilated
-    field = _page("architecture", language, input=[16, 16, 3], report="receptive_field",
-                  layers=[{"conv": [3, 5], "filters": 4}])
-    assert r"3\,$\times$\,5" in field
-    nothing = _page("architecture", language, input=[16, 16, 3], report="parameters",
-                    layers=[{"maxpool": 2}])
-    assert S["parameters_none"] in nothing
-
-
 def _my_strings(language: str) -> list[str]:
     words = strings(language)
     out: list[str] = []
@@ -389,8 +290,6 @@ def _my_strings(language: str) -> list[str]:
         elif isinstance(value, str):
             out.append(value)
 
-    for key in ("arch",):
-        walk({k: v for k, v in words.get(key, {}).items() if k != "label_words"})
     walk({k: v for k, v in words["sentences"].items()
           if k.startswith(("arrays_", "layer_arrays_", "conv_matrix_", "transposed_"))})
     return out

@@ -1,17 +1,18 @@
-"""CNN architecture calculator: output shapes, parameters, multiplications, receptive fields.
+"""CNN architectures: layers, the formulas of their numbers, and one walk through a network.
 
-Layers are small frozen dataclasses; `analyse` walks them over an H×W×C input and returns
-one `Row` per layer. Everything is a plain Python `int` and every size uses floor division
-(no "ceil mode"). Per spatial axis, with kernel k, stride s, padding p and dilation d:
+Per spatial axis, with kernel k, stride s, padding p and dilation d (`FORMULAS`, as data):
 
-* output size  n_out = ⌊(n_in + 2p − d(k − 1) − 1) / s⌋ + 1
-* receptive field r_out = r_in + (k − 1)·d·j_in  (r = 1 at the input)
-* jump          j_out = j_in·s                    (j = 1 at the input)
+* output size    n′ = ⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1   (no "ceil mode")
+* receptive field r′ = r + (k − 1)·d·j  (r = 1 at the input)
+* jump            j′ = j·s              (j = 1 at the input)
 
-Receptive field and jump are given as (rows, cols) pairs; after a layer that mixes every
-position (global average pooling, flatten, dense) they are `None`: the output sees the whole
-input. Multiplications are those of a dense implementation (padded zeros included):
-conv H_out·W_out·C_out·K₁·K₂·C_in, dense in·out, pooling and activations 0.
+and per layer: weights k₁k₂·C_in·C_out (+ C_out biases) for a convolution, n_in·n_out
+(+ n_out) for a dense layer, multiplications of a dense implementation (padded zeros
+included). `walk` goes through the layers over an H×W×C input and asks `put(quantity, key,
+values)` for every number: the default evaluates FORMULAS[key] at `values` (`analyse`); the
+question kind puts the numbers in the formula as a checked derivation step instead. After a
+layer that mixes every position (global pooling, flatten, dense) receptive field and jump
+are None: the output sees the whole input.
 
 The first assignment network, 8×8×3 → conv 2@2×2 → conv 4@3×3 stride 2 → max pool 2×2
 stride 1:
@@ -21,10 +22,8 @@ stride 1:
 [(7, 7, 2), (3, 3, 4), (2, 2, 4)]
 >>> [row.params for row in rows], totals(rows).params, totals(rows).params_with_bias
 ([24, 72, 0], 96, 102)
->>> [row.receptive_field for row in rows]
-[(2, 2), (4, 4), (6, 6)]
->>> [row.jump for row in rows]
-[(1, 1), (2, 2), (2, 2)]
+>>> [row.receptive_field for row in rows], [row.jump for row in rows]
+([(2, 2), (4, 4), (6, 6)], [(1, 1), (2, 2), (2, 2)])
 
 A dense layer on an H×W×C map flattens it first (H·W·C inputs, row-major):
 
@@ -35,226 +34,29 @@ A dense layer on an H×W×C map flattens it first (H·W·C inputs, row-major):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-Pair = tuple[int, int]
-IntOrPair = int | tuple[int, int]
+import sympy as sp
 
+from derive.models.cnn_layers import (
+    _SPATIAL,
+    Activation,
+    AvgPool,
+    Conv,
+    Dense,
+    Flatten,
+    GlobalAvgPool,
+    Layer,
+    MaxPool,
+    Pair,
+    Row,
+    _positive_int,
+)
 
-def _positive_int(value: object, what: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        bound = "a positive integer" if minimum == 1 else f"an integer ≥ {minimum}"
-        raise ValueError(f"{what} must be {bound}, got {value!r}")
-    return value
-
-
-def _pair(value: IntOrPair, what: str, minimum: int = 1) -> Pair:
-    """An int or an (int, int) pair as a checked (rows, cols) pair."""
-    if isinstance(value, tuple):
-        if len(value) != 2:
-            raise ValueError(f"{what} must be an int or a pair of ints, got {value!r}")
-        return (_positive_int(value[0], what, minimum), _positive_int(value[1], what, minimum))
-    v = _positive_int(value, what, minimum)
-    return v, v
-
-
-def _fmt(pair: Pair) -> str:
-    return f"{pair[0]}×{pair[1]}"
-
-
-def _fmt_short(pair: Pair) -> str:
-    return str(pair[0]) if pair[0] == pair[1] else _fmt(pair)
-
-
-@dataclass(frozen=True)
-class Conv:
-    """A 2-D convolution with `filters` output channels (K₁·K₂·C_in·filters weights + filters
-    biases). `kernel`, `stride`, `padding` and `dilation` are an int or a (rows, cols) pair.
-
-    >>> Conv(3, 64, padding=1).label
-    'conv 3×3, 64 filters, padding 1'
-    >>> Conv(3, 8, stride=0)
-    Traceback (most recent call last):
-    ...
-    ValueError: conv stride must be a positive integer, got 0
-    """
-
-    kernel: IntOrPair
-    filters: int
-    stride: IntOrPair = 1
-    padding: IntOrPair = 0
-    dilation: IntOrPair = 1
-
-    def __post_init__(self) -> None:
-        _pair(self.kernel, "conv kernel size")
-        _positive_int(self.filters, "conv filter count")
-        _pair(self.stride, "conv stride")
-        _pair(self.padding, "conv padding", minimum=0)
-        _pair(self.dilation, "conv dilation")
-
-    @property
-    def kernel_size(self) -> Pair:
-        return _pair(self.kernel, "conv kernel size")
-
-    @property
-    def strides(self) -> Pair:
-        return _pair(self.stride, "conv stride")
-
-    @property
-    def paddings(self) -> Pair:
-        return _pair(self.padding, "conv padding", minimum=0)
-
-    @property
-    def dilations(self) -> Pair:
-        return _pair(self.dilation, "conv dilation")
-
-    @property
-    def label(self) -> str:
-        plural = "" if self.filters == 1 else "s"
-        text = f"conv {_fmt(self.kernel_size)}, {self.filters} filter{plural}"
-        if self.strides != (1, 1):
-            text += f", stride {_fmt_short(self.strides)}"
-        if self.paddings != (0, 0):
-            text += f", padding {_fmt_short(self.paddings)}"
-        if self.dilations != (1, 1):
-            text += f", dilation {_fmt_short(self.dilations)}"
-        return text
-
-
-@dataclass(frozen=True)
-class _Pool:
-    """Shared by max and average pooling: a window, a stride (None: the window) and padding.
-
-    Padding may be at most half the window (as in PyTorch), so no window lies entirely in
-    the padding.
-    """
-
-    window: IntOrPair
-    stride: IntOrPair | None = None
-    padding: IntOrPair = 0
-
-    kind = "pool"
-
-    def __post_init__(self) -> None:
-        window = _pair(self.window, f"{self.kind} window")
-        _pair(self.window if self.stride is None else self.stride, f"{self.kind} stride")
-        padding = _pair(self.padding, f"{self.kind} padding", minimum=0)
-        for p, k in zip(padding, window, strict=True):
-            if 2 * p > k:
-                raise ValueError(f"{self.kind} padding {p} is more than half the window {k}: "
-                                 "some windows would lie entirely in the padding")
-
-    @property
-    def window_size(self) -> Pair:
-        return _pair(self.window, f"{self.kind} window")
-
-    @property
-    def strides(self) -> Pair:
-        return _pair(self.window if self.stride is None else self.stride, f"{self.kind} stride")
-
-    @property
-    def paddings(self) -> Pair:
-        return _pair(self.padding, f"{self.kind} padding", minimum=0)
-
-    @property
-    def label(self) -> str:
-        text = f"{self.kind} {_fmt(self.window_size)}, stride {_fmt_short(self.strides)}"
-        if self.paddings != (0, 0):
-            text += f", padding {_fmt_short(self.paddings)}"
-        return text
-
-
-@dataclass(frozen=True)
-class MaxPool(_Pool):
-    """Max pooling per channel; `stride` defaults to the window.
-
-    >>> MaxPool(3).label
-    'max pool 3×3, stride 3'
-    """
-
-    kind = "max pool"
-
-
-@dataclass(frozen=True)
-class AvgPool(_Pool):
-    """Average pooling per channel (padded zeros counted); `stride` defaults to the window."""
-
-    kind = "avg pool"
-
-
-@dataclass(frozen=True)
-class GlobalAvgPool:
-    """The mean of each channel over all positions: H×W×C → (C,) whatever H and W are."""
-
-    label = "global avg pool"
-
-
-@dataclass(frozen=True)
-class Flatten:
-    """H×W×C → (H·W·C,), row-major; on a vector it changes nothing."""
-
-    label = "flatten"
-
-
-@dataclass(frozen=True)
-class Dense:
-    """Fully connected: in·units weights + units biases. On an H×W×C input it flattens first."""
-
-    units: int
-
-    def __post_init__(self) -> None:
-        _positive_int(self.units, "dense unit count")
-
-    @property
-    def label(self) -> str:
-        return f"FC-{self.units}"
-
-
-@dataclass(frozen=True)
-class Activation:
-    """A pointwise function (relu, sigmoid, tanh, …): no parameters, shape unchanged."""
-
-    name: str
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name:
-            raise ValueError(f"an activation needs a name, got {self.name!r}")
-
-    @property
-    def label(self) -> str:
-        return self.name
-
-
-Layer = Conv | MaxPool | AvgPool | GlobalAvgPool | Flatten | Dense | Activation
-_SPATIAL = (Conv, MaxPool, AvgPool)
-
-
-@dataclass(frozen=True)
-class Row:
-    """One layer of the table.
-
-    `params` excludes the biases, `params_with_bias` includes them; `receptive_field` and
-    `jump` are (rows, cols) in input pixels, or None once every input pixel is mixed in.
-    """
-
-    label: str
-    output_shape: tuple[int, ...]
-    params: int
-    params_with_bias: int
-    mults: int
-    receptive_field: Pair | None
-    jump: Pair | None
-
-    @property
-    def shape_text(self) -> str:
-        """'7×7×2' or '2048'."""
-        return "×".join(str(n) for n in self.output_shape)
-
-    @property
-    def receptive_field_text(self) -> str:
-        """'9' for a square field, '3×5' otherwise, 'all' for the whole input."""
-        return "all" if self.receptive_field is None else _fmt_short(self.receptive_field)
+__all__ = ["FORMULAS", "Activation", "AvgPool", "Conv", "Dense", "Flatten", "GlobalAvgPool",
+           "Layer", "MaxPool", "Pair", "Quantity", "Row", "Totals", "accepts_variable_input",
+           "analyse", "minimum_input_size", "totals", "walk"]
 
 
 @dataclass(frozen=True)
@@ -274,14 +76,88 @@ def totals(rows: Sequence[Row]) -> Totals:
                   sum(r.mults for r in rows))
 
 
-def _axis_out(n: int, k: int, s: int, p: int, d: int, where: str, axis: str) -> int:
+def _in_order(*args: sp.Expr) -> sp.Expr:
+    return sp.Mul(*args, evaluate=False)
+
+
+def _plus(*args: sp.Expr) -> sp.Expr:
+    return sp.Add(*args, evaluate=False)
+
+
+# Symbols of the formulas: one axis (n, k, s, p, d; m′ the outputs a layer must give), a conv layer
+# (k₁, k₂, C_in, C_out; H′, W′ its output size), a dense layer (n_in, n_out), a flattened
+# map (H, W, C), receptive field r and jump j.
+N, K, S, P, D = sp.symbols("n k s p d", integer=True, positive=True)
+M_OUT = sp.Symbol("m'", integer=True, positive=True)
+K1, K2 = sp.symbols("k_1 k_2", integer=True, positive=True)
+C_IN, C_OUT = sp.symbols(r"C_\text{in} C_\text{out}", integer=True, positive=True)
+H_OUT, W_OUT = sp.symbols("H' W'", integer=True, positive=True)
+N_IN, N_UNITS = sp.symbols(r"n_\text{in} n_\text{out}", integer=True, positive=True)
+H, W, C = sp.symbols("H W C", integer=True, positive=True)
+R, J = sp.symbols("r j", integer=True, positive=True)
+
+# The formulas, as data: a test breaks each one and expects the kind's check to fail.
+FORMULAS: dict[str, sp.Expr] = {
+    "size": sp.floor(_plus(N, _in_order(2, P), -K) / S) + 1,
+    "size_dilated": sp.floor(_plus(N, _in_order(2, P), -_in_order(D, _plus(K, -1)), -1) / S) + 1,
+    "features": _in_order(H, W, C),
+    "conv_weights": _in_order(K1, K2, C_IN, C_OUT),
+    "conv_params": _plus(_in_order(K1, K2, C_IN, C_OUT), C_OUT),
+    "dense_weights": _in_order(N_IN, N_UNITS),
+    "dense_params": _plus(_in_order(N_IN, N_UNITS), N_UNITS),
+    "conv_mults": _in_order(H_OUT, W_OUT, C_OUT, K1, K2, C_IN),
+    "dense_mults": _in_order(N_IN, N_UNITS),
+    "field": _plus(R, _in_order(_plus(K, -1), J)),
+    "field_dilated": _plus(R, _in_order(_plus(K, -1), D, J)),
+    "jump": _in_order(J, S),
+    "min_size": sp.Max(1, _plus(_in_order(_plus(M_OUT, -1), S), K, -_in_order(2, P))),
+    "min_size_dilated": sp.Max(1, _plus(_in_order(_plus(M_OUT, -1), S),
+                                        _in_order(D, _plus(K, -1)), 1, -_in_order(2, P))),
+    "corner_need": _plus(_in_order(2, _plus(N, -1)), 1),
+}
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """What a number of the walk is: `what` ∈ size, features, weights, params (weights and
+    biases), mults, field, jump, min_size; of layer `layer` (from 1); along `axis` 0 (rows)
+    or 1 (columns), or None when both axes have the same numbers or there is no axis."""
+
+    what: str
+    layer: int
+    axis: int | None = None
+
+
+# put(quantity, formula key, values): the value of FORMULAS[key] at values.
+Put = Callable[[Quantity, str, dict[sp.Symbol, int]], int]
+
+
+def evaluate(_quantity: Quantity, key: str, values: dict[sp.Symbol, int]) -> int:
+    return int(FORMULAS[key].xreplace(values))
+
+
+def dilated(layers: Sequence[Layer]) -> bool:
+    """Whether any layer is dilated (then the formulas with d are used throughout)."""
+    return any(isinstance(layer, Conv) and layer.dilations != (1, 1) for layer in layers)
+
+
+def _per_axis(put: Put, what: str, layer: int, key: str,
+              values: tuple[dict[sp.Symbol, int], dict[sp.Symbol, int]]) -> Pair:
+    """One number per axis, or one for both when both axes put the same numbers."""
+    if values[0] == values[1]:
+        same = put(Quantity(what, layer), key, values[0])
+        return same, same
+    return put(Quantity(what, layer, 0), key, values[0]), put(Quantity(what, layer, 1), key,
+                                                               values[1])
+
+
+def _check_window(n: int, k: int, p: int, d: int, where: str, axis: str) -> None:
     span = d * (k - 1) + 1
     if span > n + 2 * p:
         what = f"window span {span} (= {d}·({k} − 1) + 1)" if d > 1 else f"window {k}"
         raise ValueError(
             f"{where}: the {what} is larger than the padded input {n + 2 * p} "
             f"(= {n} + 2·{p}) along the {axis}, so the output size would be ≤ 0")
-    return (n + 2 * p - span) // s + 1
 
 
 def _where(index: int, layer: Layer) -> str:
@@ -302,8 +178,68 @@ def _spatial_params(layer: Conv | MaxPool | AvgPool) -> tuple[Pair, Pair, Pair, 
     return layer.window_size, layer.strides, layer.paddings, (1, 1)
 
 
+def walk(input_shape: tuple[int, int, int], layers: Sequence[Layer],
+         put: Put = evaluate) -> list[Row]:
+    """One `Row` per layer for an (H, W, C) input, every number asked of `put`;
+    ValueError if a layer cannot be applied."""
+    h, w, c = _check_input(input_shape)
+    with_d = dilated(layers)
+    size_key, field_key = ("size_dilated", "field_dilated") if with_d else ("size", "field")
+    shape: tuple[int, ...] = (h, w, c)
+    rf: Pair | None = (1, 1)
+    jump: Pair | None = (1, 1)
+    rows: list[Row] = []
+    for index, layer in enumerate(layers):
+        where, number = _where(index, layer), index + 1
+        params = with_bias = mults = 0
+        if isinstance(layer, _SPATIAL):
+            if len(shape) != 3 or rf is None or jump is None:
+                raise ValueError(f"{where} needs an H×W×C input but gets a vector of "
+                                 f"{shape[0]} features")
+            c_in = shape[2]
+            k, s, p, d = _spatial_params(layer)
+            for a, axis in ((0, "rows"), (1, "columns")):
+                _check_window(shape[a], k[a], p[a], d[a], where, axis)
+            dil = ({D: d[0]}, {D: d[1]}) if with_d else ({}, {})
+            size = _per_axis(put, "size", number, size_key, (
+                {N: shape[0], K: k[0], S: s[0], P: p[0], **dil[0]},
+                {N: shape[1], K: k[1], S: s[1], P: p[1], **dil[1]}))
+            c_out = layer.filters if isinstance(layer, Conv) else c_in
+            if isinstance(layer, Conv):
+                v = {K1: k[0], K2: k[1], C_IN: c_in, C_OUT: c_out}
+                params = put(Quantity("weights", number), "conv_weights", v)
+                with_bias = put(Quantity("params", number), "conv_params", v)
+                mults = put(Quantity("mults", number), "conv_mults",
+                            {**v, H_OUT: size[0], W_OUT: size[1]})
+            rf = _per_axis(put, "field", number, field_key,
+                           ({R: rf[0], K: k[0], J: jump[0], **dil[0]},
+                            {R: rf[1], K: k[1], J: jump[1], **dil[1]}))
+            jump = _per_axis(put, "jump", number, "jump", ({J: jump[0], S: s[0]},
+                                                             {J: jump[1], S: s[1]}))
+            shape = (size[0], size[1], c_out)
+        elif isinstance(layer, GlobalAvgPool):
+            if len(shape) != 3:
+                raise ValueError(f"{where} needs an H×W×C input but gets a vector of "
+                                 f"{shape[0]} features")
+            shape, rf, jump = (shape[2],), None, None
+        elif isinstance(layer, Flatten | Dense):
+            features = shape[0] if len(shape) == 1 else put(
+                Quantity("features", number), "features", {H: shape[0], W: shape[1], C: shape[2]})
+            shape, rf, jump = (features,), None, None
+            if isinstance(layer, Dense):
+                v = {N_IN: features, N_UNITS: layer.units}
+                params = put(Quantity("weights", number), "dense_weights", v)
+                with_bias = put(Quantity("params", number), "dense_params", v)
+                mults = put(Quantity("mults", number), "dense_mults", v)
+                shape = (layer.units,)
+        elif not isinstance(layer, Activation):
+            raise TypeError(f"layer {number}: unknown layer {layer!r}")
+        rows.append(Row(layer.label, shape, params, with_bias, mults, rf, jump))
+    return rows
+
+
 def analyse(input_shape: tuple[int, int, int], layers: Sequence[Layer]) -> list[Row]:
-    """One `Row` per layer for an (H, W, C) input; ValueError if a layer cannot be applied.
+    """`walk` with every formula evaluated.
 
     The second assignment network (VGG-like, stride-1 convs, no padding):
 
@@ -321,94 +257,50 @@ def analyse(input_shape: tuple[int, int, int], layers: Sequence[Layer]) -> list[
     ValueError: layer 1 (conv 5×5, 1 filter): the window 5 is larger than the padded input 4 \
 (= 4 + 2·0) along the rows, so the output size would be ≤ 0
     """
-    h, w, c = _check_input(input_shape)
-    shape: tuple[int, ...] = (h, w, c)
-    rf: Pair | None = (1, 1)
-    jump: Pair | None = (1, 1)
-    rows: list[Row] = []
-    for index, layer in enumerate(layers):
-        where = _where(index, layer)
-        params = bias = mults = 0
-        if isinstance(layer, _SPATIAL):
-            if len(shape) != 3 or rf is None or jump is None:
-                raise ValueError(f"{where} needs an H×W×C input but gets a vector of "
-                                 f"{shape[0]} features")
-            h_in, w_in, c_in = shape
-            k, s, p, d = _spatial_params(layer)
-            h_out = _axis_out(h_in, k[0], s[0], p[0], d[0], where, "rows")
-            w_out = _axis_out(w_in, k[1], s[1], p[1], d[1], where, "columns")
-            c_out = layer.filters if isinstance(layer, Conv) else c_in
-            if isinstance(layer, Conv):
-                params = k[0] * k[1] * c_in * c_out
-                bias = c_out
-                mults = h_out * w_out * params
-            rf = (rf[0] + (k[0] - 1) * d[0] * jump[0], rf[1] + (k[1] - 1) * d[1] * jump[1])
-            jump = (jump[0] * s[0], jump[1] * s[1])
-            shape = (h_out, w_out, c_out)
-        elif isinstance(layer, GlobalAvgPool):
-            if len(shape) != 3:
-                raise ValueError(f"{where} needs an H×W×C input but gets a vector of "
-                                 f"{shape[0]} features")
-            shape, rf, jump = (shape[2],), None, None
-        elif isinstance(layer, Flatten | Dense):
-            features = 1
-            for n in shape:
-                features *= n
-            shape, rf, jump = (features,), None, None
-            if isinstance(layer, Dense):
-                params, bias = features * layer.units, layer.units
-                mults = params
-                shape = (layer.units,)
-        elif isinstance(layer, Activation):
-            pass
-        else:
-            raise TypeError(f"layer {index + 1}: unknown layer {layer!r}")
-        rows.append(Row(layer.label, shape, params, params + bias, mults, rf, jump))
-    return rows
+    return walk(input_shape, layers)
 
 
-def _trunk(layers: Sequence[Layer]) -> list[Conv | MaxPool | AvgPool]:
-    """The conv/pool layers before the first layer that mixes all positions.
-
-    A conv or pooling layer after that point can never be applied: ValueError.
-    """
-    trunk: list[Conv | MaxPool | AvgPool] = []
+def _trunk(layers: Sequence[Layer]) -> list[tuple[int, Conv | MaxPool | AvgPool]]:
+    """The conv/pool layers (with their index) before the first layer that mixes all
+    positions. A conv or pooling layer after that point can never be applied: ValueError."""
+    trunk: list[tuple[int, Conv | MaxPool | AvgPool]] = []
     mixed: int | None = None
     for index, layer in enumerate(layers):
         if isinstance(layer, _SPATIAL):
             if mixed is not None:
                 raise ValueError(f"{_where(index, layer)} comes after "
                                  f"{_where(mixed, layers[mixed])}, whose output is a vector")
-            trunk.append(layer)
+            trunk.append((index, layer))
         elif isinstance(layer, GlobalAvgPool | Flatten | Dense) and mixed is None:
             mixed = index
     return trunk
 
 
-def minimum_input_size(layers: Sequence[Layer]) -> Pair:
-    """The smallest (H, W) every conv and pooling layer accepts (each output ≥ 1).
-
-    Walks backwards: a layer with m outputs needs n ≥ (m − 1)·s + d(k − 1) + 1 − 2p inputs
-    (and n ≥ 1). Output size grows with the input, so every larger input works too, as far
-    as the conv/pool layers go; a dense layer after a flatten still fixes one size (see
-    `accepts_variable_input`).
+def minimum_input_size(layers: Sequence[Layer], put: Put = evaluate) -> Pair:
+    """The smallest (H, W) every conv and pooling layer accepts (each output ≥ 1), walking
+    backwards: a layer with n′ outputs needs n = max(1, (n′ − 1)s + d(k − 1) + 1 − 2p)
+    inputs. Output sizes grow with the input, so every larger input works too.
 
     >>> minimum_input_size([Conv(3, 8), Conv(3, 8), MaxPool(2), Conv(3, 8)])
     (10, 10)
     >>> minimum_input_size([Conv(3, 8, padding=1)] * 4)
     (1, 1)
     """
-    need = [1, 1]
-    for layer in reversed(_trunk(layers)):
+    key = "min_size_dilated" if dilated(layers) else "min_size"
+    need = (1, 1)
+    for index, layer in reversed(_trunk(layers)):
         k, s, p, d = _spatial_params(layer)
-        for axis in (0, 1):
-            span = d[axis] * (k[axis] - 1) + 1
-            need[axis] = max(1, (need[axis] - 1) * s[axis] + span - 2 * p[axis])
-    return need[0], need[1]
+        values = [{M_OUT: need[a], K: k[a], S: s[a], P: p[a]} for a in (0, 1)]
+        if key == "min_size_dilated":
+            values = [{**v, D: d[a]} for a, v in enumerate(values)]
+        need = _per_axis(put, "min_size", index + 1, key, (values[0], values[1]))
+    return need
 
 
-def accepts_variable_input(layers: Sequence[Layer]) -> tuple[bool, str]:
-    """Whether the same weights work for inputs of different H×W, and why.
+def accepts_variable_input(layers: Sequence[Layer], lowest: Pair | None = None
+                           ) -> tuple[bool, str]:
+    """Whether the same weights work for inputs of different H×W, and why (`lowest`: the
+    smallest input size, as derived; evaluated here when not given).
 
     >>> accepts_variable_input([Conv(5, 16), Conv(5, 16), GlobalAvgPool(), Dense(128),
     ...                         Dense(1)])[0]
@@ -418,7 +310,7 @@ def accepts_variable_input(layers: Sequence[Layer]) -> tuple[bool, str]:
     (False, 'layer 1 (flatten) turns the H×W×C input into H·W·C features')
     """
     _trunk(layers)
-    min_h, min_w = minimum_input_size(layers)
+    min_h, min_w = minimum_input_size(layers) if lowest is None else lowest
     at_least = f"any input of at least {min_h}×{min_w} pixels works"
     flatten: int | None = None
     for index, layer in enumerate(layers):

@@ -7,13 +7,12 @@ module registers itself: adding a kind edits no shared table.
 import importlib
 import pkgutil
 
-from derive.questions import architecture
 from derive.questions.base import Check, Kind, Solution
 from derive.questions.declare import REGISTRY
 
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
 
-KINDS: dict[str, Kind] = {**architecture.KINDS, **REGISTRY}
+KINDS: dict[str, Kind] = REGISTRY
 
 __all__ = ["KINDS", "Check", "Kind", "Solution"]

@@ -1,124 +1,89 @@
-"""Question kinds on whole CNN architectures: shapes, parameters, receptive fields."""
+"""The `architecture` kind: a CNN as a list of layers, on the derivation core.
+
+Every number (a layer's output size, weights, multiplications, receptive field, jump, the
+smallest input) is the layer's numbers put in one formula of
+`derive.models.architecture.FORMULAS`, a checked step (see `architecture_steps`); the
+table is read from those steps. The answers are compared with a numpy run of the network
+(`derive.verify.architecture_reference`: arrays measured, receptive fields by switching on
+one input position at a time, input sizes tried one by one).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Annotated, Any, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Discriminator, Field, Tag, model_validator
+import sympy as sp
+from pydantic import Field, model_validator
 
+from derive.derivation import Derivation
 from derive.models import architecture as A
-from derive.questions.base import Check, Given, Kind, NonNegInt, PosInt, Solution
+from derive.questions.architecture_layers import LayerSpec, as_data
+from derive.questions.architecture_steps import (
+    NetworkDerivation,
+    Walker,
+    count_uses,
+    read,
+    stated,
+    total,
+)
+from derive.questions.base import PosInt
+from derive.questions.declare import Derived, kind
 from derive.verify import architecture_reference as R
 
-Size = PosInt | Annotated[list[PosInt], Field(min_length=2, max_length=2)]
+__all__ = ["Architecture", "ArchitectureGiven", "as_data"]
+
+Report = Literal["table", "output_shape", "same_size", "parameters", "receptive_field",
+                 "variable_input", "corner_reach"]
+# The quantities each report is about: written out layer by layer on its page.
+FOCUS: dict[str, set[str]] = {
+    "table": set(), "output_shape": {"size", "features"}, "same_size": {"size"},
+    "parameters": {"weights", "params"}, "receptive_field": {"field", "jump"},
+    "variable_input": {"min_size"}, "corner_reach": {"field", "jump"},
+}
+TABLE = ("table", "output_shape", "same_size", "parameters", "receptive_field")
+# The numbers of the walk that are answers, compared with the numpy run (receptive fields
+# and jumps only where the report is about them: finding them by brute force costs most).
+SHAPES = {"size", "features", "weights", "params", "mults"}
+FIELDS = {"field", "jump"}
+ANSWERS: dict[str, set[str]] = {
+    "table": SHAPES | FIELDS, "output_shape": SHAPES, "same_size": SHAPES,
+    "parameters": SHAPES, "receptive_field": SHAPES | FIELDS, "variable_input": set(),
+    "corner_reach": FIELDS}
+# Input sizes the variable-input check tries, whatever the network (a fixed list).
+TRIAL_SIZES = [(1, 1), (2, 3), (4, 4), (5, 7), (8, 8), (9, 6), (11, 11), (16, 16), (17, 23),
+               (32, 32)]
 
 
-def _tuple(v: int | list[int]) -> int | tuple[int, int]:
-    return v if isinstance(v, int) else (v[0], v[1])
+class _PerReport:
+    """The check method: each report's own words (`arch_<report>`); the kind's (class)
+    method is the table's."""
+
+    def __get__(self, given: Any, cls: type | None = None) -> str:
+        return "arch_table" if given is None else f"arch_{given.report}"
 
 
-def _pair(v: int | list[int]) -> tuple[int, int]:
-    return (v, v) if isinstance(v, int) else (v[0], v[1])
+def _text(shape: tuple[int, ...] | list[int]) -> str:
+    return "×".join(map(str, shape))
 
 
-class ConvLayer(Given):
-    conv: Size = Field(description="Kernel size.")
-    filters: PosInt
-    stride: Size = 1
-    padding: NonNegInt | list[NonNegInt] = 0
-    dilation: Size = 1
-
-    def build(self) -> A.Conv:
-        return A.Conv(_tuple(self.conv), self.filters, _tuple(self.stride),
-                      _tuple(self.padding), _tuple(self.dilation))
-
-    def data(self) -> dict[str, Any]:
-        return {"type": "conv", "kernel": _pair(self.conv), "filters": self.filters,
-                "stride": _pair(self.stride), "padding": _pair(self.padding),
-                "dilation": _pair(self.dilation)}
-
-
-class PoolLayer(Given):
-    maxpool: Size | None = Field(None, description="Window of a max pooling.")
-    avgpool: Size | None = Field(None, description="Window of an average pooling.")
-    stride: Size | None = None
-    padding: NonNegInt = 0
-
-    @model_validator(mode="after")
-    def _one(self) -> PoolLayer:
-        if (self.maxpool is None) == (self.avgpool is None):
-            raise ValueError("a pooling layer has exactly one of 'maxpool' or 'avgpool'")
-        return self
-
-    def build(self) -> A.MaxPool | A.AvgPool:
-        cls, window = (A.MaxPool, self.maxpool) if self.maxpool else (A.AvgPool, self.avgpool)
-        assert window is not None
-        stride = None if self.stride is None else _tuple(self.stride)
-        return cls(_tuple(window), stride, self.padding)
-
-    def data(self) -> dict[str, Any]:
-        window = self.maxpool or self.avgpool
-        assert window is not None
-        return {"type": "maxpool" if self.maxpool else "avgpool", "window": _pair(window),
-                "stride": _pair(window if self.stride is None else self.stride),
-                "padding": _pair(self.padding)}
-
-
-class DenseLayer(Given):
-    dense: PosInt = Field(description="Number of units.")
-
-    def build(self) -> A.Dense:
-        return A.Dense(self.dense)
-
-    def data(self) -> dict[str, Any]:
-        return {"type": "dense", "units": self.dense}
-
-
-class ActivationLayer(Given):
-    activation: Literal["relu", "sigmoid", "tanh", "identity", "leaky_relu"]
-
-    def build(self) -> A.Activation:
-        return A.Activation(self.activation)
-
-    def data(self) -> dict[str, Any]:
-        return {"type": "activation", "name": self.activation}
-
-
-Keyword = Literal["flatten", "global_avg_pool"]
-_TAGS = (("conv", "conv"), ("maxpool", "pool"), ("avgpool", "pool"), ("dense", "dense"),
-         ("activation", "activation"))
-
-
-def _layer_tag(value: Any) -> str | None:
-    """Which layer type a YAML entry is, by its keyword or its first identifying key."""
-    if isinstance(value, str):
-        return "keyword"
-    if isinstance(value, Given):       # serialising a validated layer
-        value = value.model_dump(exclude_none=True)
-    if isinstance(value, dict):
-        return next((tag for key, tag in _TAGS if key in value), None)
-    return None
-
-
-LayerSpec = Annotated[
-    Annotated[ConvLayer, Tag("conv")] | Annotated[PoolLayer, Tag("pool")]
-    | Annotated[DenseLayer, Tag("dense")] | Annotated[ActivationLayer, Tag("activation")]
-    | Annotated[Keyword, Tag("keyword")],
-    Discriminator(_layer_tag, custom_error_type="layer_type", custom_error_message=(
-        "a layer is one of {conv: k, filters: n, ...}, {maxpool: k, ...}, {avgpool: k, ...}, "
-        "{dense: n}, {activation: name}, flatten, global_avg_pool"))]
-
-
-class ArchitectureGiven(Given):
+@kind("architecture", "A CNN as a list of layers: table of shapes, parameters, "
+      "multiplications and receptive fields, or one of them; whether it accepts variable "
+      "input sizes; whether a corner output sees the opposite corner.",
+      {"input": [8, 8, 3], "layers": [{"conv": 2, "filters": 2},
+                                      {"conv": 3, "filters": 4, "stride": 2},
+                                      {"maxpool": 2, "stride": 1}], "report": "table"},
+      template="parts/architecture.tex.j2")
+class Architecture(Derived):
     input: Annotated[list[PosInt], Field(min_length=3, max_length=3,
                                          description="Input height, width, channels.")]
     layers: list[LayerSpec] = Field(min_length=1)
-    report: Literal["table", "output_shape", "same_size", "parameters", "receptive_field",
-                    "variable_input", "corner_reach"] = "table"
+    report: Report = "table"
+    index_base_default: ClassVar[int] = 0       # no index on the page: formulas kept as built
+    method: ClassVar[str] = _PerReport()        # type: ignore[assignment]
 
     @model_validator(mode="after")
-    def _valid(self) -> ArchitectureGiven:
+    def _valid(self) -> Architecture:
         rows = A.analyse(self.shape, self.network())   # impossible sizes become spec errors
         if self.report == "corner_reach":
             if self.input[0] != self.input[1]:
@@ -132,6 +97,7 @@ class ArchitectureGiven(Given):
     @property
     def shape(self) -> tuple[int, int, int]:
         return (self.input[0], self.input[1], self.input[2])
+
 
     def network(self) -> list[A.Layer]:
         out: list[A.Layer] = []
@@ -149,112 +115,251 @@ class ArchitectureGiven(Given):
         """The layers as plain data for the numpy reference, read from the spec itself."""
         return [{"type": spec} if isinstance(spec, str) else spec.data() for spec in self.layers]
 
+    # derivation ----------------------------------------------------------------------------
+    def derive(self) -> Derivation:
+        layers, report = self.network(), self.report
+        d = NetworkDerivation()
+        walker = Walker(d, FOCUS[report], count_uses(self.shape, layers),
+                        general=report in TABLE, answer=ANSWERS[report])
+        rows = A.walk(self.shape, layers, walker)
+        walker.arrange()
+        if report in TABLE:
+            self._totals(d, rows)
+        getattr(self, f"_{report}")(d, layers, rows)
+        return d
 
-def as_data(layers: Sequence[A.Layer]) -> list[dict[str, Any]]:
-    """Model layers as the reference's plain data (for tests and scripts that hold models)."""
-    out: list[dict[str, Any]] = []
-    for layer in layers:
-        if isinstance(layer, A.Conv):
-            out.append({"type": "conv", "kernel": layer.kernel_size, "filters": layer.filters,
-                        "stride": layer.strides, "padding": layer.paddings,
-                        "dilation": layer.dilations})
-        elif isinstance(layer, A.MaxPool | A.AvgPool):
-            out.append({"type": "maxpool" if isinstance(layer, A.MaxPool) else "avgpool",
-                        "window": layer.window_size, "stride": layer.strides,
-                        "padding": layer.paddings})
-        elif isinstance(layer, A.Dense):
-            out.append({"type": "dense", "units": layer.units})
-        elif isinstance(layer, A.Activation):
-            out.append({"type": "activation", "name": layer.name})
-        else:
-            out.append({"type": "flatten" if isinstance(layer, A.Flatten) else "global_avg_pool"})
-    return out
+    def _totals(self, d: Derivation, rows: list[A.Row]) -> None:
+        """Σ of each column of the table: written out for the parameters report."""
+        weighted = [n for n, row in enumerate(rows, 1) if row.params_with_bias]
+        shown = self.report == "parameters"
+        if shown:
+            d.say("arch_result_sum")
+        sums = [total(d, rf"\sum_{{l}} {name}_{{l}}",
+                      {sp.Symbol(f"{name}_{{{n}}}"): getattr(rows[n - 1], column)
+                       for n in weighted}, key, shown and key != "total_mults")
+                for name, column, key in (("P", "params", "total_weights"),
+                                          ("P^{b}", "params_with_bias", "total_params"),
+                                          ("M", "mults", "total_mults"))]
+        if shown:
+            self._conclude(d, "arch_result_params", rows, case="some" if weighted else "none",
+                           without=sums[0], all=sums[1])
+
+    def _table(self, d: Derivation, layers: list[A.Layer], rows: list[A.Row]) -> None:
+        return None
+
+    def _parameters(self, d: Derivation, layers: list[A.Layer], rows: list[A.Row]) -> None:
+        return None
+
+    def _output_shape(self, d: Derivation, layers: list[A.Layer], rows: list[A.Row]) -> None:
+        self._conclude(d, "arch_result_output", rows, shape=_text(rows[-1].output_shape))
+
+    def _same_size(self, d: Derivation, layers: list[A.Layer], rows: list[A.Row]) -> None:
+        before: tuple[int, ...] = self.shape
+        first = None
+        for number, row in enumerate(rows, 1):
+            if first is None and (len(row.output_shape) != 3
+                                  or row.output_shape[:2] != before[:2]):
+                first = {"layer": number, "from": _text(before), "to": _text(row.output_shape)}
+            before = row.output_shape
+        final = rows[-1].output_shape
+        same = len(final) == 3 and final[:2] == self.shape[:2]
+        case = "changed" if not same else "each" if first is None else "overall"
+        self._conclude(d, "arch_result_same", rows, case=case, shape=_text(final),
+                       size=_text(self.input[:2]), **(first or {}))
+
+    def _receptive_field(self, d: Derivation, layers: list[A.Layer], rows: list[A.Row]
+                         ) -> None:
+        field = rows[-1].receptive_field
+        if field is not None:
+            self._conclude(d, "arch_result_field", rows, case="image", r=field[0], c=field[1])
+            return
+        mixing = next(n for n, layer in enumerate(layers)
+                      if isinstance(layer, A.GlobalAvgPool | A.Flatten | A.Dense))
+        sizes = [self.shape, *(r.output_shape for r in rows)]     # sizes[l]: input of layer l
+        seen = [len(_seen(layers[:mixing], [size[axis] for size in sizes[:mixing]], axis,
+                          set(range(sizes[mixing][axis])))[0]) if len(sizes[mixing]) == 3
+                else self.input[axis] for axis in (0, 1)]
+        h, w = self.input[:2]
+        stated(d, r"H_\text{seen}", seen[0], "arch_windows_back", "rows_seen",
+               "arch_result_field", case="all" if seen == [h, w] else "part", rows=seen[0],
+               cols=seen[1], h=h, w=w)
+        d.chain(sp.Symbol(r"W_\text{seen}"), sp.Integer(seen[1]), "arch_windows_back")
+        d.answer("cols_seen").steps[-1].shown = False
+
+    def _conclude(self, d: Derivation, key: str, rows: list[A.Row], **values: Any) -> None:
+        """The report's sentence, on a step that reads the table's last row (not shown)."""
+        d.say(key, **values)
+        d.chain(sp.Symbol("n_{out}"), sp.Integer(rows[-1].output_shape[0]), "read_off")
+        d.steps[-1].shown = False
+
+    def _variable_input(self, d: Derivation, layers: list[A.Layer], rows: list[A.Row]
+                        ) -> None:
+        ok, _why = A.accepts_variable_input(layers)
+        stated(d, r"\text{accepts}", int(ok), "arch_weights_fixed", "accepts", "arch_variable",
+               **_variable_reason(layers, rows, _text(self.input)))
+        if not ok:
+            return
+        walker = Walker(d, FOCUS["variable_input"], count_uses(self.shape, layers, True))
+        h, w = A.minimum_input_size(layers, walker)
+        walker.arrange()
+        first = min((q.layer for q in walker.steps), default=None)
+        for q, step in walker.steps.items():
+            if q.layer == first:
+                step.answer += (("min_rows", "min_cols") if q.axis is None else
+                                ("min_rows", "min_cols")[q.axis:q.axis + 1])
+        if first is None:                 # no convolution or pooling: any size from 1×1
+            stated(d, "m_{0}", 1, "arch_min_size", "min_rows", "arch_result_min", h=h, w=w)
+            d.answer("min_cols")
+            return
+        self._conclude(d, "arch_result_min", rows, h=h, w=w)
+
+    def _corner_reach(self, d: Derivation, layers: list[A.Layer], rows: list[A.Row]) -> None:
+        n = self.input[0]
+        sizes = [self.shape, *(r.output_shape for r in rows[:-1])]
+        axes = [_seen(layers, [size[axis] for size in sizes], axis) for axis in (0, 1)]
+        reaches = all(n - 1 in seen for seen, _, _ in axes)
+        centred = all(lo == -hi for _, lo, hi in axes)
+        field = rows[-1].receptive_field
+        assert field is not None
+        d.say("arch_corner", case="centred" if centred else "plain", n=n, half=n - 1)
+        start = len(d.steps)
+        d.chain(sp.Symbol(r"r_\text{min}"), A.FORMULAS["corner_need"], "arch_corner_need")
+        d.put({A.N: n}).answer("needed")
+        need = int(d.result)
+        for step in d.steps[start:]:
+            step.shown = centred
+        short = centred and max(field) < need
+        case = "reach" if reaches else "short" if short else "unseen"
+        stated(d, "possible", int(reaches), "arch_windows_back", "possible",
+               "arch_result_corner", case=case, need=need,
+               rf=str(field[0]) if field[0] == field[1] else _text(field),
+               rows=_index_set(axes[0][0]), cols=_index_set(axes[1][0]), last=n - 1)
+
+    # answers ---------------------------------------------------------------------------
+    def value(self, answers: dict[str, Any]) -> Any:
+        report = self.report
+        if report == "variable_input":
+            ok = bool(answers["accepts"])
+            lowest = (int(answers["min_rows"]), int(answers["min_cols"])) if ok else None
+            return {"accepts_variable_input": ok,
+                    "reason": A.accepts_variable_input(self.network(), lowest)[1]}
+        if report == "corner_reach":
+            last = max((n for n in range(1, len(self.layers) + 1)
+                        if f"field_rows_{n}" in answers), default=0)  # last conv or pooling
+            return {"receptive_field": int(answers.get(f"field_rows_{last}", 1)),
+                    "needed": int(answers["needed"]), "possible": bool(answers["possible"])}
+        rows = A.walk(self.shape, self.network(), read(answers, missing=0))   # unread: 0
+        if report == "parameters":
+            return {"without_bias": int(answers["total_weights"]),
+                    "with_bias": int(answers["total_params"])}
+        if report == "output_shape":
+            return list(rows[-1].output_shape)
+        if report == "same_size":
+            final = rows[-1].output_shape
+            return {"same_size": len(final) == 3 and final[:2] == self.shape[:2],
+                    "output": list(final)}
+        if report == "receptive_field":
+            return rows[-1].receptive_field_text
+        return [{"label": r.label, "output_shape": list(r.output_shape), "params": r.params,
+                 "params_with_bias": r.params_with_bias, "mults": r.mults,
+                 "receptive_field": r.receptive_field_text} for r in rows]
+
+    def page(self, d: Derivation) -> dict[str, Any]:
+        """The table, every number read from the checked steps."""
+        if self.report not in TABLE:
+            return {"table": None}
+        assert isinstance(d, NetworkDerivation)
+        answers = {key: step.rhs for key, step in d.answers().items()}
+        rows = A.walk(self.shape, self.network(), d.read())
+        grouped = [f"{int(answers[k]):,}".replace(",", r"\,")
+                   for k in ("total_weights", "total_params", "total_mults")]
+        return {"table": {
+            "input": _text(self.input), "dilated": A.dilated(self.network()),
+            "rows": [{"number": n, "label": r.label, "shape": r.shape_text,
+                      "params": f"{r.params:,}".replace(",", r"\,"),
+                      "params_with_bias": f"{r.params_with_bias:,}".replace(",", r"\,"),
+                      "mults": f"{r.mults:,}".replace(",", r"\,"), "rf": r.receptive_field_text,
+                      "jump": "" if r.jump is None else
+                      str(r.jump[0]) if r.jump[0] == r.jump[1] else _text(r.jump)}
+                     for n, r in enumerate(rows, 1)],
+            "total": dict(zip(("params", "params_with_bias", "mults"), grouped, strict=True))}}
+
+    # reference ---------------------------------------------------------------------------
+    def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The network run in numpy: arrays measured, fields found by brute force; only
+        what the report's answers need."""
+        layers, out, wanted = self.data(), {}, ANSWERS[self.report]
+        if wanted & SHAPES:
+            measured = R.measure(self.shape, layers, fast=True if len(layers) > 10 else None)
+            for n, m in enumerate(measured, 1):
+                if len(m.output_shape) == 3:
+                    out[f"rows_{n}"], out[f"cols_{n}"] = m.output_shape[:2]
+                out |= {f"features_{n}": m.inputs, f"weights_{n}": m.params,
+                        f"params_{n}": m.params_with_bias, f"mults_{n}": m.mults}
+            out |= {"total_weights": sum(m.params for m in measured),
+                    "total_params": sum(m.params_with_bias for m in measured),
+                    "total_mults": sum(m.mults for m in measured)}
+        if wanted & FIELDS:
+            found = R.fields_and_jumps(layers, 0)
+            # a network whose every window is square acts alike on both axes
+            square = all(_square(layer) for layer in layers)
+            for name, along in (("rows", found), ("cols", found if square else
+                                                  R.fields_and_jumps(layers, 1))):
+                for n, pair in enumerate(along, 1):
+                    if pair is not None:
+                        out[f"field_{name}_{n}"], out[f"jump_{name}_{n}"] = pair
+        if self.report == "receptive_field":
+            out |= {f"{name}_seen": R.positions_seen(layers, axis, self.input[axis])
+                    for axis, name in ((0, "rows"), (1, "cols"))}
+        if self.report == "variable_input":
+            out |= self._variable_reference(layers)
+        if self.report == "corner_reach":
+            n = self.input[0]
+            out["needed"] = len(range(1 - n, n))      # offsets −(n − 1) … n − 1
+            out["possible"] = int(R.depends_on(self.shape, layers, (n - 1, n - 1), (0, 0)))
+        return out
+
+    def _variable_reference(self, layers: list[dict[str, Any]]) -> dict[str, Any]:
+        """The network built for the given size, run with the same weights on every size of
+        a fixed list that a fresh network accepts; the smallest sizes tried one by one."""
+        h, w, c = self.shape
+        shapes = [(a, b, c) for a, b in [*TRIAL_SIZES, (h + 1, w + 2), (h + 3, w + 1)]]
+        tried = R.try_sizes(layers, self.shape, shapes)
+        return {"accepts": int(all(runs for fits, runs in tried if fits)),
+                "min_rows": R.smallest_length(layers, 0, h),
+                "min_cols": R.smallest_length(layers, 1, w)}
 
 
-def _row(row: A.Row) -> dict[str, Any]:
-    return {"label": row.label, "shape": row.shape_text, "params": _grouped(row.params),
-            "params_with_bias": _grouped(row.params_with_bias), "mults": _grouped(row.mults),
-            "rf": row.receptive_field_text,
-            "jump": "" if row.jump is None else A._fmt_short(row.jump)}
+ArchitectureGiven = Architecture
 
 
-def _grouped(n: int) -> str:
-    return f"{n:,}".replace(",", r"\,")
-
-
-def _structure_check(g: ArchitectureGiven, rows: list[A.Row]) -> Check:
-    """Shapes, parameters and multiplications read off a numpy run of the network."""
-    measured = R.measure(g.shape, g.data(), seed=0)
-    derived = [[*r.output_shape, r.params, r.params_with_bias, r.mults] for r in rows]
-    reference = [[*m.output_shape, m.params, m.params_with_bias, m.mults] for m in measured]
-    ok = derived == reference
-    return Check("shapes, weight-array sizes and multiplications of a numpy run of the network",
-                 ok, 0.0 if ok else float("inf"), len(rows))
-
-
-def _field_check(g: ArchitectureGiven, rows: list[A.Row]) -> Check:
-    """Receptive fields by switching on one input pixel at a time (one channel per layer)."""
-    spatial = [r.receptive_field for r in rows if r.receptive_field is not None]
-    thin = [{**layer, "filters": 1} if layer["type"] == "conv" else layer
-            for layer in g.data()[: len(spatial)]]
-    # wide enough that a whole field fits inside; grown until every layer accepts it
-    side = 2 * max(max(rf) for rf in spatial) + 1
-    while True:
-        try:
-            fields = R.max_receptive_fields((side, side, 1), thin)
-            break
-        except ValueError:
-            side *= 2
-    ok = fields == spatial
-    return Check("receptive fields by brute force: one input pixel switched on at a time",
-                 ok, 0.0 if ok else float("inf"), len(spatial))
+def _square(layer: Mapping[str, Any]) -> bool:
+    """Whether a layer (plain data) has the same window, stride, padding, dilation on both
+    axes (an int stands for a square pair)."""
+    return all(not isinstance(v, list | tuple) or v[0] == v[1] for v in layer.values())
 
 
 def _variable_reason(layers: list[A.Layer], rows: list[A.Row], input_text: str
                      ) -> dict[str, Any]:
-    """Which layer decides whether the input size may vary (for the templates' wording)."""
+    """Which layer decides whether the input size may vary (the case of the sentence)."""
     flatten = None
     for index, layer in enumerate(layers):
         if isinstance(layer, A.GlobalAvgPool):
             dense_after = any(isinstance(later, A.Dense) for later in layers[index:])
-            return {"key": "global_pool", "layer": index + 1, "dense_after": dense_after}
+            return {"case": "global_pool_dense" if dense_after else "global_pool",
+                    "layer": index + 1}
         if isinstance(layer, A.Flatten) and flatten is None:
             flatten = index + 1
         if isinstance(layer, A.Dense):
             if flatten is None:
-                return {"key": "dense_on_map", "layer": index + 1}
+                return {"case": "dense_on_map", "layer": index + 1}
             before = rows[flatten - 2].shape_text if flatten > 1 else input_text
             mlp = not any(isinstance(earlier, A.Conv | A.MaxPool | A.AvgPool)
                           for earlier in layers[:flatten])
-            return {"key": "flatten_dense", "layer": flatten, "dense": index + 1,
-                    "from": before, "features": rows[flatten - 1].shape_text, "mlp": mlp}
-    return {"key": "flatten_only" if flatten else "conv_only", "layer": flatten or 0}
-
-
-# Input sizes tried by the variable-input check, whatever the network (a fixed list).
-TRIAL_SIZES = [(1, 1), (2, 3), (4, 4), (5, 7), (8, 8), (9, 6), (11, 11), (16, 16), (17, 23),
-               (32, 32)]
-
-
-def _variable_check(g: ArchitectureGiven, ok: bool, lowest: tuple[int, int]) -> Check:
-    """Run the numpy network on a fixed list of sizes (and two just above the given one).
-
-    'Yes' must run, with the weights built for the given input, on every size on which a
-    fresh network runs; 'no' must fail on one. The smallest size claimed on the page is
-    tested too: a fresh network runs exactly on the sizes at least that large.
-    """
-    h, w, c = g.shape
-    sizes = [*TRIAL_SIZES, (h + 1, w + 2), (h + 3, w + 1), lowest,
-             (lowest[0] - 1, lowest[1]), (lowest[0], lowest[1] - 1)]
-    shapes = [(a, b, c) for a, b in sizes if a >= 1 and b >= 1]
-    tried = R.try_sizes(g.data(), g.shape, shapes)
-    same_weights = all(runs for fits, runs in tried if fits)
-    smallest = all(fits == (a >= lowest[0] and b >= lowest[1])
-                   for (a, b, _), (fits, _) in zip(shapes, tried, strict=True))
-    passed = same_weights == ok and smallest
-    return Check("the numpy network run on a fixed list of input sizes, with the weights "
-                 "built for the given size", passed, 0.0 if passed else float("inf"),
-                 len(shapes))
+            return {"case": "flatten_dense_mlp" if mlp else "flatten_dense", "layer": flatten,
+                    "dense": index + 1, "from": before,
+                    "features": rows[flatten - 1].shape_text}
+    return {"case": "flatten_only" if flatten else "conv_only"}
 
 
 def _params(layer: A.Layer) -> tuple[A.Pair, A.Pair, A.Pair, A.Pair] | None:
@@ -266,12 +371,13 @@ def _params(layer: A.Layer) -> tuple[A.Pair, A.Pair, A.Pair, A.Pair] | None:
     return None
 
 
-def _seen(layers: list[A.Layer], sizes: list[int], axis: int) -> tuple[set[int], int, int]:
-    """Input indices (along `axis`) that output index 0 depends on, following each window
-    back through the layers (padded positions carry nothing), and the ends lo, hi of the
-    span it would cover if there were no border. `sizes[l]` is the input length of layer l.
-    """
-    seen, lo, hi = {0}, 0, 0
+def _seen(layers: list[A.Layer], sizes: list[int], axis: int,
+          start: set[int] | None = None) -> tuple[set[int], int, int]:
+    """Input indices (along `axis`) that the outputs `start` (output 0 by default) depend
+    on, following each window back through the layers (padded positions carry nothing),
+    and the ends lo, hi of the span output 0 would cover if there were no border.
+    `sizes[l]` is the input length of layer l."""
+    seen, lo, hi = start or {0}, 0, 0
     for layer, n_in in zip(reversed(layers), reversed(sizes), strict=True):
         params = _params(layer)
         if params is None:
@@ -282,115 +388,8 @@ def _seen(layers: list[A.Layer], sizes: list[int], axis: int) -> tuple[set[int],
     return seen, lo, hi
 
 
-def _corner(g: ArchitectureGiven, layers: list[A.Layer], rows: list[A.Row]) -> dict[str, Any]:
-    """Does the corner output (0, 0) depend on the opposite input corner (n − 1, n − 1)?"""
-    n = g.input[0]
-    sizes = [g.shape, *(r.output_shape for r in rows[:-1])]
-    axes = [_seen(layers, [size[axis] for size in sizes], axis) for axis in (0, 1)]
-    reaches = all(n - 1 in seen for seen, _, _ in axes)
-    rf = rows[-1].receptive_field
-    assert rf is not None
-    need = 2 * n - 1
-    centred = all(lo == -hi for _, lo, hi in axes)
-    return {"n": n, "need": need, "rf": rf[0], "rf_text": rows[-1].receptive_field_text,
-            "reaches": reaches, "short": centred and max(rf) < need, "centred": centred,
-            "rows_seen": _index_set(axes[0][0]), "cols_seen": _index_set(axes[1][0])}
-
-
 def _index_set(values: set[int]) -> str:
     """{0, 1, …, 4} as LaTeX, all values when there are few."""
     v = sorted(values)
-    shown = v if len(v) <= 6 else [*v[:3], r"\dots", v[-1]]
-    return r"\{" + ", ".join(map(str, shown)) + r"\}"
-
-
-def _same_size(g: ArchitectureGiven, rows: list[A.Row]) -> dict[str, Any]:
-    """Whether the spatial size is kept, by every layer or overall, and the first change."""
-    before: tuple[int, ...] = g.shape
-    first = None
-    for index, row in enumerate(rows):
-        if first is None and (len(row.output_shape) != 3 or row.output_shape[:2] != before[:2]):
-            first = {"layer": index + 1, "label": row.label,
-                     "from": "×".join(map(str, before)), "to": row.shape_text}
-        before = row.output_shape
-    same = rows[-1].output_shape[:2] == tuple(g.input[:2]) and len(rows[-1].output_shape) == 3
-    return {"same": same, "each": first is None, "first": first}
-
-
-def solve_architecture(g: ArchitectureGiven) -> Solution:
-    layers = g.network()
-    rows = A.analyse(g.shape, layers)
-    total = A.totals(rows)
-    final = rows[-1]
-    context: dict[str, Any] = {
-        "given": g, "rows": [_row(r) for r in rows], "input": "×".join(map(str, g.input)),
-        "total": {"params": _grouped(total.params),
-                  "params_with_bias": _grouped(total.params_with_bias),
-                  "mults": _grouped(total.mults), "any": total.params_with_bias > 0},
-        "dilated": any(isinstance(v, A.Conv) and v.dilations != (1, 1) for v in layers),
-        "field": final.receptive_field}
-    if g.report == "variable_input":
-        ok, why = A.accepts_variable_input(layers)
-        lowest = A.minimum_input_size(layers)
-        context |= {"ok": ok, "why": why, "lowest": lowest,
-                    "reason": _variable_reason(layers, rows, context["input"])}
-        return Solution({"accepts_variable_input": ok, "reason": why},
-                        "yes" if ok else "no", context,
-                        lambda: _variable_check(g, ok, lowest))
-    if g.report == "corner_reach":
-        corner = _corner(g, layers, rows)
-        context |= corner
-        reaches, rf0, need = corner["reaches"], corner["rf"], corner["need"]
-
-        def verify_reach() -> Check:
-            n = g.input[0]
-            sees = R.depends_on(g.shape, g.data(), (n - 1, n - 1), (0, 0))
-            return Check("does output pixel (0,0) change when input pixel (n-1,n-1) does "
-                         "(brute force)", sees == reaches, 0.0 if sees == reaches else 1.0, 1)
-
-        return Solution({"receptive_field": rf0, "needed": need, "possible": reaches},
-                        rf"{rf0} < {need}" if corner["short"] else
-                        rf"{rf0} \ge {need}" if reaches and corner["centred"] else
-                        r"\text{yes}" if reaches else r"\text{no}", context, verify_reach)
-    if g.report == "receptive_field":
-        answer: Any = final.receptive_field_text
-        latex = (r"\text{all}" if final.receptive_field is None else
-                 rf"{final.receptive_field[0]} \times {final.receptive_field[1]}")
-        return Solution(answer, latex, context, lambda: _field_check(g, rows))
-    if g.report == "parameters":
-        answer = {"without_bias": total.params, "with_bias": total.params_with_bias}
-        latex = rf"{context['total']['params']} \text{{ / }} {context['total']['params_with_bias']}"
-    elif g.report == "same_size":
-        context |= _same_size(g, rows)
-        answer = {"same_size": context["same"], "output": list(final.output_shape)}
-        latex = final.shape_text.replace("×", r" \times ")
-    elif g.report == "output_shape":
-        answer = list(final.output_shape)
-        latex = final.shape_text.replace("×", r" \times ")
-    else:
-        answer = [{"label": r.label, "output_shape": list(r.output_shape), "params": r.params,
-                   "params_with_bias": r.params_with_bias, "mults": r.mults,
-                   "receptive_field": r.receptive_field_text} for r in rows]
-        latex = ""
-
-    def verify() -> Check:
-        structure = _structure_check(g, rows)
-        if g.report != "table" or not structure.passed:
-            return structure
-        field = _field_check(g, rows)
-        return Check(structure.method + "; " + field.method, field.passed,
-                     max(structure.max_abs_error, field.max_abs_error),
-                     structure.samples + field.samples)
-
-    return Solution(answer, latex, context, verify)
-
-
-KINDS = {
-    "architecture": Kind(
-        "architecture", ArchitectureGiven, solve_architecture,
-        "A CNN as a list of layers: table of shapes, parameters, multiplications and "
-        "receptive fields, or one of them; whether it accepts variable input sizes.",
-        {"input": [8, 8, 3], "layers": [{"conv": 2, "filters": 2},
-                                        {"conv": 3, "filters": 4, "stride": 2},
-                                        {"maxpool": 2, "stride": 1}], "report": "table"}),
-}
+    shown = [str(n) for n in v] if len(v) <= 6 else [*map(str, v[:3]), r"\dots", str(v[-1])]
+    return r"\{" + ", ".join(shown) + r"\}"

@@ -54,20 +54,6 @@ class Check:
         return (rf"${verdict}$ \text{{{self.method}: {self.samples} values, max. abs. error "
                 rf"}} {self.max_abs_error:.2g}")
 
-    @classmethod
-    def compare(cls, method: str, derived: Any, reference: Any, *, tol: float = 1e-8,
-                samples: int = 1, detail: str = "") -> Check:
-        import numpy as np
-
-        a = np.asarray(derived, dtype=float)
-        b = np.asarray(reference, dtype=float)
-        if a.shape != b.shape:
-            return cls(method, False, float("inf"), samples,
-                       f"shape {a.shape} differs from reference shape {b.shape}")
-        err = float(np.max(np.abs(a - b))) if a.size else 0.0
-        scale = max(1.0, float(np.max(np.abs(b))) if b.size else 1.0)
-        return cls(method, err <= tol * scale, err, samples, detail)
-
 
 @dataclass
 class Solution:
@@ -96,8 +82,4 @@ class Kind:
     solve: Callable[[Any], Solution]
     summary: str
     example: dict[str, Any] = field(default_factory=dict)
-    template: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.template:
-            object.__setattr__(self, "template", f"parts/{self.name}.tex.j2")
+    template: str = "parts/derivation.tex.j2"

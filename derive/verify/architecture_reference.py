@@ -90,6 +90,7 @@ class Measured:
     params: int
     params_with_bias: int
     mults: int
+    inputs: int = 0          # how many values enter the layer (a dense layer's fan-in)
 
 
 class Network:
@@ -161,6 +162,16 @@ class Network:
         if rows == 0 or cols == 0:
             raise ValueError(f"layer {index + 1}: no {span_h}×{span_w} window fits in "
                              f"{xp.shape[1]}×{xp.shape[2]}")
+        if kernel.shape[2] == kernel.shape[3] == 1 and self._use_fast(rows * cols):
+            # one channel in and out (receptive-field runs): each tap's weight times the
+            # input it meets, summed over the taps
+            out = np.zeros((x.shape[0], rows, cols, 1)) + bias
+            for h in range(kh):
+                for w in range(kw):
+                    out += kernel[h, w, 0, 0] * xp[:, h * dh: h * dh + rows * sh: sh,
+                                                   w * dw: w * dw + cols * sw: sw, :]
+            self.mults[index] = rows * cols * kh * kw
+            return out
         if self._use_fast(rows * cols):
             view = sliding_window_view(xp, (span_h, span_w), axis=(1, 2))
             win = view[:, : rows * sh: sh, : cols * sw: sw, :, ::dh, ::dw]  # (B,r,c,C,kh,kw)
@@ -260,8 +271,10 @@ def measure(input_shape: tuple[int, int, int], layers: Sequence[Layer], seed: in
     net = Network(layers, seed, fast=fast)
     x = np.random.default_rng(seed + 1).standard_normal((1, *input_shape))
     outputs = net(x)
+    entering = [x, *outputs[:-1]]
     return [Measured(tuple(int(n) for n in out.shape[1:]), *net.counts(index),
-                     net.mults[index]) for index, out in enumerate(outputs)]
+                     net.mults[index], int(entering[index][0].size))
+            for index, out in enumerate(outputs)]
 
 
 def runs_on(layers: Sequence[Layer], built_for: tuple[int, int, int],
@@ -352,3 +365,101 @@ def max_receptive_fields(input_shape: tuple[int, int, int],
         span = win[..., 1] - win[..., 0] + 1  # (H_out, W_out, 2)
         fields.append((int(span[..., 0].max()), int(span[..., 1].max())))
     return fields
+
+
+def _along(layer: Layer, axis: int) -> Layer:
+    """A one-channel copy of a layer that acts along `axis` only: along the other axis its
+    window is 1, its stride 1, its padding 0 (a 2-D window acts on each axis separately)."""
+    kind = layer["type"]
+    if kind not in ("conv", "maxpool", "avgpool"):
+        return layer
+
+    def keep(value: Any, neutral: int) -> tuple[int, int]:
+        pair = _two(value)
+        return (pair[0], neutral) if axis == 0 else (neutral, pair[1])
+
+    size = "kernel" if kind == "conv" else "window"
+    copy = {"type": kind, size: keep(layer[size], 1),
+            "stride": keep(layer.get("stride") or (1 if kind == "conv" else layer[size]), 1),
+            "padding": keep(layer.get("padding", 0), 0)}
+    if kind == "conv":
+        copy |= {"filters": 1, "dilation": keep(layer.get("dilation", 1), 1)}
+    return copy
+
+
+def _dependence(layers: Sequence[Layer], axis: int, length: int) -> list[NDArray[np.bool_] | None]:
+    """Per layer, a (length, n_out) array: does output position o (along `axis`) of the
+    one-axis copy change when input position i is switched on? None for a vector output."""
+    thin = [_along(layer, axis) for layer in layers]
+    x = np.zeros((1 + length, length, 1, 1) if axis == 0 else (1 + length, 1, length, 1))
+    for i in range(length):
+        x[(1 + i, i, 0, 0) if axis == 0 else (1 + i, 0, i, 0)] = 1.0
+    out: list[NDArray[np.bool_] | None] = []
+    for y in Network(thin, positive=True, fast=True)(x):
+        changed = (y[1:] != y[:1]).reshape(length, *y.shape[1:])
+        out.append(None if y.ndim != 4 else
+                   changed[:, :, 0, 0] if axis == 0 else changed[:, 0, :, 0])
+    return out
+
+
+def fields_and_jumps(layers: Sequence[Layer], axis: int, limit: int = 1 << 13
+                     ) -> list[tuple[int, int] | None]:
+    """Per layer, (receptive field, jump) along `axis` by brute force: in a one-axis copy of
+    the network, switch on one input position at a time and see which outputs change. The
+    field is the largest span from the first to the last input an output depends on (a
+    window cut by the border loses its outermost input, so it spans less), the jump the
+    distance between the first inputs of two neighbouring outputs of that span. The input
+    is doubled until the answer no longer changes; None from the first vector output on."""
+    length, before = 8, None
+    while length <= limit:
+        try:
+            found = _fields(_dependence(layers, axis, length), length)
+        except ValueError:          # some window does not fit yet
+            found = None
+        if found is not None and found == before:
+            return found
+        length, before = 2 * length, found
+    raise ValueError(f"no input up to {limit} positions shows every receptive field whole")
+
+
+def _fields(deps: list[NDArray[np.bool_] | None], length: int
+            ) -> list[tuple[int, int] | None] | None:
+    found: list[tuple[int, int] | None] = []
+    for dep in deps:
+        if dep is None:
+            found.append(None)
+            continue
+        first = np.argmax(dep, axis=0)
+        last = length - 1 - np.argmax(dep[::-1], axis=0)
+        span = np.where(dep.any(axis=0), last - first + 1, 0)
+        whole = np.flatnonzero((span == span.max()) & (first > 0) & (last < length - 1))
+        pairs = whole[:-1][np.diff(whole) == 1]
+        if not pairs.size:
+            return None
+        o = int(pairs[0])
+        found.append((int(span[o]), int(first[o + 1] - first[o])))
+    return found
+
+
+def positions_seen(layers: Sequence[Layer], axis: int, length: int) -> int:
+    """How many of the `length` input positions along `axis` the last layer's output depends
+    on (any output value changes when the position is switched on), by brute force."""
+    thin = [_along(layer, axis) for layer in layers]
+    x = np.zeros((1 + length, length, 1, 1) if axis == 0 else (1 + length, 1, length, 1))
+    for i in range(length):
+        x[(1 + i, i, 0, 0) if axis == 0 else (1 + i, 0, i, 0)] = 1.0
+    y = Network(thin, positive=True, fast=True)(x)[-1]
+    return int((y[1:] != y[:1]).reshape(length, -1).any(axis=1).sum())
+
+
+def smallest_length(layers: Sequence[Layer], axis: int, limit: int) -> int:
+    """The smallest input length along `axis` on which a fresh one-axis copy of the network
+    runs, tried one length at a time from 1 (`limit`: a length known to run)."""
+    thin = [_along(layer, axis) for layer in layers]
+    for length in range(1, limit + 1):
+        try:
+            Network(thin)(np.zeros((1, length, 1, 1) if axis == 0 else (1, 1, length, 1)))
+        except ValueError:
+            continue
+        return length
+    return limit
