@@ -1,0 +1,274 @@
+"""Backpropagation in a multilayer perceptron to one chosen weight, as checked steps: the
+chain rule over every path, each factor by its rule, the simplified gradient, the SGD
+update, and, with given numbers, every value put in."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal
+
+import sympy as sp
+from pydantic import Field, model_validator
+
+from derive.derivation import Derivation
+from derive.derivation.indices import in_base
+from derive.latex.printer import tex
+from derive.models import mlp as M
+from derive.models.mlp import MLP, Path
+from derive.models.softmax import cls
+from derive.models.symbols import PartialOf
+from derive.questions.base import IndexBase, NonNegInt, PosInt
+from derive.questions.declare import kind
+from derive.questions.mlp_numbers import Numbers, approx, number, numeric
+
+WEIGHT = re.compile(r"^([A-Za-z])_?(?:\{(\d+),?(\d+)\}|(\d),?(\d)|(\d+),(\d+))$")
+EXPLICIT_PATHS = 8           # chains with at most this many paths are written out
+EXPLICIT_WIDTH = 4           # … when no layer they sum over is wider
+Widths = Annotated[list[PosInt], Field(min_length=2, max_length=6)]
+
+
+def parse_weight(text: str) -> tuple[str, int, int]:
+    """'v_12', 'v_{1,2}', 'v_1,2', 'v_{12}' → ('v', 1, 2) (indices as written)."""
+    match = WEIGHT.match(text.replace(" ", ""))
+    if not match:
+        raise ValueError(f"weight {text!r}: expected a letter and two indices, such as "
+                         "'v_12' or 'v_{1,2}'")
+    letter, *groups = match.groups()
+    i, j = [g for g in groups if g is not None]
+    return letter.lower(), int(i), int(j)
+
+
+@kind("mlp.backprop",
+      "Backpropagation to one weight of a multilayer perceptron: the chain rule over every "
+      "path, each factor, the gradient and the SGD update (with numbers when given).",
+      {"widths": [2, 3, 2], "activation": "tanh", "output": "softmax_ce", "weight": "v_12",
+       "report": "gradient", "target": 1})
+class Backprop(Numbers):
+    widths: Widths = Field(default_factory=lambda: [2, 3, 2],
+                           description="Layer sizes: inputs, hidden layers, outputs.")
+    activation: Literal["tanh", "sigmoid", "relu", "identity"] = "tanh"
+    output: Literal["softmax_ce", "squared_error"] = Field(
+        "softmax_ce", description="softmax + cross-entropy, or identity + ½ squared error.")
+    bias: bool = False
+    weight: str = Field(description="The weight asked, letter and indices: 'v_12' (weight "
+                        "matrices are named …, u, v, w from the last layer back).")
+    report: Literal["chain", "factors", "gradient", "update"] = Field(
+        "gradient", description="The chain of partials; its factors; the gradient; the update.")
+    target: PosInt | Literal[0] | None = Field(
+        None, description="Class of a one-hot label (from index_base); softmax_ce only.")
+    index_base: IndexBase = 1
+    seed: NonNegInt = 0
+    method: ClassVar[str] = "mlp_fd"
+    tolerance: ClassVar[float] = 1e-6
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Backprop:
+        net = MLP(tuple(self.widths), self.activation, self.output, self.bias)
+        if self.output == "softmax_ce" and self.widths[-1] < 2:
+            raise ValueError("widths: softmax_ce needs at least 2 outputs (a softmax over one "
+                             "score is always 1)")
+        letter, i, j = parse_weight(self.weight)
+        letters = net.letters()
+        sizes = {c: (self.widths[n], self.widths[n + 1]) for n, c in enumerate(letters)}
+        if letter not in letters:
+            have = ", ".join(f"{c} ({r} × {s})" for c, (r, s) in sizes.items())
+            raise ValueError(f"weight {self.weight!r}: this network has no weight matrix "
+                             f"{letter!r} (it has {have})")
+        rows, cols = sizes[letter]
+        b = self.index_base
+        if not (b <= i < rows + b and b <= j < cols + b):
+            raise ValueError(f"weight {self.weight!r} does not exist: {letter} is {rows} × "
+                             f"{cols} (rows {b} to {rows - 1 + b}, columns {b} to "
+                             f"{cols - 1 + b})")
+        if self.target is not None:
+            if self.output != "softmax_ce":
+                raise ValueError("target: a one-hot class needs output softmax_ce")
+            if not b <= self.target < self.widths[-1] + b:
+                raise ValueError(f"target: class {self.target} does not exist (classes {b} "
+                                 f"to {self.widths[-1] - 1 + b})")
+        self.check_numbers(net, self.target_index())
+        if self.report == "update" and self.has_numbers() and self.eta is None:
+            raise ValueError("eta: the learning rate is needed to put numbers in the update")
+        return self
+
+    # the pieces ------------------------------------------------------------------------------
+    def net(self) -> MLP:
+        return MLP(tuple(self.widths), self.activation, self.output, self.bias)
+
+    def target_index(self) -> int | None:
+        return None if self.target is None else self.target - self.index_base
+
+    def path(self) -> Path:
+        letter, i, j = parse_weight(self.weight)
+        net = self.net()
+        return net.path(net.weight(letter)[i - self.index_base, j - self.index_base])
+
+    def explicit(self) -> bool:
+        net, path = self.net(), self.path()
+        widths = [self.widths[n] for n in path.later] + [self.widths[-1]]
+        return net.path_count(path) <= EXPLICIT_PATHS and max(widths) <= EXPLICIT_WIDTH
+
+    def shown(self, expr: sp.Basic) -> str:
+        return tex(in_base(expr, self.display_base()))
+
+    # the derivation --------------------------------------------------------------------------
+    def derive(self) -> Derivation:
+        net, path, c = self.net(), self.path(), self.target_index()
+        explicit = self.explicit()
+        free = {} if explicit else {s: (0, n - 1) for s, n in net._indices(path)}
+        d = Derivation(net.domains(), free, {**net.definitions(c), cls: sp.Integer(c or 0)})
+        self.setup(d, net)
+        values = self.forward_values(d, net) if self.has_numbers() else {}
+        if self.report in ("chain", "factors"):
+            if self.report == "chain" and c is not None and net.softmax:
+                self.loss_factor(d, net, c, values)
+            self.chain(d, net, path, explicit, c, substituted=False)
+            if self.report == "factors":
+                self.factors(d, net, path, explicit, c, values)
+            return d
+        factors = self.factors(d, net, path, explicit, c, values)
+        gradient = self.chain(d, net, path, explicit, c, substituted=True, factors=factors)
+        if values:
+            self.put(d, values, "gradient_value")
+        if self.report == "update":
+            self.update(d, net, path, gradient, values)
+        return d
+
+    def setup(self, d: Derivation, net: MLP) -> None:
+        """The network in one sentence, each layer from the one before; then the loss."""
+        pieces = []
+        j = sp.Symbol("j", integer=True)
+        for layer in range(1, net.depth + 1):
+            col = M.l if layer == net.depth else j
+            pre = net.pre(layer)[col]
+            pieces.append(sp.Eq(pre, net.pre_of(layer, col, M._d[0]), evaluate=False))
+            if layer < net.depth:
+                pieces.append(sp.Eq(net.post(layer)[col], net.act(pre), evaluate=False))
+        if net.softmax:
+            pieces.append(sp.Eq(M.yhat[M.l], net.prob_of(M.l, M._d[1]), evaluate=False))
+        c = self.target_index()
+        d.say("mlp_network", case="one_hot" if c is not None else net.output,
+              layers=", ".join(f"${self.shown(e)}$" for e in pieces),
+              c=(c or 0) + self.index_base)
+        d.chain(M.L, net.loss(), "definition", context=True)
+
+    def paths_sentence(self, d: Derivation, net: MLP, path: Path) -> None:
+        n = net.path_count(path)
+        where = "output" if path.layer == net.depth else "hidden"
+        plural = "one" if n == 1 else "other"
+        d.say("mlp_paths", case=f"{where}_{'softmax' if net.softmax else 'squared'}_{plural}",
+              w=path.weight, a=path.units[0], h=path.units[-1], n=n,
+              o=path.units[0])
+
+    def chain(self, d: Derivation, net: MLP, path: Path, explicit: bool, c: int | None,
+              substituted: bool, factors: dict[Any, Any] | None = None) -> sp.Expr:
+        """∂L/∂W_ij: the chain rule over every path (written out when small), the one-hot
+        label, then (`substituted`) each factor's value and the textbook form."""
+        lhs = PartialOf(M.L, path.weight, M.L)
+        d.chain(lhs, lhs, "definition")
+        self.paths_sentence(d, net, path)
+        d.then(net.chain(path), "chain_rule")
+        if explicit:
+            d.say("mlp_written").apply("paths_summed")
+        if c is not None:
+            d.say("mlp_one_hot_paths", yc=M.yhat[c] if explicit else M.yhat[cls],
+                  c=c + self.index_base)
+            d.apply("one_hot", label=M.y, target=c if explicit else cls, loss=M.L,
+                    probs=M.yhat)
+        if not substituted:
+            return d.answer("chain").result
+        assert factors is not None
+        d.say("mlp_combine")
+        label = c if explicit or c is None else cls
+        d.apply("substitute", values={f: factors[f] if f in factors else net.value(f, label)
+                                      for f in d.result.atoms(PartialOf)})
+        if net.softmax and c is None:
+            d.then(net.gradient(path, explicit), "target_sums_to_one")
+        gradient = net.gradient(path, explicit, c if explicit else cls if c is not None
+                                else None)
+        d.then(gradient, "simplify").answer("gradient")
+        return gradient
+
+    def loss_factor(self, d: Derivation, net: MLP, c: int, values: dict[Any, Any]) -> None:
+        explicit = self.explicit()
+        group = (sp.ImmutableMatrix([net.partial(M.L, M.yhat[q]) for q in range(net.classes)])
+                 if explicit else net.partial(M.L, M.yhat[M.k]))
+        d.say("mlp_loss_factor", c=c + self.index_base)
+        self.run(d, net, group, c if explicit else cls)
+
+    def factors(self, d: Derivation, net: MLP, path: Path, explicit: bool, c: int | None,
+                values: dict[Any, Any]) -> dict[Any, Any]:
+        """Each link of the chain by its rule; the values of every factor by entry."""
+        dropped = [f for f in net.groups(path, True)[1] if f.args[0] != M.yhat[c]] if (
+            c is not None and net.softmax and explicit and self.report == "factors") else []
+        if dropped:
+            d.say("mlp_factors_dropped", c=c + self.index_base if c is not None else 0,
+                  factors=", ".join(f"${self.shown(f)}$" for f in dropped), n=len(dropped))
+        else:
+            d.say("mlp_factors")
+        out: dict[Any, Any] = {}
+        label = c if explicit or c is None else cls
+        for n, group in enumerate(net.groups(path, explicit)):
+            result = self.run(d, net, group, label)
+            d.answer(f"factor{n}")
+            if values:
+                self.put(d, values)
+            if isinstance(group, sp.MatrixBase):
+                out.update(zip(group, result, strict=True))
+            else:
+                out[group] = result
+        return out
+
+    def run(self, d: Derivation, net: MLP, group: sp.Basic, c: int | sp.Symbol | None
+            ) -> sp.Basic:
+        """One link's factors, from the partial to its value, rule by rule."""
+        probe = group if isinstance(group, PartialOf) else next(iter(group.atoms(PartialOf)))
+        lhs = group
+        d.chain(lhs, group, "definition")
+        for rule, stated, args in net.recipe(probe, c):
+            if stated is not None:
+                d.then(stated(d.result), rule)
+            else:
+                d.apply(rule, **args(d.result))
+        return d.result
+
+    def update(self, d: Derivation, net: MLP, path: Path, gradient: sp.Expr,
+               values: dict[Any, Any]) -> None:
+        """One SGD step, what it does whatever the numbers, and with them if given."""
+        grad = PartialOf(M.L, path.weight, M.L)
+        new = sp.IndexedBase(f"{path.weight.base}'", real=True)[path.weight.indices]
+        inactive = "relu" if self.activation == "relu" and path.layer < net.depth else "plain"
+        d.say("mlp_sgd", case=f"{inactive}_{self.output}", w=path.weight, g=grad,
+              input=net.post(path.layer - 1)[path.weight.indices[0]], a=path.units[0])
+        d.chain(new, path.weight - M.eta * grad, "sgd_update")
+        d.then(path.weight - M.eta * gradient, "substitute",       # shown as w − η (…)
+               display=self.shown(path.weight - M.eta * sp.UnevaluatedExpr(gradient)))
+        d.answer("update")
+        if not values:
+            return
+        g = gradient.xreplace(values)
+        old, step = values[path.weight], numeric(g)
+        new_value = (path.weight - M.eta * gradient).xreplace(values)
+        d.say("mlp_effect_numbers", case="zero" if step == 0 else "down" if step > 0 else "up",
+              w=path.weight, g=grad, gv=approx(g).strip(), old=number(old, paren=False),
+              new=number(new_value, paren=False))
+        self.put(d, values, "update_value")
+
+    def value(self, answers: dict[str, Any]) -> Any:
+        """With numbers: the loss, gradient and updated weight as numbers. Otherwise the
+        expressions the report asks for (the factors by name for `factors`)."""
+        if self.has_numbers():
+            return {key.removesuffix("_value"): numeric(v) for key, v in answers.items()
+                    if key.endswith("_value")}
+        if self.report == "factors":
+            return {k: v for k, v in answers.items() if k.startswith("factor")}
+        if self.report == "update":
+            return {"gradient": answers["gradient"], "update": answers["update"]}
+        return answers["chain" if self.report == "chain" else "gradient"]
+
+    # checking ---------------------------------------------------------------------------------
+    def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        from derive.questions.mlp_numbers import reference_answers
+
+        return reference_answers(self, data)

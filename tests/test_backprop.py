@@ -1,0 +1,272 @@
+"""Softmax, cross-entropy and backpropagation in an MLP: exact forms, checks, broken rules,
+given numbers (against numpy and torch), validation errors and sentences."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+import sympy as sp
+from helpers import check, page, solve
+from pydantic import ValidationError
+
+from derive.derivation import RULES
+from derive.derivation.backprop_rules import one_hot, softmax_jacobian
+from derive.derivation.indices import in_base
+from derive.derivation.rules import Rule
+from derive.latex.printer import tex
+from derive.models import mlp as M
+from derive.models import softmax as S
+from derive.models.mlp import MLP
+from derive.models.softmax import Softmax, log_softmax
+from derive.models.symbols import PartialOf
+from derive.questions import KINDS
+from derive.verify import backprop_reference as ref
+
+SEED = {"widths": [2, 3, 2], "activation": "tanh", "output": "softmax_ce"}
+NUMBERS = {"x": [1.0, -0.5], "eta": 0.1,
+           "weights": {"v": [[0.1, 0.2, -0.3], [0.4, -0.1, 0.2]],
+                       "w": [[0.3, -0.2], [0.5, 0.1], [-0.4, 0.2]]}}
+
+
+def _answer(solution: Any, key: str) -> Any:
+    d = solution.derivation
+    return d.answers()[key].rhs
+
+
+# --- exact forms ----------------------------------------------------------------------------
+def test_softmax_model_is_exact() -> None:
+    s = Softmax(3)
+    assert s.jacobian_entry() == s.p[S.j] * (sp.KroneckerDelta(S.j, S.k) - s.p[S.k])
+    assert s.grad_scores() == s.p[S.k] - s.y[S.k]
+    assert s.jacobian_matrix()[1, 1] == s.p[1] * (1 - s.p[1])
+    assert s.jacobian_matrix()[0, 1] == -s.p[0] * s.p[1]
+    assert s.grad_vector(1) == sp.Matrix([s.p[0], s.p[1] - 1, s.p[2]])
+    assert np.allclose(np.exp(log_softmax(np.array([800.0, 0.0, -5.0]))).sum(), 1.0)
+
+
+def test_rules_on_single_factors() -> None:
+    p, o, y = sp.IndexedBase("p"), sp.IndexedBase("o"), sp.IndexedBase("y")
+    assert softmax_jacobian(PartialOf(p[0], o[0], p[0]), probs=p, scores=o) == p[0] * (1 - p[0])
+    assert softmax_jacobian(PartialOf(p[0], o[1], p[0]), probs=p, scores=o) == -p[0] * p[1]
+    m = sp.Symbol("m", integer=True)
+    assert one_hot(sp.Sum(y[m] * sp.log(p[m]), (m, 0, 2)), label=y, target=1) == sp.log(p[1])
+    assert one_hot(y[0] + 2 * y[1], label=y, target=1) == 2
+
+
+def test_mlp_gradient_is_the_textbook_form() -> None:
+    net = MLP((2, 3, 2))
+    path = net.path(net.weight("v")[0, 1])
+    h, w = net.post(1), net.weight("w")
+    assert net.path_count(path) == 4
+    assert net.gradient(path, explicit=True, target=0) == (
+        (1 - h[1] ** 2) * ((M.yhat[0] - 1) * w[1, 0] + M.yhat[1] * w[1, 1]) * M.x[0])
+    out = net.path(w[2, 0])
+    assert net.path_count(out) == 2
+    assert net.gradient(out, target=0) == (M.yhat[0] - 1) * h[2]
+    assert MLP((2, 3, 1), output="squared_error").path_count(path) == 1
+
+
+def test_cross_entropy_gradient_prints_as_p_minus_y() -> None:
+    soft = solve("softmax.cross_entropy_grad", classes=3)
+    assert tex(in_base(_answer(soft, "grad"), 1)) == "{p}_{k} - {y}_{k}"
+    hot = solve("softmax.cross_entropy_grad", classes=3, target=2, score="x", prob="f",
+                label="H", loss="g")
+    assert tex(in_base(_answer(hot, "grad"), 1)) == r"{f}_{k} - \delta_{c k}"
+    f = Softmax(3, "x", "f", "H").p
+    assert _answer(hot, "vector") == sp.Matrix([f[0], f[1] - 1, f[2]])
+
+
+def test_softmax_factors_print_as_the_textbook_entries() -> None:
+    solution = solve("mlp.backprop", **SEED, weight="v_12", report="factors", target=1)
+    jacobian = _answer(solution, "factor1")
+    assert tex(in_base(jacobian[0, 0], 1)) == r"{\hat{y}}_{1} \left(1 - {\hat{y}}_{1}\right)"
+    assert tex(in_base(jacobian[0, 1], 1)) == r"- {\hat{y}}_{1} {\hat{y}}_{2}"
+    assert _answer(solution, "factor0") == sp.Matrix([-1 / M.yhat[0], 0])
+    assert _answer(solution, "factor3") == 1 - MLP((2, 3, 2)).post(1)[1] ** 2
+
+
+# --- every step and answer checked ---------------------------------------------------------
+@pytest.mark.parametrize("given", [
+    {"classes": 2}, {"classes": 4, "target": 4}, {"classes": 7, "target": 1},
+])
+def test_cross_entropy_kind_checks(given: dict[str, Any]) -> None:
+    result = check("softmax.cross_entropy_grad", **given)
+    assert result.passed, result.detail
+
+
+@pytest.mark.parametrize("report", ["jacobian", "shift", "log_softmax"])
+def test_jacobian_kind_checks(report: str) -> None:
+    result = check("softmax.jacobian", classes=3, report=report)
+    assert result.passed, result.detail
+
+
+@pytest.mark.parametrize("given", [
+    {**SEED, "weight": "v_12", "report": "chain"},
+    {**SEED, "weight": "v_23", "report": "factors", "target": 1},
+    {**SEED, "weight": "w_21", "report": "update", "target": 2},
+    {**SEED, "weight": "v_12", "report": "gradient", "activation": "sigmoid", "bias": True},
+    {**SEED, "weight": "v_22", "report": "update", "activation": "relu"},
+    {**SEED, "weight": "v_22", "report": "update", "activation": "identity",
+     "output": "squared_error"},
+    {"widths": [3, 2, 2, 2], "weight": "u_12", "report": "gradient", "target": 2},
+    {"widths": [4, 5, 6], "weight": "v_23", "report": "update", "target": 3},
+])
+def test_mlp_kind_checks(given: dict[str, Any]) -> None:
+    result = check("mlp.backprop", **given)
+    assert result.passed, result.detail
+
+
+# --- broken rules fail the check -----------------------------------------------------------
+def _diagonal_only(expr: sp.Basic, probs: sp.IndexedBase, scores: sp.IndexedBase,
+                   **_: Any) -> sp.Basic:
+    return expr.replace(
+        lambda e: isinstance(e, PartialOf) and getattr(e.args[0], "base", None) == probs,
+        lambda e: probs[e.args[0].indices[0]] * (1 - probs[e.args[0].indices[0]])
+        * sp.KroneckerDelta(e.args[0].indices[0], e.args[1].indices[0]))
+
+
+def _tanh_wrong_sign(expr: sp.Basic, **_: Any) -> sp.Basic:
+    return expr.replace(lambda e: isinstance(e, sp.Pow) and e.base.func == sp.cosh,
+                        lambda e: 1 + sp.tanh(e.base.args[0]) ** 2)
+
+
+def _wrong_class(expr: sp.Basic, label: sp.IndexedBase, target: Any, **kw: Any) -> sp.Basic:
+    wrong = (1 - target) if isinstance(target, int) else target + 1
+    return one_hot(expr, label=label, target=wrong, **kw)
+
+
+@pytest.mark.parametrize(("rule", "broken", "kind", "given"), [
+    ("softmax_jacobian", _diagonal_only, "mlp.backprop",
+     {**SEED, "weight": "v_12", "report": "gradient", "target": 1}),
+    ("softmax_jacobian", _diagonal_only, "softmax.cross_entropy_grad", {"classes": 3}),
+    ("tanh_prime", _tanh_wrong_sign, "mlp.backprop",
+     {**SEED, "weight": "v_23", "report": "update", "target": 1}),
+    ("one_hot", _wrong_class, "mlp.backprop",
+     {**SEED, "weight": "v_12", "report": "chain", "target": 1}),
+    ("one_hot", _wrong_class, "softmax.cross_entropy_grad", {"classes": 3, "target": 2}),
+])
+def test_a_broken_rule_fails_the_check(monkeypatch: pytest.MonkeyPatch, rule: str,
+                                       broken: Any, kind: str, given: dict[str, Any]) -> None:
+    monkeypatch.setitem(RULES, rule, Rule(rule, broken))
+    solution = solve(kind, **given)
+    result = solution.verify()
+    assert not result.passed
+    assert solution.derivation is not None
+    failed = [s for s in solution.derivation.steps if s.check is not None and not s.check.passed]
+    assert any(s.rule == rule for s in failed), [s.rule for s in failed]
+
+
+def test_a_wrong_gradient_formula_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(MLP, "upstream", lambda self, score, target=None:
+                        M.y[score] - M.yhat[score])            # sign flipped
+    result = check("mlp.backprop", **SEED, weight="v_12", report="gradient")
+    assert not result.passed
+
+
+# --- given numbers -------------------------------------------------------------------------
+def _numpy_gradient(given: dict[str, Any], layer: int, i: int, j: int) -> float:
+    weights = [np.array(given["weights"][k], dtype=float) for k in ("v", "w")]
+    y = np.eye(2)[given["target"] - 1] if "target" in given else np.array(given["y"])
+    return ref.weight_gradient(np.array(given["x"]), weights, None, y,
+                               given.get("activation", "tanh"), "softmax_ce", layer, i, j)
+
+
+def test_numbers_are_put_in_and_checked() -> None:
+    given = {**SEED, "weight": "v_12", "report": "update", "target": 1, **NUMBERS}
+    solution = solve("mlp.backprop", **given)
+    assert solution.verify().passed
+    value = solution.answer
+    g = _numpy_gradient(given, 0, 0, 1)
+    assert set(value) == {"loss", "gradient", "update"}
+    assert value["gradient"] == pytest.approx(g, abs=1e-8)
+    assert value["update"] == pytest.approx(0.2 - 0.1 * g, abs=1e-8)
+    assert all(isinstance(v, float) for v in value.values())
+
+
+@pytest.mark.parametrize(("weight", "target"), [("v_12", 1), ("w_11", 1), ("w_12", 1),
+                                              ("w_11", 2), ("v_23", 2)])
+def test_the_update_sentence_follows_the_sign(weight: str, target: int) -> None:
+    """The sentence after the update says what the computed gradient does, in both
+    languages: numpy's gradient decides which word must appear."""
+    given = {**SEED, "weight": weight, "report": "update", "target": target, **NUMBERS}
+    letter, i, j = weight[0], int(weight[2]) - 1, int(weight[3]) - 1
+    g = _numpy_gradient(given, "vw".index(letter), i, j)
+    words = {"en": ("lowers", "raises"), "fr": ("diminuer", "augmenter")}
+    for language, (down, up) in words.items():
+        text = page("mlp.backprop", language, **given)
+        said, unsaid = (down, up) if g > 0 else (up, down)
+        assert f"the step {said}" in text or f"fait {said}" in text
+        assert f"the step {unsaid}" not in text and f"fait {unsaid}" not in text
+
+
+def test_the_gradient_matches_torch_autograd() -> None:
+    torch = pytest.importorskip("torch")
+    given = {**SEED, "weight": "v_23", "report": "gradient", "target": 1,
+             "activation": "sigmoid", **NUMBERS}
+    solution = solve("mlp.backprop", **given)
+    x = torch.tensor(given["x"], dtype=torch.float64)
+    v = torch.tensor(given["weights"]["v"], dtype=torch.float64, requires_grad=True)
+    w = torch.tensor(given["weights"]["w"], dtype=torch.float64)
+    scores = torch.sigmoid(x @ v) @ w
+    loss = torch.nn.functional.cross_entropy(scores[None], torch.tensor([0]))
+    loss.backward()
+    assert v.grad is not None
+    assert solution.answer["gradient"] == pytest.approx(float(v.grad[1, 2]), abs=1e-10)
+    assert solution.answer["loss"] == pytest.approx(float(loss.detach()), abs=1e-10)
+
+
+# --- validation ----------------------------------------------------------------------------
+@pytest.mark.parametrize(("given", "message"), [
+    ({**SEED, "weight": "v_42"}, "does not exist: v is 2 × 3"),
+    ({**SEED, "weight": "z_12"}, "no weight matrix 'z'"),
+    ({**SEED, "weight": "v12x"}, "expected a letter and two indices"),
+    ({**SEED, "weight": "v_12", "activation": "softplus"}, "activation"),
+    ({**SEED, "weight": "v_12", "output": "hinge"}, "output"),
+    ({**SEED, "weight": "v_12", "target": 3}, "class 3 does not exist"),
+    ({**SEED, "weight": "v_12", "target": 1, "output": "squared_error"}, "softmax_ce"),
+    ({**SEED, "weight": "v_12", "target": 1, **NUMBERS, "x": [1.0]}, "x: expected 2 inputs"),
+    ({**SEED, "weight": "v_12", "target": 1, **NUMBERS, "weights": {"v": [[1, 2, 3]],
+                                                                    "w": [[1, 2]] * 3}},
+     "weights.v: expected 2 rows of 3 numbers"),
+    ({**SEED, "weight": "v_12", "target": 1, **NUMBERS, "weights": {"v": [[1, 2, 3]] * 2}},
+     "weights: expected the matrices v, w"),
+    ({**SEED, "weight": "v_12", **NUMBERS}, "y: the label is needed"),
+    ({**SEED, "weight": "v_12", **NUMBERS, "y": [0.5, 0.6]}, "summing to 1"),
+    ({**SEED, "weight": "v_12", "target": 2, **NUMBERS, "y": [1.0, 0.0]}, "not the one-hot"),
+    ({**SEED, "weight": "v_12", "report": "update", "target": 1,
+      **{k: v for k, v in NUMBERS.items() if k != "eta"}}, "eta: the learning rate"),
+    ({**SEED, "weight": "v_12", "eta": 0.1}, "numbers need x and weights"),
+    ({"widths": [2], "weight": "v_12"}, "widths"),
+])
+def test_bad_givens_are_rejected_with_a_clear_message(given: dict[str, Any],
+                                                      message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        KINDS["mlp.backprop"].given.model_validate(given)
+
+
+@pytest.mark.parametrize(("given", "message"), [
+    ({"classes": 3, "target": 4}, "class 4 does not exist"),
+    ({"classes": 3, "score": "p"}, "distinct letters"),
+    ({"classes": 1}, "greater than or equal to 2"),
+])
+def test_bad_softmax_givens(given: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        KINDS["softmax.cross_entropy_grad"].given.model_validate(given)
+
+
+# --- sentences ------------------------------------------------------------------------------
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_path_counts_and_pages_in_both_languages(language: str) -> None:
+    text = page("mlp.backprop", language, **SEED, weight="v_12", report="chain")
+    assert ("4 paths" if language == "en" else "4 chemins") in text
+    out = page("mlp.backprop", language, widths=[3, 1], output="squared_error",
+               weight="w_21", report="chain")
+    assert "{" + "n}" not in out and "paths lead" not in out
+
+
+def test_the_dropped_factors_are_named() -> None:
+    text = page("mlp.backprop", "en", **SEED, weight="v_23", report="factors", target=1)
+    assert "drop out of the chain" in text
+    assert r"{\hat{y}}_{2}}{\partial {o}_{2}}" in text
