@@ -25,6 +25,21 @@ w, x = sp.IndexedBase("w", real=True), sp.IndexedBase("x", real=True)
 w_new = sp.IndexedBase("w'", real=True)
 b, y, eta = sp.Symbol("b", real=True), sp.Symbol("y", real=True), sp.Symbol("eta", positive=True)
 a, p, L = sp.Symbol("a", real=True), sp.Symbol("p", positive=True), sp.Symbol("L")
+k = sp.Symbol("k", integer=True, nonnegative=True)
+u = sp.IndexedBase("u", real=True)      # x before it is scaled to length 1 (checks only)
+step = sp.Symbol(r"\lVert w' - w \rVert", nonnegative=True)
+
+
+class Norm(sp.Function):
+    """‖v‖ of a named vector (its value comes from the derivation's definitions)."""
+
+    is_nonnegative = True
+
+    def _latex(self, printer: Any) -> str:
+        return rf"\lVert {printer._print(self.args[0])} \rVert"
+
+
+x_norm = Norm(x)
 
 
 @dataclass(frozen=True)
@@ -64,3 +79,27 @@ class LogisticRegression:
     def sgd_update(self) -> sp.Expr:
         """w_j − η ∂L/∂w_j."""
         return w[j] - eta * self.grad_w()
+
+    def step_definitions(self, normalized: bool) -> dict[Any, Any]:
+        """For the length of an SGD step: w′ by SymPy's own derivative of the loss, the norms,
+        L, and (normalised examples) x = u/‖u‖."""
+        full = self.loss().xreplace({p: sigmoid(self.score())})
+        out: dict[Any, Any] = {
+            **self.definitions(), L: self.loss(),
+            w_new: lambda at: w[at] - eta * sp.diff(full, w[at]),
+            step: sp.sqrt(sp.Sum((w_new[k] - w[k]) ** 2, (k, 0, self.n - 1))),
+            x_norm: sp.sqrt(sp.Sum(x[k] ** 2, (k, 0, self.n - 1)))}
+        if normalized:
+            out[x] = lambda at: u[at] / sp.sqrt(sp.Sum(u[k] ** 2, (k, 0, self.n - 1)))
+        return out
+
+    def step_domains(self, normalized: bool) -> dict[Any, Domain]:
+        """Labels 0 or 1; x drawn through u when the examples are normalised."""
+        out = {**self.domains(), y: Domain(kind="binary")}
+        if normalized:
+            out[u] = out.pop(x)
+        return out
+
+    def step_length(self) -> sp.Expr:
+        """‖w′ − w‖ = η|p − y| ‖x‖."""
+        return eta * sp.Abs(p - y) * x_norm

@@ -1,0 +1,181 @@
+"""max(x_1, x_2) = ½(x_1 + x_2 + |x_1 − x_2|) by cases, max of n numbers one at a time, its
+gradient where the maximiser is unique, one-sided derivatives at ties; at a given point,
+whether max is differentiable there."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+import sympy as sp
+from pydantic import Field, model_validator
+
+import derive.derivation.calculus_rules  # noqa: F401  (registers the family's rules)
+from derive.derivation import Derivation, Domain
+from derive.models import max_identity as X
+from derive.models.matrix_calculus import Named
+from derive.models.symbols import PartialOf
+from derive.questions.base import IndexBase, NonNegInt
+from derive.questions.declare import Derived, kind
+from derive.questions.logistic_numbers import shown
+from derive.verify import calculus_reference as ref
+
+K = sp.Symbol("k", integer=True, nonnegative=True)      # the maximiser, where unique
+
+
+@kind("max.identity",
+      "max as ½(a + b + |a − b|), max of n numbers, where max is differentiable.",
+      {"n": 3})
+class MaxIdentity(Derived):
+    n: int = Field(3, ge=2, le=12, strict=True,
+                   description="How many numbers (the length of point, if given).")
+    point: list[float] | None = Field(
+        None, description="A point x: is max differentiable there, and what is its gradient "
+                          "or subdifferential?")
+    index_base: IndexBase = 1
+    seed: NonNegInt = 0
+    method: ClassVar[str] = "max_reference"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _n_of_point(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("point"), list) and "n" not in data:
+            return {**data, "n": len(data["point"])}
+        return data
+
+    @model_validator(mode="after")
+    def _point_fits(self) -> MaxIdentity:
+        if self.point is not None and len(self.point) != self.n:
+            raise ValueError(f"point has {len(self.point)} entries, n is {self.n}")
+        return self
+
+    def derive(self) -> Derivation:
+        n = self.n
+        domains = {**X.case_domains(), X.x: Domain((n,))}
+        d = Derivation(domains, {X.j: (0, n - 1)},
+                       {**X.case_definitions(), **X.prefix_max(n), K: X.ArgMax(*X.vector(n))})
+        if self.point is None:
+            self.pair(d)
+            if n > 2:
+                self.nested(d)
+        self.gradient(d)
+        if self.point is None:
+            self.tie(d)
+        else:
+            self.at_point(d, self.point)
+        return d
+
+    def pair(self, d: Derivation) -> None:
+        """The identity for two numbers, case by case, then for all."""
+        x1 = X.x1
+        for case, x2, rule, sign in (("ge", X.x2_ge, "abs_nonneg", 1),
+                                     ("lt", X.x2_lt, "abs_negative", -1)):
+            d.say("max_case", case=case)
+            d.chain(X.MaxOf(x1, x2), X.MaxOf(x1, x2), "definition")
+            d.then(x1 if sign > 0 else x2, "max_case")
+            diff = sp.Add(x1, -x2, evaluate=False)
+            written = X.half(x1, x2, diff if sign > 0 else sp.Mul(-1, diff, evaluate=False))
+            d.then(written, "simplify", display=X.in_order(written))
+            whole = X.half(x1, x2, sp.Abs(diff, evaluate=False))
+            d.then(whole, rule, display=X.in_order(whole))
+        d.say("max_pair")
+        d.chain(X.MaxOf(x1, X.x2), X.MaxOf(x1, X.x2), "definition")
+        whole = X.half(x1, X.x2, sp.Abs(sp.Add(x1, -X.x2, evaluate=False), evaluate=False))
+        d.then(whole, "pair_identity", display=X.in_order(whole)).answer("identity")
+
+    def nested(self, d: Derivation) -> None:
+        """m_k = max(m_{k−1}, x_k), each pair by the identity."""
+        base = self.display_base()
+        d.say("max_nested", n=self.n, first=base, second=base + 1)
+        for k in range(1, self.n):
+            before = X.x[0] if k == 1 else X.m[k - 1]
+            d.chain(X.m[k], X.MaxOf(*(X.x[q] for q in range(k + 1))), "definition")
+            if k > 1:
+                d.then(X.MaxOf(before, X.x[k]), "max_nested")
+            whole = X.half(before, X.x[k], sp.Abs(sp.Add(before, -X.x[k], evaluate=False),
+                                                  evaluate=False))
+            d.then(whole, "pair_identity", display=X.in_order(whole, base))
+        d.answer("nested")
+
+    def gradient(self, d: Derivation) -> None:
+        """∂ max/∂x_j = δ_jk where x_k is the only largest coordinate."""
+        xs = X.vector(self.n)
+        lhs = PartialOf(X.MaxOf(*xs), X.x[X.j], sp.Max(*xs))
+        d.say("max_gradient")
+        d.chain(lhs, lhs, "definition")
+        d.then(PartialOf(X.x[K], X.x[X.j], X.x[K]), "local_max")
+        d.apply("differentiate").answer("gradient")
+
+    def tie(self, d: Derivation) -> None:
+        """At x_1 = x_2 = c, the difference quotients along e_1 from each side."""
+        c, t = X.c, X.t
+        d.say("max_tie")
+        for key, moved in (("right", c + t), ("left", c - t)):
+            quotient = (X.MaxOf(moved, c) - X.MaxOf(c, c)) / t
+            d.chain(quotient, quotient, "definition")
+            d.then((sp.Max(moved, c) - sp.Max(c, c)) / t, "max_case").answer(key)
+
+    def at_point(self, d: Derivation, point: list[float]) -> None:
+        """Differentiable at the point or not, from its maximisers."""
+        exact = [sp.Rational(repr(float(v))) for v in point]
+        top = max(exact)
+        where = [q for q, v in enumerate(exact) if v == top]
+        base = self.display_base()
+        indicator = sp.ImmutableMatrix(self.n, 1, [int(v == top) for v in exact])
+        e = Named(r"\nabla \max(x)", self.n, 1)
+        if len(where) == 1:
+            d.say("max_point_smooth", value=shown(top), k=where[0] + base)
+            d.chain(e, indicator, "derived_above").answer("point_gradient")
+            return
+        hull = _hull(where, self.n, base)
+        d.say("max_point_kink", value=shown(top), count=len(where), k=where[0] + base, hull=hull,
+              where=", ".join(str(q + base) for q in where))
+        ek = [int(q == where[0]) for q in range(self.n)]
+        for key, sign in (("point_right", 1), ("point_left", -1)):
+            moved = [v + sign * X.t * u for v, u in zip(exact, ek, strict=True)]
+            quotient = (X.MaxOf(*moved) - X.MaxOf(*exact)) / X.t
+            d.chain(quotient, quotient, "definition")
+            d.then((sp.Max(*moved) - sp.Max(*exact)) / X.t, "largest_entry").answer(key)
+        d.chain(Named("M", self.n, 1), indicator, "definition").answer("maximisers")
+        d.steps[-1].shown = False         # checked against numpy's maximisers, not shown
+
+    def value(self, answers: dict[str, Any]) -> Any:
+        if self.point is None:
+            return answers
+        ks = [k for k in ("point_gradient", "point_right", "point_left", "maximisers")
+              if k in answers]
+        out: dict[str, Any] = {}
+        for k in ks:
+            v = answers[k]
+            out[k] = [int(e) for e in v] if isinstance(v, sp.MatrixBase) else float(v)
+        out["differentiable"] = "point_gradient" in answers
+        return out
+
+    def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        x, x1 = np.asarray(data["x"], dtype=float), float(data["x_1"])   # x_2 = x_1 + s v
+        x2 = x1 + float(data["s"]) * float(data["v"])
+        tied = np.array([float(data["c"])] * 2)
+        right, left = ref.one_sided(tied, np.array([1.0, 0.0]))
+        out: dict[str, Any] = {
+            "identity": max(x1, x2), "nested": float(np.max(x)),
+            "gradient": ref.max_gradient(x), "right": right, "left": left}
+        if self.point is not None:
+            p = np.array(self.point, dtype=float)
+            where = ref.maximisers(p)
+            out["maximisers"] = np.isin(np.arange(p.size), where).astype(float).reshape(-1, 1)
+            if len(where) == 1:
+                out["point_gradient"] = ref.max_gradient(p, ref.safe_step(p)).reshape(-1, 1)
+            else:
+                e = np.eye(p.size)[where[0]]
+                out["point_right"], out["point_left"] = ref.one_sided(p, e)
+        return out
+
+
+def _hull(where: list[int], n: int, base: int) -> str:
+    """conv{e_k : k maximiser} written as a set of vectors."""
+    names = [rf"\lambda_{{{q + base}}}" for q in where]
+    entries = [names[where.index(q)] if q in where else "0" for q in range(n)]
+    vertices = ", ".join(f"e_{{{q + base}}}" for q in where)
+    return (rf"\operatorname{{conv}}\{{{vertices}\}} = \{{({', '.join(entries)})^\top : "
+            rf"\lambda_k \ge 0,\ {' + '.join(names)} = 1\}}")

@@ -1,0 +1,136 @@
+"""L = f(h(Ax + b)): index forms, matrix forms, their equality on explicit sizes, checks."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+from pydantic import ValidationError
+
+from derive.derivation.indices import in_base
+from derive.latex.printer import tex
+from derive.models import matrix_calculus as MC
+from derive.models.matrix_calculus import AffineSigmoid, Had, T
+from derive.models.symbols import sigmoid
+from derive.questions.declare import verify_derivation
+from derive.questions.matrix_calculus import AffineSigmoidGrad
+from tests.test_derivation import _sentences
+
+REPORTS = ["grad_x", "grad_A", "grad_b"]
+
+
+@pytest.mark.parametrize("report", REPORTS)
+@pytest.mark.parametrize(("m", "n"), [(3, 2), (1, 1), (2, 3)])
+def test_every_step_and_answer_is_checked(report: str, m: int, n: int) -> None:
+    given = AffineSigmoidGrad(m=m, n=n, report=report)
+    d = given.derive()
+    check = verify_derivation(d, given)
+    assert check.passed, check.detail
+    assert set(d.answers()) == {report, report + "_matrix"}
+    assert all(s.check is not None and s.check.passed for c in d.chains() for s in c[1:])
+    assert {"chain_rule", "elementwise", "differentiate", "sigma_prime", "to_matrix_form",
+            "expand_matrix"} <= {s.rule for s in d.steps}
+
+
+def test_index_forms_are_the_textbook_ones() -> None:
+    g = AffineSigmoid(3, 2)
+    i, j, w, A, x, g_ = MC.i, MC.j, MC.w, MC.A, MC.x, MC.dfdw
+    assert g.grad_x() == sp.Sum(A[i, j] * w[i] * (1 - w[i]) * g_[i], (i, 0, 2))
+    assert g.grad_A() == w[i] * (1 - w[i]) * g_[i] * x[j]
+    assert g.grad_b() == w[i] * (1 - w[i]) * g_[i]
+    for report in REPORTS:           # what the derivation ends with is the model's formula
+        d = AffineSigmoidGrad(m=3, n=2, report=report).derive()
+        assert d.answers()[report].rhs == getattr(g, report)()
+
+
+def test_matrix_forms_print_the_textbook_way() -> None:
+    g = AffineSigmoid(3, 2)
+    assert tex(g.grad_x_matrix("prime")) == r"A^\top \left(\sigma'(z) \odot \nabla_{w} f\right)"
+    assert tex(g.grad_x_matrix()) == (
+        r"A^\top \operatorname{diag}\left(w \odot \left(\mathbf{1} - w\right)\right) "
+        r"\nabla_{w} f")
+    assert tex(g.grad_A_matrix("prime")) == (
+        r"\left(\sigma'(z) \odot \nabla_{w} f\right) x^\top")
+    assert tex(g.grad_b_matrix("prime")) == r"\sigma'(z) \odot \nabla_{w} f"
+    assert tex(in_base(g.grad_x(), 1)) == (
+        r"\sum_{i=1}^{3} {w}_{i} {A}_{i,j} \frac{\partial f}{\partial w_{i}} "
+        r"\left(1 - {w}_{i}\right)")
+
+
+@pytest.mark.parametrize(("m", "n"), [(1, 1), (2, 3), (3, 2), (4, 4)])
+def test_matrix_form_equals_the_index_form_exactly(m: int, n: int) -> None:
+    """Entry by entry, SymPy: Aᵀ diag(w ⊙ (1 − w)) ∇_w f against Σ_i A_ij w_i(1 − w_i) ∂f/∂w_i,
+    and (w ⊙ (1 − w) ⊙ ∇_w f) xᵀ against w_i(1 − w_i) ∂f/∂w_i x_j."""
+    g = AffineSigmoid(m, n)
+    named = {sigmoid(MC.z[r]): MC.w[r] for r in range(m)}
+    gx = g.explicit(g.grad_x_matrix()).xreplace(named)
+    gA = g.explicit(g.grad_A_matrix()).xreplace(named)
+    gb = g.explicit(g.grad_b_matrix()).xreplace(named)
+    assert gx.shape == (n, 1) and gA.shape == (m, n) and gb.shape == (m, 1)
+    for r in range(n):
+        assert sp.expand(gx[r, 0] - g.grad_x().xreplace({MC.j: r}).doit()) == 0
+    for r in range(m):
+        assert sp.expand(gb[r, 0] - g.grad_b().xreplace({MC.i: r})) == 0
+        for s in range(n):
+            assert sp.expand(gA[r, s] - g.grad_A().xreplace({MC.i: r, MC.j: s})) == 0
+
+
+def test_a_transposed_a_fails_the_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    def wrong(self: AffineSigmoid, form: str = "diag") -> sp.MatrixExpr:
+        v = self.upstream_vector(form)
+        return sp.MatMul(self.named()["A"], *(v.args if isinstance(v, sp.MatMul) else (v,)))
+
+    monkeypatch.setattr(AffineSigmoid, "grad_x_matrix", wrong)
+    given = AffineSigmoidGrad(m=3, n=3, report="grad_x")       # square: A v has the shape
+    assert not verify_derivation(given.derive(), given).passed
+    with pytest.raises(sp.ShapeError):                          # 3 × 2: it cannot be built
+        AffineSigmoidGrad(m=3, n=2, report="grad_x").derive()
+
+
+@pytest.mark.parametrize("report", REPORTS)
+def test_dropping_sigma_prime_fails_the_check(report: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    real = AffineSigmoid.upstream_vector
+
+    def without(self: AffineSigmoid, form: str = "prime") -> sp.MatrixExpr:
+        N = self.named()
+        return Had(N["one"], N["g"]) if form == "prime" else real(self, form)
+
+    monkeypatch.setattr(AffineSigmoid, "upstream_vector", without)
+    given = AffineSigmoidGrad(m=2, n=2, report=report)
+    d = given.derive()
+    assert not verify_derivation(d, given).passed
+    failed = [s.rule for s in d.steps if s.check is not None and not s.check.passed]
+    assert failed[0] == "to_matrix_form"
+
+
+def test_a_wrong_outer_product_fails_the_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(AffineSigmoid, "grad_A_matrix", lambda self, form="diag": sp.MatMul(
+        self.upstream_vector("delta"), T(self.named()["x"])) if form == "delta" else sp.MatMul(
+        Had(self.named()["s"], self.named()["g"]), T(self.named()["x"])))
+    given = AffineSigmoidGrad(m=3, n=2, report="grad_A")
+    assert not verify_derivation(given.derive(), given).passed
+
+
+@pytest.mark.parametrize("bad", [{"m": 0}, {"n": -1}, {"report": "grad_w"}, {"m": 2.5},
+                                 {"mm": 3}])
+def test_bad_givens_are_rejected(bad: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        AffineSigmoidGrad.model_validate({"m": 3, "n": 2, **bad})
+
+
+@pytest.mark.parametrize(("m", "n", "en", "fr"), [
+    (3, 2, "a slip: $z$ has $m$ entries, not $n$", "une coquille"),
+    (2, 2, "with $m = n = 2$ here", "avec ici $m = n = 2$"),
+])
+def test_the_typo_is_named_only_when_m_and_n_differ(m: int, n: int, en: str, fr: str) -> None:
+    assert en in _sentences("matrix_calculus.grad", "en", m=m, n=n)
+    assert fr in _sentences("matrix_calculus.grad", "fr", m=m, n=n)
+    assert "SymPy expands the difference" in _sentences("matrix_calculus.grad", "en", m=m, n=n)
+
+
+def test_shapes_are_stated_from_the_matrices() -> None:
+    assert r"here $2 \times 1$" in _sentences("matrix_calculus.grad", "en", m=3, n=2)
+    assert r"here $3 \times 2$" in _sentences("matrix_calculus.grad", "en", m=3, n=2,
+                                              report="grad_A")
+    assert r"ici $4 \times 1$" in _sentences("matrix_calculus.grad", "fr", m=4, n=1,
+                                             report="grad_b")

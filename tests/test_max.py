@@ -1,0 +1,121 @@
+"""max as ½(a + b + |a − b|), max of n numbers, and where max is differentiable."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+from pydantic import ValidationError
+
+from derive.models import max_identity as X
+from derive.questions.declare import verify_derivation
+from derive.questions.max_identity import MaxIdentity
+from tests.test_derivation import _sentences
+
+
+def _solved(**given: object) -> tuple[MaxIdentity, dict[str, sp.Basic]]:
+    g = MaxIdentity.model_validate(given)
+    d = g.derive()
+    check = verify_derivation(d, g)
+    assert check.passed, check.detail
+    return g, {k: s.rhs for k, s in d.answers().items()}
+
+
+def test_the_identity_holds_in_each_case_and_at_ties() -> None:
+    a, t = sp.Symbol("a", real=True), sp.Symbol("t", nonnegative=True)
+    assert sp.simplify(X.pair_identity(a, a - t) - a) == 0            # a ≥ b
+    assert sp.simplify(X.pair_identity(a, a + t) - (a + t)) == 0      # a ≤ b
+    assert X.pair_identity(a, a) == a                                 # a tie
+    for u, v in [(3, 1), (1, 3), (2, 2), (-1.5, -1.5), (0, -7)]:
+        assert X.pair_identity(sp.nsimplify(u), sp.nsimplify(v)) == max(
+            sp.nsimplify(u), sp.nsimplify(v))
+
+
+@pytest.mark.parametrize("n", [2, 3, 5])
+def test_every_step_and_answer_is_checked(n: int) -> None:
+    _, answers = _solved(n=n)
+    assert {"identity", "gradient", "right", "left"} <= set(answers)
+    assert ("nested" in answers) == (n > 2)
+    assert answers["right"] == 1 and answers["left"] == 0
+    assert answers["gradient"] == sp.KroneckerDelta(X.j, sp.Symbol("k", integer=True,
+                                                                       nonnegative=True))
+
+
+def test_the_cases_print_as_a_proof() -> None:
+    text = _sentences("max.identity", "en", n=2)
+    assert "Case $x_1 \\ge x_2$" in text and "Case $x_1 < x_2$" in text
+    d = MaxIdentity(n=2).derive()
+    shown = [s.display for s in d.steps if s.display]
+    assert r"\tfrac{1}{2}\left(x_{1} + x_{2} + \left(x_{1} - x_{2}\right)\right)" in shown
+    assert r"\tfrac{1}{2}\left(x_{1} + x_{2} - \left(x_{1} - x_{2}\right)\right)" in shown
+    assert r"\tfrac{1}{2}\left(x_{1} + x_{2} + \left|x_{1} - x_{2}\right|\right)" in shown
+
+
+@pytest.mark.parametrize(("point", "value"), [
+    ([0.5, 2.5, 1], {"point_gradient": [0, 1, 0], "differentiable": True}),
+    ([3, 1, 3, 2], {"point_right": 1.0, "point_left": 0.0, "maximisers": [1, 0, 1, 0],
+                    "differentiable": False}),
+    ([2, 2], {"point_right": 1.0, "point_left": 0.0, "maximisers": [1, 1],
+              "differentiable": False}),
+    ([1, 1 + 1e-9, 0], {"point_gradient": [0, 1, 0], "differentiable": True}),
+])
+def test_at_a_point_max_is_differentiable_or_not(point: list[float],
+                                                 value: dict[str, object]) -> None:
+    g, answers = _solved(point=point)
+    assert g.value(answers) == value
+
+
+@pytest.mark.parametrize(("point", "en", "fr"), [
+    ([0.5, 2.5, 1], "reached only at $k = 2$: max is differentiable there",
+     "atteinte qu'en $k = 2$"),
+    ([3, 1, 3, 2], "reached at 2 coordinates ($k = 1, 3$): max is not differentiable",
+     "atteinte en 2 coordonnées ($k = 1, 3$)"),
+])
+def test_the_point_sentence_follows_the_maximisers(point: list[float], en: str,
+                                                   fr: str) -> None:
+    assert en in _sentences("max.identity", "en", point=point)
+    assert fr in _sentences("max.identity", "fr", point=point)
+
+
+def test_the_subdifferential_is_the_hull_of_the_maximisers() -> None:
+    text = _sentences("max.identity", "en", point=[3, 1, 3, 2])
+    assert (r"\operatorname{conv}\{e_{1}, e_{3}\} = \{(\lambda_{1}, 0, \lambda_{3}, 0)^\top"
+            in text)
+    text0 = _sentences("max.identity", "en", point=[3, 1, 3, 2], index_base=0)
+    assert r"\operatorname{conv}\{e_{0}, e_{2}\}" in text0
+
+
+def test_a_wrong_case_fails_the_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """x_2 drawn above x_1 in the case x_1 ≥ x_2: the step max = x_1 fails."""
+    monkeypatch.setattr(X, "case_definitions", lambda: {
+        X.x2_ge: X.x1 + X.t, X.x2_lt: X.x1 + X.t, X.x2: X.x1 + X.s * X.v})
+    given = MaxIdentity(n=2)
+    d = given.derive()
+    assert not verify_derivation(d, given).passed
+    failed = [s.rule for s in d.steps if s.check is not None and not s.check.passed]
+    assert failed[0] == "max_case"
+
+
+def test_a_wrong_sign_in_the_identity_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = X.half
+    monkeypatch.setattr(X, "half", lambda *terms: real(*terms[:2], -terms[2]))
+    given = MaxIdentity(n=3)
+    assert not verify_derivation(given.derive(), given).passed
+
+
+def test_a_wrong_gradient_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    from derive.questions import max_identity as Q
+
+    monkeypatch.setattr(Q, "K", sp.Integer(0))        # e_1 whatever the maximiser
+    given = MaxIdentity(n=3)
+    assert not verify_derivation(given.derive(), given).passed
+
+
+@pytest.mark.parametrize(("bad", "message"), [
+    ({"n": 1}, "greater than or equal to 2"),
+    ({"n": 13}, "less than or equal to 12"),
+    ({"n": 3, "point": [1, 2]}, "point has 2 entries, n is 3"),
+    ({"point": [1, "x"]}, "valid number"),
+])
+def test_bad_givens_are_rejected(bad: dict[str, object], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        MaxIdentity.model_validate(bad)
