@@ -1,0 +1,204 @@
+"""Entropy and information gain of a split (decision_tree.split): exact values, textbook
+forms, ties and pure sets, broken formulas caught, located errors for bad tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from derive.build import load_all
+from derive.errors import SpecError
+from derive.latex.printer import tex
+from derive.models.entropy import Table, entropy_of, logb, plog, proportions, written_out
+from derive.questions import entropy as Q
+from derive.questions.declare import verify_derivation
+from tests.helpers import check, page, solve
+
+KIND = "decision_tree.split"
+# Our table for seed 003, exercise 1 (the original is missing): 5 samples, 3 binary
+# attributes, classes 2 and 3, so H(S) = 0.971 bits.
+SEED = {"attributes": ["A1", "A2", "A3"], "binary": True,
+        "rows": [[1, 0, 1, 1], [1, 0, 0, 1], [0, 1, 1, 0], [1, 1, 0, 0], [0, 1, 1, 0]]}
+L2_3, L2_5 = logb(3, 2), logb(5, 2)
+
+
+def test_entropy_of_two_and_three_is_exact() -> None:
+    assert entropy_of((2, 3)) == L2_5 - sp.Rational(3, 5) * L2_3 - sp.Rational(2, 5)
+    assert abs(float(entropy_of((2, 3))) - 0.9709505944546686) < 1e-15
+    assert entropy_of((1, 1)) == 1 and entropy_of((0, 4)) == 0 and entropy_of((5,)) == 0
+    assert entropy_of((1, 1, 2)) == sp.Rational(3, 2)
+
+
+def test_logarithms_are_written_through_prime_factors() -> None:
+    assert logb(12, 2) == 2 + L2_3
+    assert logb(sp.Rational(2, 5), 2) == 1 - L2_5
+    assert logb(20, 10) == 1 + logb(2, 10)
+    assert logb(7, 2).func is logb                          # a prime stays as it is
+    assert written_out(-plog(0, 2) - plog(1, 2)) == 0       # 0 log 0 = 0 and log 1 = 0
+
+
+def test_textbook_forms() -> None:
+    assert tex(entropy_of((2, 3))) == r"\log_{2} 5 - \frac{3 \log_{2} 3}{5} - \frac{2}{5}"
+    assert tex(proportions((2, 3))) == (r"- \frac{3}{5} \log_{2} \frac{3}{5} - \frac{2}{5} "
+                                        r"\log_{2} \frac{2}{5}")
+    assert tex(proportions((1, 1))).count(r"\log_{2}") == 2      # equal terms kept apart
+    assert tex(entropy_of((2, 3), sp.E)).startswith(r"\ln 5")
+
+
+def test_seed_table_gains_are_exact_and_a2_is_best() -> None:
+    solution = solve(KIND, **SEED)
+    d = solution.derivation
+    assert d is not None
+    answers = {k: s.rhs for k, s in d.answers().items()}
+    h_s = L2_5 - sp.Rational(3, 5) * L2_3 - sp.Rational(2, 5)
+    assert answers["H[S]"] == h_s
+    assert answers["gain[A1]"] == L2_5 - sp.Rational(6, 5) * L2_3
+    assert answers["gain[A2]"] == h_s                        # both subsets pure
+    assert answers["gain[A3]"] == L2_5 - sp.Rational(6, 5) * L2_3 - sp.Rational(2, 5)
+    assert answers["H[A1=0]"] == 0 and answers["H[A3=0]"] == 1
+    value = solution.answer
+    assert value["best"] == ["A2"]
+    assert value["entropy"] == pytest.approx(0.970950594)
+    assert value["gain"] == pytest.approx({"A1": 0.419973, "A2": 0.970951, "A3": 0.019973},
+                                          abs=1e-6)
+    assert solution.verify().passed
+
+
+def test_every_step_is_checked_and_answers_match_the_counting_reference() -> None:
+    given = Q.DecisionTreeSplit.model_validate(SEED)
+    d = given.derive()
+    result = verify_derivation(d, given)
+    assert result.passed, result.detail
+    for chain in d.chains():
+        assert all(s.check is not None and s.check.passed for s in chain[1:])
+    reference = given.reference({})
+    for key, step in d.answers().items():
+        assert float(sp.N(step.rhs, 30)) == pytest.approx(reference[key], abs=1e-12)
+
+
+@pytest.mark.parametrize("base", [2, 10, "e"])
+def test_bases_agree_with_numpy(base: Any) -> None:
+    rows = [[0, "a", "yes"], [1, "b", "no"], [1, "a", "yes"], [0, "c", "maybe"],
+            [1, "c", "no"], [0, "b", "yes"]]
+    result = check(KIND, attributes=["A", "B"], rows=rows, base=base)
+    assert result.passed, result.detail
+    log = {2: np.log2, 10: np.log10, "e": np.log}[base]
+    p = np.array([3, 2, 1]) / 6
+    value = solve(KIND, attributes=["A", "B"], rows=rows, base=base).answer
+    assert value["entropy"] == pytest.approx(float(-(p * log(p)).sum()))
+
+
+def test_ties_are_stated_as_ties() -> None:
+    rows = [[1, 1, "+"], [0, 0, "-"], [1, 1, "+"], [0, 0, "-"]]
+    assert solve(KIND, attributes=["A1", "A2"], rows=rows).answer["best"] == ["A1", "A2"]
+    for language, words in (("en", "tie for the largest"), ("fr", "à égalité")):
+        assert words in page(KIND, language, attributes=["A1", "A2"], rows=rows)
+
+
+def test_a_pure_set_has_no_gain_and_says_why() -> None:
+    rows = [[1, 0, "+"], [0, 1, "+"]]
+    value = solve(KIND, attributes=["A1", "A2"], rows=rows).answer
+    assert value["entropy"] == 0 and value["gain"] == {"A1": 0, "A2": 0}
+    text = page(KIND, "en", attributes=["A1", "A2"], rows=rows)
+    assert "is pure" in text and "every information gain is 0" in text
+
+
+def test_pure_subsets_state_the_convention() -> None:
+    text = page(KIND, "en", **SEED)
+    assert r"by the convention $0 \log 0 = 0$ its entropy is 0" in text
+    assert "The largest information gain, 0.971, is that of $A_{1}$" not in text
+    assert "is that of $A_{2}$" in text
+    french = page(KIND, "fr", **SEED)
+    assert r"avec la convention $0 \log 0 = 0$ son entropie est nulle" in french
+
+
+def test_more_decimals_when_three_do_not_separate_two_gains() -> None:
+    close = [sp.Rational(1, 1000) * 420, sp.Rational(4201, 10000)]
+    assert Q.places_for(close) == 4
+    assert Q.places_for([sp.Integer(1), sp.Integer(1)]) == 3        # equal values: a tie
+
+
+def test_table_counts() -> None:
+    t = Table(("A",), ((1, "+"), (0, "-"), (1, "-")))
+    assert t.classes == ("+", "-") and t.counts() == (1, 2)
+    assert t.subset("A", 1) == (0, 2) and t.counts(t.subset("A", 1)) == (1, 1)
+
+
+# broken formulas: the core must catch them ---------------------------------------------------
+def test_a_wrong_log_base_fails_the_step_that_applies_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    def natural(expr: sp.Basic, **_: Any) -> sp.Basic:          # log_e written for log_2
+        return written_out(expr.replace(lambda e: isinstance(e, plog),
+                                        lambda e: plog(e.args[0], sp.E)))
+
+    monkeypatch.setattr(Q, "written_out", natural)
+    given = Q.DecisionTreeSplit.model_validate(SEED)
+    d = given.derive()
+    result = verify_derivation(d, given)
+    assert not result.passed
+    wrong = [s for s in d.steps if s.rule == "exact_logs"]
+    assert wrong and all(s.check is not None and not s.check.passed for s in wrong)
+    assert all(s.check is not None and s.check.passed for s in d.steps
+               if s.rule == "zero_log_zero")             # 0 log 0 = 0 in any base
+
+
+def test_a_wrong_entropy_fails_against_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    def off_by_one(counts: tuple[int, ...], base: Any = 2) -> sp.Expr:    # n_c/(|S| + 1)
+        return sp.Add(*(-plog(sp.Rational(c, sum(counts) + 1), base) for c in counts),
+                      evaluate=False)
+
+    monkeypatch.setattr(Q, "proportions", off_by_one)
+    result = check(KIND, **SEED)
+    assert not result.passed and "answer H[S]" in result.detail
+
+
+def test_unweighted_subsets_fail_against_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Q.DecisionTreeSplit, "weight", lambda self, size, total: sp.Integer(1))
+    result = check(KIND, **SEED)
+    assert not result.passed and "answer gain[A1]" in result.detail
+
+
+# bad tables: located errors -------------------------------------------------------------------
+SPEC = """\
+meta: {course: C, title: T}
+problems:
+  - id: 1
+    title: Trees
+    parts:
+      - id: "1"
+        prompt: Which attribute?
+        kind: decision_tree.split
+        given:
+          attributes: [A1, A2]
+          binary: true
+          rows:
+            - [1, 0, 1]
+            - [0, 1, 0]
+"""
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("- [0, 1, 0]", "- [0, 1]"),
+     "given.rows: row 2 has 2 values, expected 3 (A1, A2, then the class)"),
+    (("- [0, 1, 0]", "- [0, 1, 0]\n            - [2, 1, 0]"),
+     "given.rows: A1 takes 3 values (0, 1, 2); binary: true allows at most two"),
+    (("binary: true", "evaluate: [A3]"),
+     "given.evaluate: unknown attribute 'A3' (attributes: A1, A2)"),
+    (("binary: true", "evaluate: [A1x]"), "unknown attribute 'A1x', did you mean 'A1'?"),
+    (("binary: true", "samples: [a, b, c]"), "given.samples: 3 sample names for 2 rows"),
+    (("attributes: [A1, A2]", "attributes: [A1, A1]"), "given.attributes: attribute names"),
+    (("- [1, 0, 1]", "- [1, 0, 'a b']"), "row 1: value 'a b' is not a short word"),
+    (("binary: true", "base: 3"), "given.base: expected 2, 10 or 'e', got 3"),
+])
+def test_bad_tables_are_located(change: tuple[str, str], message: str, tmp_path: Path) -> None:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(SPEC.replace(*change))
+    with pytest.raises(SpecError) as raised:
+        load_all([spec])
+    text = str(raised.value)
+    assert text.startswith(f"{spec}:") and "problems[0].parts[0]" in text
+    assert message in text, text
+    assert "Traceback" not in text
