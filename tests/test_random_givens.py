@@ -101,6 +101,16 @@ def _layers(example: Any) -> st.SearchStrategy[Any]:
 
 # Per kind, by name: where the generic range does not fit the kind.
 KIND_PARAMS: dict[str, dict[str, Draw]] = {
+    # Backpropagation: small networks, a weight of the first or the last layers, a one-hot
+    # class or none (givens that do not fit the network are rejected, and redrawn).
+    "mlp.backprop": {
+        "widths": lambda example: st.lists(st.integers(1, 3), min_size=2, max_size=4),
+        "weight": lambda example: st.sampled_from(["w_11", "w_21", "v_11", "v_12", "u_11"]),
+        "target": lambda example: st.sampled_from([OMIT, 1, 2]),
+    },
+    "softmax.cross_entropy_grad": {"classes": _between(2, 6),
+                                   "target": lambda example: st.sampled_from([OMIT, 1, 2])},
+    "softmax.jacobian": {"classes": _between(2, 6)},
     "architecture": {
         "input": lambda example: st.tuples(st.integers(3, 16), st.integers(3, 16),
                                            st.integers(1, 4)).map(list),
@@ -109,9 +119,29 @@ KIND_PARAMS: dict[str, dict[str, Draw]] = {
     # The storage reference counts the Hessian's upper triangle row by row: its time grows
     # with the number of weights (about 4 s per 10^9). Sizes stay at most 200 MiB to keep this
     # test fast; widen them once the check no longer grows with the size.
+    "matrix_calculus.grad": {"m": _between(1, 4), "n": _between(1, 4)},
+    "max.identity": {"n": _between(2, 6)},
     "storage.derivatives": {
         "weights_size": _between(1, 200),
         "unit": lambda example: st.sampled_from(["B", "kB", "MB", "KiB", "MiB"]),
+    },
+    # Any f(x, y) (report drawn from its values); point, direction and step present or not:
+    # the combinations a report refuses are filtered out by the given model.
+    "function.derivatives": {
+        "expression": lambda example: st.sampled_from([
+            "x**2*y + exp(x*y)", "sin(x)*cos(y)", "log(1 + exp(-x - 2*y))", "x*y - 3*x + y**2/2",
+            "sigmoid(x*y) + x**3", "sqrt(x**2 + y**2 + 1)", "tanh(x - y)*y"]),
+        "point": lambda example: st.one_of(st.just(OMIT), st.lists(
+            st.sampled_from([-2, -1, 0, 0.5, 1, 2]), min_size=2, max_size=2)),
+        "direction": lambda example: st.one_of(st.just(OMIT), st.lists(
+            st.sampled_from([-1, 0, 0.5, 1, 2]), min_size=2, max_size=2)),
+        "step": lambda example: st.sampled_from([OMIT, 0.5, 0.1, 0.01]),
+    },
+    # A table of 1 to 8 samples on the example's two attributes, binary values, two labels.
+    "decision_tree.split": {
+        "rows": lambda example: st.lists(st.tuples(
+            st.integers(0, 1), st.integers(0, 1), st.sampled_from(["+", "-"])).map(list),
+            min_size=1, max_size=8),
     },
 }
 
@@ -159,7 +189,7 @@ def givens(draw: st.DrawFn, name: str) -> dict[str, Any]:
     kind = KINDS[name]
     fields = kind.given.model_fields
     out = dict(kind.example)
-    joint = {"x", "w"} <= fields.keys()
+    joint = {"x", "w"} <= fields.keys() and "x" in kind.example   # arrays of a convolution
     if joint:
         out.update(draw(_arrays(kind.example)))
     table = {**PARAMS, **KIND_PARAMS.get(name, {})}
@@ -326,6 +356,12 @@ def _draw_spec(data: st.DataObject, name: str) -> dict[str, Any]:
     given_ = data.draw(givens(name), label="given")
     language = data.draw(st.sampled_from(LANGUAGES), label="language")
     index_base = data.draw(st.sampled_from([None, 0, 1]), label="meta.index_base")
+    kind = KINDS[name]
+    if index_base is not None and "index_base" in kind.given.model_fields:
+        try:           # a given written for one base (a weight v_11, say) may not fit the other
+            kind.given.model_validate({"index_base": index_base, **given_})
+        except ValidationError:
+            assume(False)
     return spec_for(name, given_, language, index_base)
 
 
