@@ -16,6 +16,7 @@ INSTALL_HINT = (
     "texlive-latex-extra texlive-pictures texlive-lang-french lmodern latexmk"
 )
 TIMEOUT_S = 180
+SOURCE_DATE_EPOCH = "1577836800"      # 2020-01-01: the PDF's dates, the same on every build
 _ERROR_LINE = re.compile(r"^\./solutions\.tex:(\d+): (.*)$", re.MULTILINE)
 _OVERFULL = re.compile(r"^Overfull \\hbox \((\d+(?:\.\d+)?)pt too wide\)[^\n]*lines? (\d+)",
                        re.MULTILINE)
@@ -51,7 +52,11 @@ def compile_pdf(source: str) -> tuple[bytes, str]:
     with tempfile.TemporaryDirectory(prefix="derive-tex-") as tmp:
         work = Path(tmp)
         (work / "solutions.tex").write_text(source, encoding="utf-8")
-        env = {**os.environ, "openin_any": "p", "openout_any": "p", "TEXMFOUTPUT": tmp}
+        # Reading and writing only below the work directory (HOME and TEXMFHOME point into it,
+        # so no user file is in reach); dates and IDs fixed, so two builds are byte-identical.
+        env = {**os.environ, "openin_any": "p", "openout_any": "p", "TEXMFOUTPUT": tmp,
+               "HOME": tmp, "TEXMFHOME": tmp, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH,
+               "FORCE_SOURCE_DATE": "1"}
         cmd = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error",
                "-file-line-error", "-no-shell-escape", "-silent", "solutions.tex"]
         try:
