@@ -76,10 +76,12 @@ def _kinds(name: str | None) -> str:
         close += [k for k in sorted(KINDS) if k.startswith(name) and k not in close]
         hint = f"close matches: {', '.join(close)}" if close else "no close match"
         raise _usage(f"unknown question kind {name!r} ({hint}); `derive kinds` lists them all")
-    return _describe(name, kind.summary, kind.given.model_json_schema(), kind.example)
+    return _describe(name, kind.summary, kind.given.model_json_schema(), kind.example,
+                     kind.given.limits)
 
 
-def _describe(name: str, summary: str, schema: dict, example: dict) -> str:
+def _describe(name: str, summary: str, schema: dict, example: dict,
+              limits: dict[str, int] | None = None) -> str:
     """One kind's parameters (name, type, default, description) and its example as YAML."""
     import io
 
@@ -95,6 +97,9 @@ def _describe(name: str, summary: str, schema: dict, example: dict) -> str:
         lines.append(f"  {key:{width}}  {_type(prop, schema)} ({default})")
         if prop.get("description"):
             lines.append(f"  {'':{width}}  {prop['description']}")
+    if limits:
+        lines += ["", "limits (checked before any work):",
+                  *(f"  {what}: at most {most:,}" for what, most in limits.items())]
     yaml, text = YAML(), io.StringIO()
     yaml.dump({"kind": name, "given": {k: _flow(v) for k, v in example.items()}}, text)
     return "\n".join([*lines, "", "example (a part's kind and given):",

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from derive import bounded
 from derive.answers import answers
+from derive.bounded import time_limit
 from derive.errors import DeriveError, Problem, SpecError, VerificationError
 from derive.output import stem_problem, write_atomically
 from derive.questions import KINDS
@@ -44,7 +46,9 @@ def solve(loaded: LoadedSpec) -> dict[str, Solution]:
     solutions = {}
     for full_id, part in loaded.parts():
         try:
-            solutions[full_id] = KINDS[part.kind].solve(part._given)
+            with time_limit(bounded.PART_SECONDS, f"{loaded.path}: part {full_id} ({part.kind}): "
+                            "the derivation"):
+                solutions[full_id] = KINDS[part.kind].solve(part._given)
         except ValueError as exc:
             raise DeriveError(f"{loaded.path}: part {full_id} ({part.kind}): {exc}") from None
     return solutions
@@ -56,7 +60,11 @@ def verify(solutions: dict[str, Solution], loaded: LoadedSpec) -> None:
     kinds = dict((fid, p.kind) for fid, p in loaded.parts())
     for full_id, solution in solutions.items():
         try:
-            check = solution.verify()
+            with time_limit(bounded.PART_SECONDS, f"{loaded.path}: part {full_id} "
+                            f"({kinds[full_id]}): the check"):
+                check = solution.verify()
+        except DeriveError:
+            raise
         except Exception as exc:  # a formula that cannot even be evaluated is a failed check
             check = Check("evaluation of the derived formula", False, float("inf"), 0,
                           f"{type(exc).__name__}: {exc}")

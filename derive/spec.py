@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import types
 import typing
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
@@ -225,15 +226,44 @@ def _problems(file: str, root: Any, error: ValidationError, model: type[BaseMode
         yield Problem(file, _line(root, loc), _path(loc), _message(err, model))
 
 
-def _with_defaults(given: dict[str, Any], model: type[BaseModel], meta: Meta) -> dict[str, Any]:
+def _with_defaults(given: dict[str, Any], model: type[BaseModel], index_base: Any
+                   ) -> dict[str, Any]:
     """The part's given, with the spec-wide defaults of `meta` for the keys it leaves out."""
-    if meta.index_base is not None and "index_base" in model.model_fields:
-        return {"index_base": meta.index_base, **given}
+    if index_base in (0, 1) and "index_base" in model.model_fields:
+        return {"index_base": index_base, **given}
     return given
 
 
+def _raw_parts(data: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
+    """Every part of the document that is a mapping, with its location, however malformed
+    the rest of the document is."""
+    sections = data.get("problems")
+    for si, section in enumerate(sections if isinstance(sections, list) else []):
+        parts = section.get("parts") if isinstance(section, dict) else None
+        for pi, part in enumerate(parts if isinstance(parts, list) else []):
+            if isinstance(part, dict):
+                yield ("problems", si, "parts", pi), part
+
+
+def _repeated_problem_ids(file: str, root: Any, data: dict[str, Any]) -> Iterator[Problem]:
+    """Answers are matched to parts by problem and part id: a repeated problem id is refused
+    where it repeats."""
+    sections = data.get("problems")
+    seen: dict[Any, int] = {}
+    for si, section in enumerate(sections if isinstance(sections, list) else []):
+        pid = section.get("id") if isinstance(section, dict) else None
+        if pid is None or isinstance(pid, (dict, list)):
+            continue
+        if pid in seen:
+            loc = ("problems", si, "id")
+            yield Problem(file, _line(root, loc), _path(loc), f"problem id {pid} is already "
+                          f"used by problems[{seen[pid]}]; ids must be unique")
+        seen.setdefault(pid, si)
+
+
 def load_spec(path: Path) -> LoadedSpec:
-    """Read, validate and bind a spec; raise SpecError listing every defect found."""
+    """Read, validate and bind a spec; raise SpecError listing every defect found, of the
+    document's structure and of every part's given parameters at once."""
     from derive.questions import KINDS
 
     file = str(path)
@@ -241,30 +271,38 @@ def load_spec(path: Path) -> LoadedSpec:
     if not isinstance(root, dict):
         raise SpecError([Problem(file, 1, "", "expected a mapping with keys 'meta' and "
                                  f"'problems', got {type(root).__name__}")])
-    try:
-        spec = Spec.model_validate(_plain(root))
-    except ValidationError as exc:
-        raise SpecError(list(_problems(file, root, exc, Spec))) from None
-
+    data = _plain(root)
     problems: list[Problem] = []
+    spec = None
+    try:
+        spec = Spec.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_problems(file, root, exc, Spec))
+    problems.extend(_repeated_problem_ids(file, root, data))
+    meta = data.get("meta")
+    index_base = meta.get("index_base") if isinstance(meta, dict) else None
+    givens: dict[tuple[Any, ...], Any] = {}
+    for loc, part in _raw_parts(data):
+        name, given = part.get("kind"), part.get("given", {})
+        if not isinstance(name, str) or not isinstance(given, dict):
+            continue                       # reported by the structural validation above
+        kind = KINDS.get(name)
+        if kind is None:
+            known = ", ".join(sorted(KINDS))
+            problems.append(Problem(file, _line(root, (*loc, "kind")), _path((*loc, "kind")),
+                                    f"unknown question kind {name!r}"
+                                    f"{did_you_mean(name, KINDS)} (expected one of: {known})"))
+            continue
+        try:
+            givens[loc] = kind.given.model_validate(_with_defaults(given, kind.given,
+                                                                   index_base))
+        except ValidationError as exc:
+            problems.extend(_problems(file, root, exc, kind.given, (*loc, "given")))
+    if problems or spec is None:
+        raise SpecError(list(dict.fromkeys(problems)))
     for si, section in enumerate(spec.problems):
-        for pi, part in enumerate(section.parts):
-            loc: tuple[Any, ...] = ("problems", si, "parts", pi)
-            kind = KINDS.get(part.kind)
-            if kind is None:
-                known = ", ".join(sorted(KINDS))
-                problems.append(Problem(file, _line(root, (*loc, "kind")), _path((*loc, "kind")),
-                                        f"unknown question kind {part.kind!r}"
-                                        f"{did_you_mean(part.kind, KINDS)} "
-                                        f"(expected one of: {known})"))
-                continue
-            try:
-                part._given = kind.given.model_validate(_with_defaults(part.given, kind.given,
-                                                                       spec.meta))
-            except ValidationError as exc:
-                problems.extend(_problems(file, root, exc, kind.given, (*loc, "given")))
-    if problems:
-        raise SpecError(problems)
+        for pi, bound in enumerate(section.parts):
+            bound._given = givens[("problems", si, "parts", pi)]
     return LoadedSpec(path, spec)
 
 

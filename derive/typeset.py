@@ -16,6 +16,8 @@ INSTALL_HINT = (
     "texlive-latex-extra texlive-pictures texlive-lang-french lmodern latexmk"
 )
 TIMEOUT_S = 180
+MEMORY_BYTES = 2 << 30                # address space of latexmk and the TeX engine
+SOURCE_DATE_EPOCH = "1577836800"      # 2020-01-01: the PDF's dates, the same on every build
 _ERROR_LINE = re.compile(r"^\./solutions\.tex:(\d+): (.*)$", re.MULTILINE)
 _OVERFULL = re.compile(r"^Overfull \\hbox \((\d+(?:\.\d+)?)pt too wide\)[^\n]*lines? (\d+)",
                        re.MULTILINE)
@@ -51,12 +53,16 @@ def compile_pdf(source: str) -> tuple[bytes, str]:
     with tempfile.TemporaryDirectory(prefix="derive-tex-") as tmp:
         work = Path(tmp)
         (work / "solutions.tex").write_text(source, encoding="utf-8")
-        env = {**os.environ, "openin_any": "p", "openout_any": "p", "TEXMFOUTPUT": tmp}
+        # Reading and writing only below the work directory (HOME and TEXMFHOME point into it,
+        # so no user file is in reach); dates and IDs fixed, so two builds are byte-identical.
+        env = {**os.environ, "openin_any": "p", "openout_any": "p", "TEXMFOUTPUT": tmp,
+               "HOME": tmp, "TEXMFHOME": tmp, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH,
+               "FORCE_SOURCE_DATE": "1"}
         cmd = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error",
                "-file-line-error", "-no-shell-escape", "-silent", "solutions.tex"]
         try:
             proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True,
-                                  timeout=TIMEOUT_S, check=False)
+                                  timeout=TIMEOUT_S, check=False, preexec_fn=_bounded_memory)
         except subprocess.TimeoutExpired:
             raise TypesetError(f"latexmk did not finish within {TIMEOUT_S} s") from None
         log_path = work / "solutions.log"
@@ -65,6 +71,14 @@ def compile_pdf(source: str) -> tuple[bytes, str]:
         if proc.returncode != 0 or not pdf.exists():
             raise TypesetError(_failure(log or proc.stdout + proc.stderr, source))
         return pdf.read_bytes(), log
+
+
+def _bounded_memory() -> None:
+    """In the TeX child: at most MEMORY_BYTES of address space (TeX's own pools are far
+    smaller; a runaway macro stops with an error instead of exhausting the machine)."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
 
 
 def _remove_stale_work() -> None:

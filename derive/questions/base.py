@@ -4,18 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 if TYPE_CHECKING:
     from derive.derivation import Derivation
 
 
 class Given(BaseModel):
-    """Base of the given parameters of a kind: strict types, unknown keys rejected."""
+    """Base of the given parameters of a kind: strict types, unknown keys rejected, and the
+    sizes that bound its work within `limits` (checked before any work is done)."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    limits: ClassVar[dict[str, int]] = {}     # a measure → the most derive derives and checks
+
+    def measures(self) -> dict[str, int]:
+        """This question's sizes, by the names of `limits`."""
+        return {}
+
+    @model_validator(mode="after")
+    def _within_limits(self) -> Self:
+        for name, value in self.measures().items():
+            if value > self.limits[name]:
+                raise ValueError(f"the {name} would be {value:,}; derive derives and checks at "
+                                 f"most {self.limits[name]:,} (`derive kinds` lists the limits)")
+        return self
 
 
 PosInt = Annotated[int, Field(strict=True, gt=0)]
@@ -35,6 +49,13 @@ def _square(value: Any) -> Any:
 Size2 = Annotated[list[PosInt], Field(min_length=2, max_length=2), BeforeValidator(
     _square, json_schema_input_type=Annotated[list[PosInt], Field(min_length=2, max_length=2)]
     | PosInt)]
+PADDED = {"padded input": 1 << 20}        # values; the counting walk visits each position
+
+
+def padded_input(rows: int, cols: int, padding: int) -> dict[str, int]:
+    return {"padded input": (rows + 2 * padding) * (cols + 2 * padding)}
+
+
 # Where indices start; a part that omits it takes `meta.index_base` (see derive.spec).
 IndexBase = Literal[0, 1]
 

@@ -13,7 +13,7 @@ from derive.derivation import Derivation, Domain
 from derive.models import conv as C
 from derive.models.conv import Conv2D
 from derive.models.symbols import Frozen, PartialOf, relu_prime
-from derive.questions.base import IndexBase, NonNegInt, PosInt, Size2
+from derive.questions.base import PADDED, IndexBase, NonNegInt, PosInt, Size2, padded_input
 from derive.questions.declare import Derived, kind
 from derive.verify import reference as ref
 from derive.verify.counting import walk_conv2d
@@ -34,6 +34,10 @@ class ConvGiven(Derived):
     activation: Literal["identity", "relu"] = "identity"
     seed: NonNegInt = 0
     method: ClassVar[str] = "conv_reference"
+    limits: ClassVar[dict[str, int]] = PADDED
+
+    def measures(self) -> dict[str, int]:
+        return padded_input(self.input[0], self.input[1], self.padding)
 
     @model_validator(mode="after")
     def _fits(self) -> ConvGiven:

@@ -34,7 +34,7 @@ from derive.models.conv_matrix import (
     fits,
     vec,
 )
-from derive.questions.base import IndexBase, NonNegInt, PosInt, Size2
+from derive.questions.base import PADDED, IndexBase, NonNegInt, PosInt, Size2, padded_input
 from derive.questions.declare import Derived, kind
 from derive.verify import reference as ref
 
@@ -188,6 +188,10 @@ class ArraysGiven(Derived):
     report: Literal["limits", "output", "max", "min", "zeros"] = "output"
     method: ClassVar[str] = "conv_arrays"
     tolerance: ClassVar[float] = TOLERANCE
+    limits: ClassVar[dict[str, int]] = PADDED
+
+    def measures(self) -> dict[str, int]:
+        return padded_input(len(self.x), len(self.x[0]) if self.x else 0, self.padding)
 
     @model_validator(mode="after")
     def _shapes(self) -> ArraysGiven:
@@ -337,6 +341,10 @@ class LinearMap(Derived):
     seed: NonNegInt = 0
     tolerance: ClassVar[float] = TOLERANCE
     figure_caption: ClassVar[str] = ""          # a key of `sentences:`
+    limits: ClassVar[dict[str, int]] = PADDED
+
+    def measures(self) -> dict[str, int]:
+        return padded_input(self.input[0], self.input[1], self.padding)
 
     def derivation(self, out: tuple[int, int]) -> Derivation:
         return Derivation({C.x: Domain((self.input[0], self.input[1])),

@@ -3,13 +3,13 @@ conv_layer.grad): X[i,j,n] → Z[i,j,m] → U = act(Z), on random data drawn fro
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
 
 from derive.models.conv_layer import ConvLayer
-from derive.questions.base import Given, IndexBase, NonNegInt, PosInt, Size2
+from derive.questions.base import Given, IndexBase, NonNegInt, PosInt, Size2, padded_input
 from derive.verify import reference_nd as ref
 
 
@@ -27,6 +27,19 @@ class LayerGiven(Given):
     activation: Literal["identity", "relu", "sigmoid"] = "identity"
     index_base: IndexBase = 1
     seed: NonNegInt = 0
+    limits: ClassVar[dict[str, int]] = {"padded input": 1 << 20, "input": 1 << 24,
+                                        "number of weights": 1 << 24,
+                                        "number of multiplications": 10**9}
+
+    def measures(self) -> dict[str, int]:
+        rows, cols, channels = self.input
+        k = self.kernel[0] * self.kernel[1] * channels
+        out = [(n + 2 * self.padding - self.dilation * (kk - 1) - 1) // self.stride + 1
+               for n, kk in zip((rows, cols), self.kernel, strict=True)]
+        return {**padded_input(rows, cols, self.padding), "input": rows * cols * channels,
+                "number of weights": k * self.out_channels,
+                "number of multiplications": max(out[0], 0) * max(out[1], 0) * k
+                * self.out_channels}
 
     @model_validator(mode="after")
     def _fits(self) -> LayerGiven:

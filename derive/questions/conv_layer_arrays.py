@@ -18,7 +18,7 @@ from pydantic import Field, model_validator
 from derive.derivation import Derivation
 from derive.models import conv_layer as CL
 from derive.models.conv_layer import ConvLayer, unroll
-from derive.questions.base import IndexBase, NonNegInt, PosInt
+from derive.questions.base import PADDED, IndexBase, NonNegInt, PosInt, padded_input
 from derive.questions.conv_arrays import (
     TOLERANCE,
     GivenArray,
@@ -93,6 +93,10 @@ class LayerArraysGiven(Derived):
     report: Literal["output", "max", "min", "zeros"] = "output"
     method: ClassVar[str] = "layer_arrays"
     tolerance: ClassVar[float] = TOLERANCE
+    limits: ClassVar[dict[str, int]] = PADDED
+
+    def measures(self) -> dict[str, int]:
+        return padded_input(len(self.x), len(self.x[0]) if self.x else 0, self.padding)
 
     @model_validator(mode="after")
     def _shapes(self) -> LayerArraysGiven:

@@ -24,6 +24,11 @@ class DenseGiven(Derived):
     index_base: IndexBase = 1
     seed: NonNegInt = 0
     method: ClassVar[str] = "dense_fd"
+    # Each step is checked on the layer's sums written out: about 8 s at 10 × 10 here.
+    limits: ClassVar[dict[str, int]] = {"number of weights": 100}
+
+    def measures(self) -> dict[str, int]:
+        return {"number of weights": self.inputs * self.outputs}
 
     def layer(self) -> DenseSigmoid:
         return DenseSigmoid(self.inputs, self.outputs)

@@ -37,6 +37,12 @@ class Storage(Derived):
     bytes_per_number: Literal[2, 4, 8] = 4
     method: ClassVar[str] = "storage_count"
     tolerance: ClassVar[float] = 1e-12
+    # The reference counts the Hessian's upper triangle row by row: about 4 s per 10^9 weights.
+    limits: ClassVar[dict[str, int]] = {"number of weights": 10**9}
+
+    def measures(self) -> dict[str, int]:
+        return {"number of weights": self.weights_size * UNITS[self.unit]
+                // self.bytes_per_number}
 
     @model_validator(mode="after")
     def _whole(self) -> Storage:

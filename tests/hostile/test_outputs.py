@@ -123,3 +123,13 @@ def test_a_terminated_build_leaves_no_temporary_files(tmp_path: Path) -> None:
     run.communicate(timeout=60)
     assert list(scratch.iterdir()) == []
     assert not list((tmp_path / "out").glob(".hw.*"))
+
+
+@pytest.mark.skipif(not available(), reason="needs latexmk")
+def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
+    spec = _spec(tmp_path)
+    for run in ("one", "two"):
+        assert main(["build", str(spec), "--out", str(tmp_path / run)]) == 0
+    for name in ("solutions.tex", "answers.json", "solutions.pdf"):
+        assert (tmp_path / "one/hw" / name).read_bytes() == (tmp_path / "two/hw" / name
+                                                             ).read_bytes(), name
