@@ -33,6 +33,11 @@ class LogisticGrad(Derived):
     y: float | None = Field(None, description="The example's label, 0 or 1.")
     eta: float | None = Field(None, description="The learning rate, > 0.")
     method: ClassVar[str] = "logistic_fd"
+    # Random scores grow like the square root of n, and σ(a) rounds to 1 beyond |a| ≈ 37.
+    limits: ClassVar[dict[str, int]] = {"number of features": 100}
+
+    def measures(self) -> dict[str, int]:
+        return {"number of features": self.features}
 
     @model_validator(mode="before")
     @classmethod

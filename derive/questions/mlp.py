@@ -61,6 +61,11 @@ class Backprop(Numbers):
     seed: NonNegInt = 0
     method: ClassVar[str] = "mlp_fd"
     tolerance: ClassVar[float] = 1e-6
+    limits: ClassVar[dict[str, int]] = {"number of weights": 2048}    # about 2 s at 1,024
+
+    def measures(self) -> dict[str, int]:
+        return {"number of weights": sum(a * b for a, b in zip(self.widths, self.widths[1:],
+                                                                 strict=False))}
 
     @model_validator(mode="after")
     def _consistent(self) -> Backprop:

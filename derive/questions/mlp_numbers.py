@@ -278,7 +278,9 @@ def _local(net: MLP, state: dict[str, Any], factor: PartialOf) -> float:
     """∂top/∂var of one factor by central differences of the one-layer numpy function."""
     top, var = factor.args[0], factor.args[1]
     name, at = str(var.base), tuple(int(i) for i in var.indices)
-    h = 1e-6
+    # ∂L/∂ŷ = −y/ŷ at a small probability ŷ > 0 needs a step h ≪ ŷ; elsewhere the functions
+    # vary on a scale of 1 (and a ReLU unit may be exactly 0)
+    h = 1e-6 * float(state[name][at]) if var.base == M.yhat else 1e-6
 
     def value(shift: float) -> float:
         s = dict(state)

@@ -44,6 +44,13 @@ CASES = {
                   "most 100"),
     "storage_1e30": ("storage.derivatives", "{weights_size: 1000000000000000000000000000000, "
                      "unit: B}", "the number of weights would be 250,000,000,000,000,000,000,"),
+    "mlp_wide": ("mlp.backprop", "{widths: [1000, 1000, 10], weight: v_12}",
+                 "the number of weights would be 1,010,000; derive derives and checks at most "
+                 "2,048"),
+    "matrix_calculus_big": ("matrix_calculus.grad", "{m: 100, n: 100}",
+                            "the number of entries of A would be 10,000"),
+    "logistic_features": ("logistic.grad", "{features: 100000}",
+                          "the number of features would be 100,000"),
 }
 
 
