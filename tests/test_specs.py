@@ -36,7 +36,7 @@ def test_usc_problem_1(answers: dict[str, dict[str, Any]]) -> None:
 
 
 def test_cnn_386_table(answers: dict[str, dict[str, Any]]) -> None:
-    rows = value(answers["cnn-386-feature-maps:1.1"])
+    rows = value(answers["ml-exercises-trees-gradients-cnn:3.1"])
     assert [r["output_shape"] for r in rows] == [
         [384, 384, 64], [128, 128, 64], [126, 126, 256], [126, 126, 512], [42, 42, 512],
         [2048], [1000]]
