@@ -14,15 +14,47 @@ from derive.questions.base import Solution
 from derive.spec import LoadedSpec
 
 
-def _answer(solution: Solution) -> dict[str, str]:
+def _answer(solution: Solution) -> dict[str, Any]:
     value = solution.answer
+    typed = {"value": typed_value(value)}
     if isinstance(value, sp.Basic | sp.MatrixBase):
-        return {"text": str(value), "latex": solution.answer_latex, "srepr": sp.srepr(value)}
+        return {**typed, "text": str(value), "latex": solution.answer_latex,
+                "srepr": sp.srepr(value)}
     if isinstance(value, dict) and all(isinstance(v, sp.Basic) for v in value.values()):
-        return {"text": json.dumps({k: _plain(v) for k, v in value.items()}),
+        return {**typed, "text": json.dumps({k: _plain(v) for k, v in value.items()}),
                 "latex": solution.answer_latex,
                 "srepr": json.dumps({k: sp.srepr(v) for k, v in value.items()})}
-    return {"text": json.dumps(value), "latex": solution.answer_latex, "srepr": ""}
+    return {**typed, "text": json.dumps(typed_value(value)), "latex": solution.answer_latex,
+            "srepr": ""}
+
+
+def typed_value(value: Any) -> Any:
+    """The answer as JSON a script reads without parsing text: numbers as numbers, vectors and
+    matrices as nested lists, records as objects, and every other SymPy expression as
+    {"srepr": …, "latex": …} (srepr evaluates with SymPy's names and derive.models.symbols').
+
+    >>> typed_value({"n": sp.Integer(3), "p": sp.Rational(1, 4), "m": sp.Matrix([[1, 2]])})
+    {'n': 3, 'p': 0.25, 'm': [[1, 2]]}
+    >>> typed_value(sp.Symbol("x") + 1)["srepr"]
+    "Add(Symbol('x'), Integer(1))"
+    """
+    if isinstance(value, bool) or value is None or isinstance(value, int | float | str):
+        return value
+    if isinstance(value, dict):
+        return {str(k): typed_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [typed_value(v) for v in value]
+    if hasattr(value, "tolist") and not isinstance(value, sp.Basic):     # numpy arrays, scalars
+        return typed_value(value.tolist())
+    if isinstance(value, sp.MatrixBase):
+        return [[typed_value(e) for e in row] for row in value.tolist()]
+    if isinstance(value, sp.Basic):
+        if value.is_Integer:
+            return int(value)
+        if value.is_number and value.is_real and not value.free_symbols:
+            return float(value)
+        return {"srepr": sp.srepr(value), "latex": tex(value)}
+    return str(value)
 
 
 def _plain(value: sp.Basic) -> int | float | str:

@@ -50,7 +50,7 @@ def test_ift6135_questions_4_and_5(answers: dict[str, dict[str, Any]]) -> None:
     assert value(a["4.2a"])["accepts_variable_input"] is True
     assert value(a["4.2b"])["accepts_variable_input"] is False
     assert value(a["5.1"]) == [32, 32, 1]
-    assert value(a["5.3"]) == "9"
+    assert value(a["5.3"]) == [9, 9]
     assert value(a["5.4"]) == {"receptive_field": 9, "needed": 13, "possible": False}
     matrix = a["4.3"]["answer"]["text"]
     assert matrix.startswith("Matrix([[w[1, 1], w[1, 2], 0, w[2, 1], w[2, 2], 0, 0, 0, 0]")
@@ -79,3 +79,26 @@ def test_intro_ml_hw8_questions_2_and_3(answers: dict[str, dict[str, Any]]) -> N
                   "(k1, Max(0, i - 45), Min(2, i)), (k2, Max(0, j - 61), Min(2, j)), (m, 0, 19))"):
         assert piece in grad_x
     assert a["1.3a"]["check"]["samples"] >= 46 * 62 * 20
+
+
+def test_every_answer_has_a_typed_value(answers: dict[str, dict[str, Any]]) -> None:
+    """answers.json carries each part's value as JSON, never as text to parse: counts and
+    sizes are numbers, shapes lists, expressions {srepr, latex}."""
+    def strings(v: Any) -> list[str]:
+        if isinstance(v, dict):
+            return [] if set(v) == {"srepr", "latex"} else [s for x in v.values()
+                                                              for s in strings(x)]
+        if isinstance(v, list):
+            return [s for x in v for s in strings(x)]
+        return [v] if isinstance(v, str) else []
+    for name, part in answers.items():
+        value_ = part["answer"]["value"]
+        texts = [s for s in strings(value_) if s.strip().startswith(("{", "[", "Matrix"))]
+        assert not texts, f"{name}: {texts}"
+    assert answers["usc-ml-problem-1:1.1"]["answer"]["value"] == {"without_bias": 96,
+                                                                  "with_bias": 102}
+    assert answers["intro-ml-hw8:1.2c"]["answer"]["value"] == 5133600
+    assert answers["ml-exercises-trees-gradients-cnn:2.3"]["answer"]["value"][
+        "differentiable"] is False
+    grad = answers["intro-ml-hw8:1.3a"]["answer"]["value"]
+    assert set(grad) == {"srepr", "latex"} and grad["srepr"].startswith("Mul(")

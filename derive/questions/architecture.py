@@ -258,8 +258,9 @@ class Architecture(Derived):
             final = rows[-1].output_shape
             return {"same_size": len(final) == 3 and final[:2] == self.shape[:2],
                     "output": list(final)}
-        if report == "receptive_field":
-            return rows[-1].receptive_field_text
+        if report == "receptive_field":        # [rows, columns] of input, or all of it
+            field = rows[-1].receptive_field
+            return "all" if field is None else list(field)
         return [{"label": r.label, "output_shape": list(r.output_shape), "params": r.params,
                  "params_with_bias": r.params_with_bias, "mults": r.mults,
                  "receptive_field": r.receptive_field_text} for r in rows]
