@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from derive import bounded
 from derive.answers import answers
 from derive.bounded import time_limit
-from derive.errors import DeriveError, Problem, SpecError, VerificationError
+from derive.errors import DeriveError, Problem, SpecError, TypesetError, VerificationError
 from derive.output import stem_problem, write_atomically
 from derive.questions import KINDS
 from derive.questions.base import Check, Solution
@@ -38,8 +39,21 @@ def build(loaded: LoadedSpec, out_root: Path, *, pdf: bool = True, force: bool =
     if pdf:
         files["solutions.pdf"], log = compile_pdf(source)      # latexmk, hardened
         warnings = overfull_boxes(log, source)
+        off_page = [w for w in warnings if _points(w) >= OFF_PAGE_PT]
+        if off_page:                                           # nothing runs off the page
+            raise TypesetError(f"{loaded.path}: content wider than the page (rewrite the "
+                               "prose, or shorten what is displayed):\n  "
+                               + "\n  ".join(off_page))
     write_atomically(out_root / loaded.stem, files, force)    # locked swap, nothing lost
     return Built(loaded.path, out_root / loaded.stem, len(solutions), pdf, warnings)
+
+
+OFF_PAGE_PT = 1.0       # an overfull line this wide fails the build; finer ones are warnings
+
+
+def _points(warning: str) -> float:
+    match = re.search(r"\(([\d.]+)pt too wide\)", warning)
+    return float(match.group(1)) if match else 0.0
 
 
 def solve(loaded: LoadedSpec) -> dict[str, Solution]:
