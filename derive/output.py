@@ -48,7 +48,9 @@ def write_atomically(target: Path, files: dict[str, bytes], force: bool = False)
                                   "inside): move it away, choose another --out, or pass --force")
             _swap(target, files)
     except OSError as exc:
-        where = exc.filename or target
+        where = Path(exc.filename) if exc.filename else target
+        if where.parent.name.startswith(f".{target.name}.new-"):     # name what it would become
+            where = target / where.name
         raise OutputError(f"cannot write {where}: {exc.strerror or exc}") from None
 
 

@@ -133,3 +133,27 @@ def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
     for name in ("solutions.tex", "answers.json", "solutions.pdf"):
         assert (tmp_path / "one/hw" / name).read_bytes() == (tmp_path / "two/hw" / name
                                                              ).read_bytes(), name
+
+
+def test_a_full_disk_is_one_line_and_leaves_the_previous_outputs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+
+    spec, out = _spec(tmp_path), tmp_path / "out"
+    assert _build(spec, "--out", out) == 0
+    before = (out / "hw" / "answers.json").read_bytes()
+    capsys.readouterr()
+    real = Path.write_bytes
+
+    def full(self: Path, data: bytes) -> int:
+        if self.name == "solutions.tex":
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    assert _build(spec, "--out", out) == 1
+    err = capsys.readouterr().err
+    assert err == f"error: cannot write {out / 'hw' / 'solutions.tex'}: No space left on device\n"
+    assert (out / "hw" / "answers.json").read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == ["hw"]
