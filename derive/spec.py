@@ -45,6 +45,9 @@ class Meta(_Strict):
         "question", description="Question headings '3.' or, with the problem number, '1.3'.")
     instructions: Prose | None = None
     source: Prose | None = Field(None, description="Where the questions come from.")
+    checks: Literal["appendix", "inline", "off"] = Field(
+        "appendix", description="Where each part's independent check is reported: one table "
+        "at the end (default), a line under each answer, or not at all.")
     index_base: Literal[0, 1] | None = Field(
         None, description="Where indices start in every part whose kind has an index_base; "
         "a part's own given.index_base overrides it.")
