@@ -68,6 +68,25 @@ def test_mlp_gradient_is_the_textbook_form() -> None:
     assert MLP((2, 3, 1), output="squared_error").path_count(path) == 1
 
 
+def test_the_gradient_of_a_hidden_bias_is_exact() -> None:
+    """∂L/∂b^v_2 for the [2, 3, 2] tanh network, one-hot on class 1: the weight's gradient
+    without its input, ((ŷ₁ − 1)w₂₁ + ŷ₂w₂₂)(1 − h₂²) in the page's indices (from 1)."""
+    solution = solve("mlp.backprop", **SEED, bias=True, weight="b^v_2", report="gradient",
+                     target=1)
+    assert solution.verify().passed
+    h, w, yhat = MLP((2, 3, 2)).post(1), MLP((2, 3, 2)).weight("w"), M.yhat
+    expected = ((yhat[0] - 1) * w[1, 0] + yhat[1] * w[1, 1]) * (1 - h[1] ** 2)
+    assert sp.simplify(_answer(solution, "gradient") - expected) == 0
+    assert tex(in_base(_answer(solution, "gradient"), 1)) == (
+        r"\left(1 - {h}_{2}^{2}\right) \left({w}_{2,1} \left({\hat{y}}_{1} - 1\right) + "
+        r"{\hat{y}}_{2} {w}_{2,2}\right)")
+    steps = solution.derivation.steps
+    bias_steps = [n for n, step in enumerate(steps) if step.rule == "bias_term"]
+    assert len(bias_steps) == 1 and steps[bias_steps[0]].rhs == 1
+    out = solve("mlp.backprop", **SEED, bias=True, weight="b^w_1", report="gradient", target=2)
+    assert _answer(out, "gradient") == yhat[0]          # ŷ₁ − y₁ with y = e₂
+
+
 def test_cross_entropy_gradient_prints_as_p_minus_y() -> None:
     soft = solve("softmax.cross_entropy_grad", classes=3)
     assert tex(in_base(_answer(soft, "grad"), 1)) == "{p}_{k} - {y}_{k}"
@@ -112,6 +131,15 @@ def test_jacobian_kind_checks(report: str) -> None:
      "output": "squared_error"},
     {"widths": [3, 2, 2, 2], "weight": "u_12", "report": "gradient", "target": 2},
     {"widths": [4, 5, 6], "weight": "v_23", "report": "update", "target": 3},
+    {**SEED, "bias": True, "weight": "b^v_2", "report": "chain"},
+    {**SEED, "bias": True, "weight": "b^{v}_{3}", "report": "factors", "target": 1},
+    {**SEED, "bias": True, "weight": "b^w_1", "report": "update", "target": 2},
+    {**SEED, "bias": True, "weight": "b^v_2", "report": "update", "activation": "relu"},
+    {**SEED, "bias": True, "weight": "b^v_1", "report": "update", "activation": "sigmoid",
+     "output": "squared_error"},
+    {"widths": [3, 2, 2, 2], "bias": True, "weight": "b^u_2", "report": "gradient",
+     "target": 2},
+    {"widths": [3, 2], "bias": True, "weight": "b_2", "report": "update", "target": 1},
 ])
 def test_mlp_kind_checks(given: dict[str, Any]) -> None:
     result = check("mlp.backprop", **given)
@@ -158,6 +186,34 @@ def test_a_broken_rule_fails_the_check(monkeypatch: pytest.MonkeyPatch, rule: st
     assert any(s.rule == rule for s in failed), [s.rule for s in failed]
 
 
+def _bias_twice(expr: sp.Basic, **_: Any) -> sp.Basic:
+    return expr.replace(lambda e: isinstance(e, PartialOf), lambda e: sp.Integer(2))
+
+
+def test_a_wrong_bias_derivative_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """∂a_j/∂b_j = 2: the step itself fails its check."""
+    monkeypatch.setitem(RULES, "bias_term", Rule("bias_term", _bias_twice))
+    given = {**SEED, "bias": True, "weight": "b^v_2", "report": "gradient", "target": 1}
+    solution = solve("mlp.backprop", **given)
+    assert not solution.verify().passed
+    assert solution.derivation is not None
+    failed = [s for s in solution.derivation.steps if s.check is not None and not s.check.passed]
+    assert any(s.rule == "bias_term" for s in failed), [s.rule for s in failed]
+
+
+def test_a_bias_gradient_with_a_dropped_factor_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A gradient that keeps the weight's tail (the input x_j) for a bias: the answer no
+    longer matches the finite differences of the loss."""
+    original = MLP.gradient
+
+    def with_input(self: MLP, path: Any, explicit: bool = False, target: Any = None) -> Any:
+        return original(self, path, explicit, target) * M.x[0]
+
+    monkeypatch.setattr(MLP, "gradient", with_input)
+    result = check("mlp.backprop", **SEED, bias=True, weight="b^v_2", report="gradient")
+    assert not result.passed
+
+
 def test_a_wrong_gradient_formula_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(MLP, "upstream", lambda self, score, target=None:
                         M.y[score] - M.yhat[score])            # sign flipped
@@ -201,6 +257,43 @@ def test_the_update_sentence_follows_the_sign(weight: str, target: int) -> None:
         assert f"the step {unsaid}" not in text and f"fait {unsaid}" not in text
 
 
+BIASES = {"v": [0.05, -0.1, 0.2], "w": [0.1, -0.3]}
+
+
+@pytest.mark.parametrize(("weight", "layer", "j"), [("b^v_2", 0, 1), ("b^w_1", 1, 0)])
+def test_bias_numbers_are_put_in_and_checked(weight: str, layer: int, j: int) -> None:
+    given = {**SEED, "bias": True, "weight": weight, "report": "update", "target": 1,
+             **NUMBERS, "biases": BIASES}
+    solution = solve("mlp.backprop", **given)
+    assert solution.verify().passed
+    weights = [np.array(NUMBERS["weights"][k], dtype=float) for k in ("v", "w")]
+    biases = [np.array(BIASES[k]) for k in ("v", "w")]
+    g = ref.bias_gradient(np.array(NUMBERS["x"]), weights, biases, np.array([1.0, 0.0]),
+                          "tanh", "softmax_ce", layer, j)
+    old = biases[layer][j]
+    assert solution.answer["gradient"] == pytest.approx(g, abs=1e-8)
+    assert solution.answer["update"] == pytest.approx(old - 0.1 * g, abs=1e-8)
+    for language in ("en", "fr"):
+        text = page("mlp.backprop", language, **given)
+        assert "{b'}^{" in text and "{input}" not in text
+
+
+def test_the_bias_gradient_matches_torch_autograd() -> None:
+    torch = pytest.importorskip("torch")
+    given = {**SEED, "bias": True, "weight": "b^v_3", "report": "gradient", "target": 2,
+             "activation": "sigmoid", **NUMBERS, "biases": BIASES}
+    solution = solve("mlp.backprop", **given)
+    f64 = torch.float64
+    x = torch.tensor(given["x"], dtype=f64)
+    v, w = (torch.tensor(NUMBERS["weights"][k], dtype=f64) for k in ("v", "w"))
+    bv = torch.tensor(BIASES["v"], dtype=f64, requires_grad=True)
+    bw = torch.tensor(BIASES["w"], dtype=f64)
+    scores = torch.sigmoid(x @ v + bv) @ w + bw
+    torch.nn.functional.cross_entropy(scores[None], torch.tensor([1])).backward()
+    assert bv.grad is not None
+    assert solution.answer["gradient"] == pytest.approx(float(bv.grad[2]), abs=1e-10)
+
+
 def test_the_gradient_matches_torch_autograd() -> None:
     torch = pytest.importorskip("torch")
     given = {**SEED, "weight": "v_23", "report": "gradient", "target": 1,
@@ -239,6 +332,10 @@ def test_the_gradient_matches_torch_autograd() -> None:
       **{k: v for k, v in NUMBERS.items() if k != "eta"}}, "eta: the learning rate"),
     ({**SEED, "weight": "v_12", "eta": 0.1}, "numbers need x and weights"),
     ({"widths": [2], "weight": "v_12"}, "widths"),
+    ({**SEED, "weight": "b^v_2"}, "no biases \\(bias: false\\)"),
+    ({**SEED, "bias": True, "weight": "b^v_4"}, "does not exist: b\\^v has 3 entries"),
+    ({**SEED, "bias": True, "weight": "b^z_1"}, "no bias vector b\\^z"),
+    ({**SEED, "bias": True, "weight": "b_2"}, "say which layer's bias"),
 ])
 def test_bad_givens_are_rejected_with_a_clear_message(given: dict[str, Any],
                                                       message: str) -> None:

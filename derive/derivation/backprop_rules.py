@@ -96,6 +96,18 @@ def linear_term(expr: sp.Basic, **_: Any) -> sp.Basic:
     return collapse_deltas(differentiate(expr))
 
 
+def bias_term(expr: sp.Basic, biases: tuple[sp.IndexedBase, ...], **_: Any) -> sp.Basic:
+    """∂(Σ_i w_ij h_i + b_j)/∂b_j = 1: a bias enters its own unit's pre-activation with
+    coefficient 1 (and no other unit's)."""
+    def entry(e: PartialOf) -> sp.Expr:
+        unit, by = e.args[0], e.args[1]
+        return sp.KroneckerDelta(unit.indices[0], by.indices[0])
+
+    return expr.replace(lambda e: isinstance(e, PartialOf) and isinstance(e.args[0], sp.Indexed)
+                        and isinstance(e.args[1], sp.Indexed) and e.args[1].base in biases,
+                        entry)
+
+
 def one_hot(expr: sp.Basic, label: sp.IndexedBase, target: int | sp.Symbol,
             loss: sp.Symbol | None = None,
             probs: sp.IndexedBase | None = None, **_: Any) -> sp.Basic:
@@ -141,5 +153,6 @@ register("shift_cancels")            # e^{o_j + c} / Σ_m e^{o_m + c}: e^c cance
 register("log_sum_exp")              # log p_j = o_j − log Σ_m e^{o_m}, shifted by max_m o_m
 register("matrix_form")              # entries (j, k) gathered into a matrix
 register("linear_term", linear_term)
+register("bias_term", bias_term)
 register("paths_summed", write_out)  # the chain rule over every path, written out
 register("forward_pass")             # the network's values, layer by layer

@@ -17,6 +17,13 @@ reading); pages print them in the spec's base.
 >>> grad = (1 - h[1]**2) * ((yhat[0] - 1) * w[1, 0] + yhat[1] * w[1, 1]) * x[0]
 >>> net.gradient(path, explicit=True, target=0) == grad
 True
+
+With biases (bias=True), b^v_j enters a_j with coefficient 1: the same paths, no input.
+
+>>> biased = MLP((2, 3, 2), bias=True)
+>>> b = biased.path(biased.biases()[0][1])
+>>> biased.gradient(b, explicit=True, target=0) == grad / x[0]
+True
 """
 
 from __future__ import annotations
@@ -56,8 +63,9 @@ def _no_args(_: sp.Basic) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Path:
-    """What a weight W[i, j] of `layer` (1 = first) reaches: the units of its own layer it
-    feeds (`units`: pre-activation, then activation when hidden), the later layers."""
+    """What a weight W[i, j] (or a bias b[j]) of `layer` (1 = first) reaches: the units of
+    its own layer it feeds (`units`: pre-activation, then activation when hidden), the
+    later layers."""
 
     layer: int
     weight: sp.Indexed
@@ -114,6 +122,10 @@ class MLP:
 
     def biases(self) -> list[sp.IndexedBase]:
         return [sp.IndexedBase(f"b^{{{c}}}", real=True) for c in self.letters()]
+
+    def is_bias(self, entry: sp.Indexed) -> bool:
+        """Whether `entry` is a bias b_j (one index) rather than a weight W_ij."""
+        return entry.base in self.biases()
 
     def pre(self, layer: int) -> sp.IndexedBase:
         """Pre-activations of hidden layer `layer` (1 … L − 1); the scores o for L."""
@@ -185,9 +197,12 @@ class MLP:
 
     # the chain rule -----------------------------------------------------------------------
     def path(self, entry: sp.Indexed) -> Path:
-        """Where the weight `entry` (an entry of one of the weight matrices) leads."""
-        layer = self.letters().index(str(entry.base)) + 1
-        col = entry.indices[1]
+        """Where the weight `entry` (an entry of one of the weight matrices) or the bias
+        `entry` (an entry of a bias vector) leads: the unit of its own layer it feeds."""
+        if self.is_bias(entry):
+            layer, col = self.biases().index(entry.base) + 1, entry.indices[0]
+        else:
+            layer, col = self.letters().index(str(entry.base)) + 1, entry.indices[1]
         units = ((o[col],) if layer == self.depth
                  else (self.pre(layer)[col], self.post(layer)[col]))
         return Path(layer, entry, units, tuple(range(layer + 1, self.depth)))
@@ -269,6 +284,8 @@ class MLP:
             return [("softmax_jacobian", None, lambda _: {"probs": yhat, "scores": o})]
         if self._is_activation(top, var):
             return self._activation_recipe()
+        if isinstance(var, sp.Indexed) and self.is_bias(var):
+            return [("bias_term", None, lambda _: {"biases": tuple(self.biases())})]
         return [("linear_term", None, _no_args)]
 
     def _is_activation(self, top: sp.Expr, var: sp.Expr) -> bool:
@@ -341,10 +358,13 @@ class MLP:
     def gradient(self, path: Path, explicit: bool = False, target: int | None = None
                  ) -> sp.Expr:
         """∂L/∂W_ij: the upstream ∂L/∂o_l times the weights and act′ of every later layer,
-        summed over the paths, times the tail act′(a_j) · input_i common to them all;
-        written out when `explicit`."""
-        row, col = path.weight.indices
-        tail = self.post(path.layer - 1)[row]
+        summed over the paths, times the tail act′(a_j) · input_i common to them all (for a
+        bias b_j, act′(a_j) · 1); written out when `explicit`."""
+        if self.is_bias(path.weight):
+            col, tail = path.weight.indices[0], sp.Integer(1)
+        else:
+            row, col = path.weight.indices
+            tail = self.post(path.layer - 1)[row]
         if path.layer == self.depth:
             return self.upstream(col, target) * tail
         units = list(LATER[:len(path.later)])[::-1]          # lowest later layer first

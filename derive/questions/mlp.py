@@ -23,6 +23,7 @@ from derive.questions.declare import kind
 from derive.questions.mlp_numbers import Numbers, approx, number, numeric
 
 WEIGHT = re.compile(r"^([A-Za-z])_?(?:\{(\d+),?(\d+)\}|(\d),?(\d)|(\d+),(\d+))$")
+BIAS = re.compile(r"^b(?:\^\{?([A-Za-z])\}?)?_\{?(\d+)\}?(?:\^\{?([A-Za-z])\}?)?$")
 EXPLICIT_PATHS = 8           # chains with at most this many paths are written out
 EXPLICIT_WIDTH = 4           # … when no layer they sum over is wider
 Widths = Annotated[list[PosInt], Field(min_length=2, max_length=6)]
@@ -33,10 +34,20 @@ def parse_weight(text: str) -> tuple[str, int, int]:
     match = WEIGHT.match(text.replace(" ", ""))
     if not match:
         raise ValueError(f"weight {text!r}: expected a letter and two indices, such as "
-                         "'v_12' or 'v_{1,2}'")
+                         "'v_12' or 'v_{1,2}', or a bias such as 'b^v_2'")
     letter, *groups = match.groups()
     i, j = [g for g in groups if g is not None]
     return letter.lower(), int(i), int(j)
+
+
+def parse_bias(text: str) -> tuple[str | None, int] | None:
+    """'b^v_2', 'b^{v}_{2}', 'b_2^v' → ('v', 2); 'b_2' → (None, 2); not a bias → None."""
+    match = BIAS.match(text.replace(" ", ""))
+    if not match:
+        return None
+    before, j, after = match.groups()
+    letter = before or after
+    return (letter.lower() if letter else None), int(j)
 
 
 @kind("mlp.backprop",
@@ -52,7 +63,8 @@ class Backprop(Numbers):
         "softmax_ce", description="softmax + cross-entropy, or identity + ½ squared error.")
     bias: bool = False
     weight: str = Field(description="The weight asked, letter and indices: 'v_12' (weight "
-                        "matrices are named …, u, v, w from the last layer back).")
+                        "matrices are named …, u, v, w from the last layer back); or, with "
+                        "bias: true, a bias by its layer's letter and unit: 'b^v_2'.")
     report: Literal["chain", "factors", "gradient", "update"] = Field(
         "gradient", description="The chain of partials; its factors; the gradient; the update.")
     target: PosInt | Literal[0] | None = Field(
@@ -73,6 +85,23 @@ class Backprop(Numbers):
         if self.output == "softmax_ce" and self.widths[-1] < 2:
             raise ValueError("widths: softmax_ce needs at least 2 outputs (a softmax over one "
                              "score is always 1)")
+        if parse_bias(self.weight) is not None:
+            self._check_bias(net)
+        else:
+            self._check_weight(net)
+        b = self.index_base
+        if self.target is not None:
+            if self.output != "softmax_ce":
+                raise ValueError("target: a one-hot class needs output softmax_ce")
+            if not b <= self.target < self.widths[-1] + b:
+                raise ValueError(f"target: class {self.target} does not exist (classes {b} "
+                                 f"to {self.widths[-1] - 1 + b})")
+        self.check_numbers(net, self.target_index())
+        if self.report == "update" and self.has_numbers() and self.eta is None:
+            raise ValueError("eta: the learning rate is needed to put numbers in the update")
+        return self
+
+    def _check_weight(self, net: MLP) -> None:
         letter, i, j = parse_weight(self.weight)
         letters = net.letters()
         sizes = {c: (self.widths[n], self.widths[n + 1]) for n, c in enumerate(letters)}
@@ -86,16 +115,30 @@ class Backprop(Numbers):
             raise ValueError(f"weight {self.weight!r} does not exist: {letter} is {rows} × "
                              f"{cols} (rows {b} to {rows - 1 + b}, columns {b} to "
                              f"{cols - 1 + b})")
-        if self.target is not None:
-            if self.output != "softmax_ce":
-                raise ValueError("target: a one-hot class needs output softmax_ce")
-            if not b <= self.target < self.widths[-1] + b:
-                raise ValueError(f"target: class {self.target} does not exist (classes {b} "
-                                 f"to {self.widths[-1] - 1 + b})")
-        self.check_numbers(net, self.target_index())
-        if self.report == "update" and self.has_numbers() and self.eta is None:
-            raise ValueError("eta: the learning rate is needed to put numbers in the update")
-        return self
+
+    def _check_bias(self, net: MLP) -> None:
+        """A bias b^v_j: the network has biases, a layer fed by v, and a unit j in it."""
+        parsed = parse_bias(self.weight)
+        assert parsed is not None
+        letter, j = parsed
+        letters, b = net.letters(), self.index_base
+        have = ", ".join(f"b^{c}_{b}…b^{c}_{self.widths[n + 1] - 1 + b}"
+                         for n, c in enumerate(letters))
+        if not self.bias:
+            raise ValueError(f"weight {self.weight!r}: this network has no biases (bias: "
+                             "false); set bias: true to ask for the gradient of a bias")
+        if letter is None:
+            if len(letters) > 1:
+                raise ValueError(f"weight {self.weight!r}: say which layer's bias, by the "
+                                 f"letter of its weights (this network has {have})")
+            letter = letters[0]
+        if letter not in letters:
+            raise ValueError(f"weight {self.weight!r}: this network has no bias vector "
+                             f"b^{letter} (it has {have})")
+        size = self.widths[letters.index(letter) + 1]
+        if not b <= j < size + b:
+            raise ValueError(f"weight {self.weight!r} does not exist: b^{letter} has {size} "
+                             f"entries (units {b} to {size - 1 + b})")
 
     # the pieces ------------------------------------------------------------------------------
     def net(self) -> MLP:
@@ -105,8 +148,12 @@ class Backprop(Numbers):
         return None if self.target is None else self.target - self.index_base
 
     def path(self) -> Path:
+        net, bias = self.net(), parse_bias(self.weight)
+        if bias is not None:
+            letter, j = bias
+            n = net.letters().index(letter) if letter is not None else 0
+            return net.path(net.biases()[n][j - self.index_base])
         letter, i, j = parse_weight(self.weight)
-        net = self.net()
         return net.path(net.weight(letter)[i - self.index_base, j - self.index_base])
 
     def explicit(self) -> bool:
@@ -162,7 +209,9 @@ class Backprop(Numbers):
         n = net.path_count(path)
         where = "output" if path.layer == net.depth else "hidden"
         plural = "one" if n == 1 else "other"
-        d.say("mlp_paths", case=f"{where}_{'softmax' if net.softmax else 'squared'}_{plural}",
+        bias = "_bias" if net.is_bias(path.weight) else ""
+        d.say("mlp_paths",
+              case=f"{where}_{'softmax' if net.softmax else 'squared'}_{plural}{bias}",
               w=path.weight, a=path.units[0], h=path.units[-1], n=n,
               o=path.units[0])
 
@@ -217,7 +266,7 @@ class Backprop(Numbers):
         for n, group in enumerate(net.groups(path, explicit)):
             result = self.run(d, net, group, label)
             d.answer(f"factor{n}")
-            if values:
+            if values and M.numbers_in(d.result, values):     # not for a constant (∂a/∂b = 1)
                 self.put(d, values)
             if isinstance(group, sp.MatrixBase):
                 out.update(zip(group, result, strict=True))
@@ -242,10 +291,16 @@ class Backprop(Numbers):
                values: dict[Any, Any]) -> None:
         """One SGD step, what it does whatever the numbers, and with them if given."""
         grad = PartialOf(M.L, path.weight, M.L)
-        new = sp.IndexedBase(f"{path.weight.base}'", real=True)[path.weight.indices]
         inactive = "relu" if self.activation == "relu" and path.layer < net.depth else "plain"
-        d.say("mlp_sgd", case=f"{inactive}_{self.output}", w=path.weight, g=grad,
-              input=net.post(path.layer - 1)[path.weight.indices[0]], a=path.units[0])
+        if net.is_bias(path.weight):          # {b'}^v_j: b^{v}' would be a double superscript
+            letter = net.letters()[path.layer - 1]
+            new = sp.IndexedBase(f"{{b'}}^{{{letter}}}", real=True)[path.weight.indices]
+            d.say("mlp_sgd", case=f"{inactive}_{self.output}_bias", w=path.weight, g=grad,
+                  a=path.units[0])
+        else:
+            new = sp.IndexedBase(f"{path.weight.base}'", real=True)[path.weight.indices]
+            d.say("mlp_sgd", case=f"{inactive}_{self.output}", w=path.weight, g=grad,
+                  input=net.post(path.layer - 1)[path.weight.indices[0]], a=path.units[0])
         d.chain(new, path.weight - M.eta * grad, "sgd_update")
         d.then(path.weight - M.eta * gradient, "substitute",       # shown as w − η (…)
                display=self.shown(path.weight - M.eta * sp.UnevaluatedExpr(gradient)))

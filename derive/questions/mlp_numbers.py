@@ -314,9 +314,18 @@ def reference_answers(given: Backprop, data: Mapping[str, Any]) -> dict[str, Any
     """Every answer the kind can mark, by numpy: finite differences of the loss for the
     gradient, of each one-layer function for each factor; the given numbers likewise."""
     net, path, c = given.net(), given.path(), given.target_index()
-    letter = str(path.weight.base)
-    layer = net.letters().index(letter)
-    i, j = (int(v) for v in path.weight.indices)
+    bias = net.is_bias(path.weight)
+    layer = path.layer - 1
+    at = tuple(int(v) for v in path.weight.indices)
+
+    def gradient(x: np.ndarray, weights: list[np.ndarray], biases: list[np.ndarray] | None,
+                 y: np.ndarray) -> float:
+        if bias:
+            assert biases is not None
+            return ref.bias_gradient(x, weights, biases, y, net.activation, net.output,
+                                     layer, at[0])
+        return ref.weight_gradient(x, weights, biases, y, net.activation, net.output, layer,
+                                   at[0], at[1])
 
     def label(values: Mapping[str, Any]) -> np.ndarray:
         if not net.softmax:
@@ -328,9 +337,9 @@ def reference_answers(given: Backprop, data: Mapping[str, Any]) -> dict[str, Any
     weights = [data[x] for x in net.letters()]
     biases = [data[str(b)] for b in net.biases()] if net.bias else None
     x, y = data["x"], label(data)
-    g = ref.weight_gradient(x, weights, biases, y, net.activation, net.output, layer, i, j)
-    out: dict[str, Any] = {"chain": g, "gradient": g, "update": weights[layer][i, j]
-                           - data["eta"] * g}
+    g = gradient(x, weights, biases, y)
+    old = biases[layer][at] if bias and biases is not None else weights[layer][at]
+    out: dict[str, Any] = {"chain": g, "gradient": g, "update": old - data["eta"] * g}
     state = _state(given, net, x, weights, biases, y)
     free = {v: (0, n - 1) for v, n in net._indices(path)} if not given.explicit() else {}
     for n, group in enumerate(net.groups(path, given.explicit())):
@@ -342,8 +351,8 @@ def reference_answers(given: Backprop, data: Mapping[str, Any]) -> dict[str, Any
         nb = ([np.array(given.biases[k], dtype=float) for k in net.letters()]
               if net.bias and given.biases is not None else None)
         ny = np.array(given.label(net, c), dtype=float)
-        gv = ref.weight_gradient(nx, nw, nb, ny, net.activation, net.output, layer, i, j)
+        gv = gradient(nx, nw, nb, ny)
+        start = nb[layer][at] if bias and nb is not None else nw[layer][at]
         out |= {"loss_value": ref.loss(nx, nw, nb, ny, net.activation, net.output),
-                "gradient_value": gv,
-                "update_value": nw[layer][i, j] - (given.eta or 0.0) * gv}
+                "gradient_value": gv, "update_value": start - (given.eta or 0.0) * gv}
     return out

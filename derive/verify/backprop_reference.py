@@ -9,6 +9,10 @@ finite differences: the independent route for the softmax and backpropagation ki
 >>> g = weight_gradient(x, [v, w], None, np.array([1.0, 0.0]), "tanh", "softmax_ce", 0, 0, 1)
 >>> abs(g) < 1e-9        # all hidden units are 0, and w's two columns are equal
 True
+>>> b = [np.zeros(3), np.zeros(2)]
+>>> g = bias_gradient(x, [v, w], b, np.array([1.0, 0.0]), "identity", "softmax_ce", 1, 0)
+>>> round(g, 6)          # ŷ = (½, ½): ∂L/∂o_0 = ŷ_0 − 1
+-0.5
 """
 
 from __future__ import annotations
@@ -80,6 +84,17 @@ def weight_gradient(x: Array, weights: Sequence[Array], biases: Sequence[Array] 
         return loss(x, changed, biases, y, act, output)
 
     return float(finite_difference(at, np.array([weights[layer][i, j]], dtype=float))[0])
+
+
+def bias_gradient(x: Array, weights: Sequence[Array], biases: Sequence[Array], y: Array,
+                  act: str, output: str, layer: int, j: int) -> float:
+    """∂L/∂b[layer][j] (layer from 0) by central differences of the numpy loss."""
+    def at(value: Array) -> float:
+        changed = [np.array(b, dtype=float) for b in biases]
+        changed[layer][j] = value[0]
+        return loss(x, weights, changed, y, act, output)
+
+    return float(finite_difference(at, np.array([biases[layer][j]], dtype=float))[0])
 
 
 def softmax_jacobian_fd(o: Array) -> Array:
