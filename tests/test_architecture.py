@@ -461,7 +461,7 @@ def test_answers_of_the_assignments() -> None:
     assert solve("architecture", **SAME, report="output_shape").answer == [32, 32, 1]
     assert solve("architecture", **SAME, report="same_size").answer == {
         "same_size": True, "output": [32, 32, 1]}
-    assert solve("architecture", **SAME, report="receptive_field").answer == "9"
+    assert solve("architecture", **SAME, report="receptive_field").answer == [9, 9]
     assert solve("architecture", **{**SAME, "input": [7, 7, 1]}, report="corner_reach"
                  ).answer == {"receptive_field": 9, "needed": 13, "possible": False}
     variable = solve("architecture", **VARIABLE).answer
@@ -509,7 +509,7 @@ def test_a_deep_network_keeps_a_short_page() -> None:
     text = page("architecture", "en", **deep, report="receptive_field")
     assert text.count("r_{") <= 4 and "r_{30} &=" in text and "r_{15}" not in text
     assert strings("en")["sentences"]["arch_last"]["table"].split(",")[0] in text
-    assert solve("architecture", **deep, report="receptive_field").answer == "61"
+    assert solve("architecture", **deep, report="receptive_field").answer == [61, 61]
 
 
 # Broken formulas: each must make the kind's verification fail.
