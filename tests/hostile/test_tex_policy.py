@@ -10,19 +10,12 @@ import pytest
 from derive.__main__ import main
 from derive.typeset import available
 
-SPEC = """\
-meta:
-  course: Hostile
-  title: T
-problems:
-  - id: 1
-    title: P
-    parts:
-      - id: 1a
-        prompt: {prompt}
-        kind: conv2d.output_size
-        given: {{input: [5, 5], kernel: [3, 3]}}
-"""
+from .test_spec_files import GOOD
+
+
+def _spec(prompt: str) -> str:
+    """The well-formed spec of the file tests, with `prompt` (YAML) as the part's prompt."""
+    return GOOD.replace("prompt: Output size.", f"prompt: {prompt}")
 
 # (prompt as YAML, the message expected after "9: problems[0].parts[0].prompt: ")
 REFUSED = {
@@ -63,7 +56,7 @@ def test_subversive_or_untypesettable_text_is_refused_located(
         case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     prompt, message = REFUSED[case]
     spec = tmp_path / "hostile.yaml"
-    spec.write_text(SPEC.format(prompt=prompt), encoding="utf-8")
+    spec.write_text(_spec(prompt), encoding="utf-8")
     assert main(["build", str(spec), "--out", str(tmp_path / "out"), "--no-pdf"]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err
@@ -89,7 +82,7 @@ def test_unicode_and_allowed_math_typeset(tmp_path: Path) -> None:
 
     spec = tmp_path / "unicode.yaml"
     prompt = " ".join(ACCEPTED).replace("'", "''")
-    spec.write_text(SPEC.format(prompt=f"'{prompt}'"), encoding="utf-8")
+    spec.write_text(_spec(f"'{prompt}'"), encoding="utf-8")
     assert main(["build", str(spec), "--out", str(tmp_path / "out")]) == 0
     text = "".join(p.extract_text() for p in PdfReader(tmp_path / "out/unicode/solutions.pdf")
                    .pages)
