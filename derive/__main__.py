@@ -20,7 +20,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="write solutions.tex and answers.json only (no TeX needed)")
     b.add_argument("--force", action="store_true",
                    help="replace an output directory that derive did not write")
-    sub.add_parser("schema", help="print the JSON Schema of a spec")
+    sc = sub.add_parser("schema", help="print the JSON Schema of a spec (or of answers.json)")
+    sc.add_argument("--answers", action="store_true",
+                    help="print the JSON Schema of answers.json instead")
     k = sub.add_parser("kinds", help="list the question kinds, or describe one")
     k.add_argument("name", nargs="?", help="a kind: print its parameters and an example")
     return parser
@@ -195,6 +197,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "schema":
             import json
 
+            if args.answers:
+                from derive.answers import answers_schema
+
+                print(json.dumps(answers_schema(), indent=2, ensure_ascii=False))
+                return 0
             from derive.spec import json_schema
 
             print(json.dumps(json_schema(), indent=2, ensure_ascii=False))

@@ -1,4 +1,6 @@
-"""answers.json: every part's answer and check, for scripts and autograders."""
+"""answers.json: every part's answer and check, for scripts and autograders. The file is
+written from the pydantic models below, so their JSON Schema (`derive schema --answers`) is
+the file's exact shape."""
 
 from __future__ import annotations
 
@@ -6,12 +8,83 @@ import json
 from typing import Any
 
 import sympy as sp
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from derive import __version__
 from derive.derivation.indices import in_base
 from derive.latex.printer import tex
 from derive.questions.base import Solution
 from derive.spec import LoadedSpec
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AnswerRecord(_Record):
+    """A part's answer, typed and as text."""
+
+    value: JsonValue = Field(description="The answer as typed JSON: numbers as numbers, "
+                             "vectors and matrices as nested lists, records as objects, other "
+                             "expressions as {\"srepr\", \"latex\"}.")
+    text: str = Field(description="SymPy's str() of the answer, or its value as JSON text.")
+    latex: str = Field(description="The answer in LaTeX, as on the page (English notation).")
+    srepr: str = Field(description="SymPy's srepr() (JSON of them for a record), or ''.")
+
+
+class StepCheckRecord(_Record):
+    """A step compared with the one before it at random points."""
+
+    passed: bool
+    max_abs_error: float
+    samples: int = Field(ge=0)
+
+
+class StepRecord(_Record):
+    """One step of a part's derivation."""
+
+    latex: str = Field(description="lhs = rhs in LaTeX, indices in the part's base.")
+    rule: str = Field(description="The rule that gave the step (derive/derivation/rules.py).")
+    answer: list[str] = Field(description="The answers this step is (often none).")
+    check: StepCheckRecord | None = Field(description="null for the chain's first step.")
+
+
+class CheckRecord(_Record):
+    """The part's answer compared with an independent numeric computation."""
+
+    method: str
+    passed: bool
+    max_abs_error: float
+    samples: int = Field(ge=0)
+
+
+class PartRecord(_Record):
+    """One part of the spec, solved and checked."""
+
+    id: str = Field(description="'<problem id>.<part id>', e.g. '1.3b'.")
+    kind: str = Field(description="The question kind (`derive kinds`).")
+    given: dict[str, JsonValue] = Field(description="The given parameters the part used, "
+                                        "defaults included.")
+    answer: AnswerRecord
+    assumptions: list[str]
+    notes: list[str] = Field(description="Keys of the notes shown under the solution.")
+    steps: list[StepRecord]
+    check: CheckRecord
+
+
+class AnswersFile(_Record):
+    """answers.json: every part of one spec, its answer, derivation and check."""
+
+    model_config = ConfigDict(title="derive answers.json")
+    spec: str = Field(description="The spec file, as given on the command line.")
+    derive: str = Field(description="The version of derive that wrote the file.")
+    parts: list[PartRecord]
+
+
+def answers_schema() -> dict[str, Any]:
+    """The JSON Schema of answers.json."""
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            **AnswersFile.model_json_schema()}
 
 
 def _answer(solution: Solution) -> dict[str, Any]:
@@ -94,5 +167,5 @@ def answers(loaded: LoadedSpec, solutions: dict[str, Solution], spec_label: str)
             "check": {"method": sol.check.method, "passed": sol.check.passed,
                       "max_abs_error": sol.check.max_abs_error, "samples": sol.check.samples},
         })
-    doc = {"spec": spec_label, "derive": __version__, "parts": parts}
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    doc = AnswersFile.model_validate({"spec": spec_label, "derive": __version__, "parts": parts})
+    return json.dumps(doc.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"

@@ -5,9 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import jinja2
+
 from derive import __version__
 from derive.derivation.page import blocks
-from derive.latex.environment import _number, environment, strings
+from derive.errors import Problem, SpecError
+from derive.latex.environment import _number, environment
+from derive.latex.typography import localize, mark
+from derive.latex.user_templates import page_strings, templates_folder
 from derive.prose import prose_to_latex
 from derive.questions import KINDS
 from derive.questions.base import Solution
@@ -27,6 +32,7 @@ class PartView:
     notes: list[str]
     check_line: str
     first: bool = True
+    points: float | None = None
 
 
 @dataclass
@@ -36,12 +42,30 @@ class QuestionView:
     raw: str
     parts: list[PartView] = field(default_factory=list)
 
+    @property
+    def points(self) -> float | None:
+        """The points of the question: those of its parts, None when none has any."""
+        given = [p.points for p in self.parts if p.points is not None]
+        return sum(given) if given else None
+
 
 def _points(points: float | None, words: dict[str, Any]) -> str:
     if points is None:
         return ""
-    n = f"{points:g}"
+    n = localize(f"{points:g}", mark(words))
     return " \\hfill(" + words["point" if points == 1 else "points"].replace("{n}", n) + ")"
+
+
+def points_list(questions: list[QuestionView], total: float | None, words: dict[str, Any]
+                ) -> str:
+    """The points of a problem as its assignment writes them: one number per question
+    ("3-5-5-7") when every question has some, else the problem's total, else nothing."""
+    each = [q.points for q in questions]
+    if each and all(p is not None for p in each):
+        shown = "-".join(f"{p:g}" for p in each if p is not None)
+    else:
+        shown = "" if total is None else f"{total:g}"
+    return localize(shown, mark(words))
 
 
 def _notes(keys: list[str], part: Part, words: dict[str, Any]) -> list[str]:
@@ -51,7 +75,7 @@ def _notes(keys: list[str], part: Part, words: dict[str, Any]) -> list[str]:
         for name, value in part._given.model_dump().items():
             text = text.replace("{" + ("b" if name == "bytes_per_number" else name) + "}",
                                 str(value))
-        out.append(text)
+        out.append(localize(text, mark(words)))
     return out
 
 
@@ -65,6 +89,7 @@ def _part_view(full_id: str, part: Part, solution: Solution, words: dict[str, An
     line = (template.replace("{method}", prose_to_latex(method))
             .replace("{samples}", str(check.samples))
             .replace("{error}", _number(check.max_abs_error)))
+    line = localize(line, mark(words))
     context = solution.context
     if solution.derivation is not None:
         base = getattr(part._given, "display_base", lambda: 1)()
@@ -74,13 +99,14 @@ def _part_view(full_id: str, part: Part, solution: Solution, words: dict[str, An
         prompt=part.prompt, points_text=_points(part.points, words),
         template=KINDS[part.kind].template, c=context, answer=solution.answer_latex,
         assumptions=list(part.assumptions), notes=_notes(solution.notes, part, words),
-        check_line=line)
+        check_line=line, points=part.points)
 
 
 def render(loaded: LoadedSpec, solutions: dict[str, Solution]) -> str:
     """The complete .tex source of the solutions document."""
     meta = loaded.spec.meta
-    words = strings(meta.language)
+    folder = templates_folder(loaded)                 # the spec's own templates, if any
+    words = page_strings(meta.language, folder, loaded)
     problems = []
     for section in loaded.spec.problems:
         questions: list[QuestionView] = []
@@ -95,9 +121,19 @@ def render(loaded: LoadedSpec, solutions: dict[str, Solution]) -> str:
             view.first = first
             questions[-1].parts.append(view)
         problems.append({"id": section.id, "title": section.title, "intro": section.intro,
-                         "points_text": _points(section.points, words), "questions": questions})
-    template = environment().get_template(f"layouts/{meta.layout}.tex.j2")
+                         "points_text": _points(section.points, words), "questions": questions,
+                         "points_list": points_list(questions, section.points, words)})
     due = ""
     if meta.due:
         due = f"{meta.due.day} {words['months'][meta.due.month - 1]} {meta.due.year}"
-    return template.render(meta=meta, problems=problems, S=words, version=__version__, due=due)
+    try:
+        template = environment(folder).get_template(f"layouts/{meta.layout}.tex.j2")
+        return template.render(meta=meta, problems=problems, S=words, version=__version__,
+                               due=due)
+    except jinja2.TemplateError as exc:
+        if folder is None:                  # our own templates: a bug, with its traceback
+            raise
+        where = getattr(exc, "filename", None) or str(folder)
+        line = getattr(exc, "lineno", None)
+        raise SpecError([Problem(where, line, "", f"in the spec's templates ({folder}): "
+                                 f"{type(exc).__name__}: {exc}")]) from None

@@ -33,6 +33,15 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _inside(path: str) -> str:
+    """A relative path that stays in the spec's folder: no root, no drive, no '..'."""
+    parts = re.split(r"[/\\]", path)
+    if not path.strip() or path.startswith(("/", "\\", "~")) or ":" in path or ".." in parts:
+        raise ValueError(f"expected a folder inside the spec's folder, written relative to "
+                         f"it (like 'templates'), got {path!r}")
+    return path
+
+
 class Meta(_Strict):
     course: Prose
     title: Prose
@@ -40,7 +49,14 @@ class Meta(_Strict):
     authors: list[Prose] = []
     due: dt.date | None = None
     language: Literal["en", "fr"] = "en"
-    layout: Literal["homework"] = "homework"
+    layout: Literal["homework", "questions"] = Field(
+        "homework", description="homework: problems, then questions '3.' and parts '(a)', each "
+        "with its solution; questions: 'Question 4 (3-5-5-7). (Title)', its sub-questions "
+        "'1.', '2.', then 'Answer 4.' with their solutions.")
+    templates: Annotated[str, AfterValidator(_inside)] | None = Field(
+        None, description="A folder of templates searched before derive's own (layouts/"
+        "<name>.tex.j2, strings/<language>.yaml), relative to the spec's folder and inside "
+        "it; without it, templates/ next to the spec when there is one.")
     numbering: Literal["question", "problem.question"] = Field(
         "question", description="Question headings '3.' or, with the problem number, '1.3'.")
     instructions: Prose | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import doctest
 import inspect
+import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -627,3 +628,71 @@ def test_sentences_follow_the_network(language: str) -> None:
     nothing = page("architecture", language, input=[16, 16, 3], report="parameters",
                    layers=[{"maxpool": 2}])
     assert S["arch_result_params"]["none"] in nothing
+
+
+# --------------------------------------------------------------------------- flat inputs
+FLAT_MLP = {"input": [32], "layers": [{"dense": 512}, {"activation": "relu"}, {"dense": 512},
+                                 {"activation": "relu"}, {"dense": 10}]}
+
+
+def _numpy_count(widths: list[int]) -> int:
+    """Parameters of a fully connected network counted as the sizes of numpy arrays."""
+    return sum(np.zeros((a, b)).size + np.zeros(b).size for a, b in itertools.pairwise(widths))
+
+
+def test_mlp_parameters_and_hessian() -> None:
+    count = _numpy_count([32, 512, 512, 10])
+    assert count == 284682
+    solution = solve("architecture", **FLAT_MLP, report="hessian")
+    assert solution.verify().passed
+    assert solution.answer == {
+        "parameters": count, "hessian_shape": [count, count], "entries": count**2,
+        "bytes_32": 4 * count**2, "bytes_64": 8 * count**2,
+        "distinct": count * (count + 1) // 2}
+    assert solve("architecture", **FLAT_MLP, report="parameters").answer == {
+        "without_bias": 32 * 512 + 512 * 512 + 512 * 10, "with_bias": count}
+
+
+def test_flat_table_has_no_receptive_field_columns() -> None:
+    text = page("architecture", "en", **FLAT_MLP, report="table")
+    assert r"\begin{tabular}{@{}rlrrrr@{}}" in text and "RF" not in text
+    assert r"5 & FC{-}10 & 10 & $5\,120$ & $5\,130$ & $5\,120$ \\" in text
+    fr = page("architecture", "fr", **FLAT_MLP, report="hessian")
+    assert "324\\,Go" in fr and "648\\,Go" in fr
+
+
+@pytest.mark.parametrize(("given", "match"), [
+    ({**FLAT_MLP, "report": "receptive_field"}, "vector of features"),
+    ({**FLAT_MLP, "input": [32, 32]}, r"\[n\]"),
+    ({"input": [8], "layers": [{"conv": 3, "filters": 1}]}, "needs an H×W×C input"),
+])
+def test_flat_inputs_refuse_image_questions(given: dict[str, Any], match: str) -> None:
+    from pydantic import ValidationError
+    with pytest.raises(ValidationError, match=match):
+        Architecture.model_validate(given)
+
+
+BROKEN_HESSIAN = [
+    ("dense_params", lambda f: f - architecture.N_UNITS),            # biases dropped
+    ("hessian_entries", lambda f: f.xreplace({architecture.P_ALL: architecture.P_ALL - 1})),
+    ("hessian_bytes", lambda f: f / architecture.BYTES * 4),          # always 4 bytes
+    ("hessian_distinct", lambda f: architecture.P_ALL**2 / 2),
+]
+
+
+@pytest.mark.parametrize(("key", "broken"), BROKEN_HESSIAN, ids=[b[0] for b in BROKEN_HESSIAN])
+def test_a_broken_hessian_formula_fails(monkeypatch: pytest.MonkeyPatch, key: str,
+                                        broken: Callable[[Any], Any]) -> None:
+    given = {**FLAT_MLP, "report": "hessian"}
+    assert check("architecture", **given).passed
+    monkeypatch.setitem(architecture.FORMULAS, key, broken(architecture.FORMULAS[key]))
+    assert not check("architecture", **given).passed
+
+
+def test_human_bytes() -> None:
+    from derive.questions.hessian_size import human_bytes
+    assert human_bytes(648_350_728_992)["whole"] == "648"
+    assert human_bytes(999_600) == {"case": "about_whole", "whole": "1", "frac": "",
+                                    "prefix": "M"}
+    assert human_bytes(1_500) == {"case": "exact_decimal", "whole": "1", "frac": "5",
+                                  "prefix": "k"}

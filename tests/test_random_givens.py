@@ -99,6 +99,18 @@ def _layers(example: Any) -> st.SearchStrategy[Any]:
         lambda body_head: body_head[0] + body_head[1])
 
 
+@st.composite
+def _graph_edges(draw: st.DrawFn) -> list[list[int]]:
+    """A random tree on 2..7 vertices (each vertex after the first joined to an earlier one),
+    plus up to 3 other edges, numbered from 0 or 1."""
+    n, first = draw(st.integers(2, 7)), draw(st.sampled_from([0, 1]))
+    edges = {(draw(st.integers(0, v - 1)), v) for v in range(1, n)}
+    others = [(u, v) for v in range(n) for u in range(v) if (u, v) not in edges]
+    if others:
+        edges |= set(draw(st.lists(st.sampled_from(others), max_size=3, unique=True)))
+    return [[u + first, v + first] for u, v in sorted(edges)]
+
+
 # Per kind, by name: where the generic range does not fit the kind.
 KIND_PARAMS: dict[str, dict[str, Draw]] = {
     # Backpropagation: small networks, a weight of the first or the last layers, a one-hot
@@ -114,10 +126,22 @@ KIND_PARAMS: dict[str, dict[str, Draw]] = {
                                    "target": lambda example: st.sampled_from([OMIT, 1, 2])},
     "softmax.jacobian": {"classes": _between(2, 6)},
     "architecture": {
-        "input": lambda example: st.tuples(st.integers(3, 16), st.integers(3, 16),
-                                           st.integers(1, 4)).map(list),
-        "layers": _layers,
+        "input": lambda example: st.one_of(
+            st.tuples(st.integers(3, 16), st.integers(3, 16), st.integers(1, 4)).map(list),
+            st.integers(1, 40).map(lambda n: [n])),         # a flat input: dense layers only
+        "layers": lambda example: st.one_of(_layers(example), st.lists(st.one_of(
+            st.integers(1, 64).map(lambda n: {"dense": n}),
+            st.just({"activation": "relu"})), min_size=1, max_size=4)),
     },
+    # Saddle examples: 2 × 2 symmetric, a negative eigenvalue; the cost over small networks.
+    "newton.step": {
+        "indefinite_hessian": lambda example: st.sampled_from(
+            [[[1.0, 2.0], [2.0, 1.0]], [[-2.0, 0.0], [0.0, -1.0]], [[0.0, 1.0], [1.0, 0.0]],
+             [[-1.0, 0.5], [0.5, 2.0]]]),
+        "network": lambda example: st.one_of(st.just(OMIT), st.lists(
+            st.integers(1, 600), min_size=2, max_size=4)),
+    },
+    "mixture.logistic_network": {"components": _between(1, 6)},
     # The storage reference counts the Hessian's upper triangle row by row: its time grows
     # with the number of weights (about 4 s per 10^9). Sizes stay at most 200 MiB to keep this
     # test fast; widen them once the check no longer grows with the size.
@@ -138,6 +162,49 @@ KIND_PARAMS: dict[str, dict[str, Draw]] = {
         "direction": lambda example: st.one_of(st.just(OMIT), st.lists(
             st.sampled_from([-1, 0, 0.5, 1, 2]), min_size=2, max_size=2)),
         "step": lambda example: st.sampled_from([OMIT, 0.5, 0.1, 0.01]),
+    },
+    # Hv by finite differences: the logistic loss on 1 to 4 examples of 1 or 2 features, or a
+    # smooth f(x, y); point and direction drawn to fit either (the others are filtered out).
+    "hvp.finite_difference": {
+        "expression": lambda example: st.sampled_from([
+            OMIT, OMIT, "x**2*y + exp(x*y)", "sin(x)*cos(y)", "log(1 + exp(-x - 2*y))",
+            "x*y**2 + y**4/12", "x**2 + 3*y**2"]),
+        "examples": lambda example: st.integers(1, 2).flatmap(lambda d: st.lists(
+            st.lists(st.sampled_from([-2, -1, -0.5, 0.5, 1, 2]), min_size=d, max_size=d),
+            min_size=1, max_size=4)),
+        "labels": lambda example: st.lists(st.integers(0, 1), min_size=1, max_size=4),
+        "point": lambda example: st.one_of(st.just(OMIT), st.lists(
+            st.sampled_from([-1, -0.5, 0, 0.25, 0.5, 1]), min_size=2, max_size=3)),
+        "direction": lambda example: st.one_of(st.just(OMIT), st.lists(
+            st.sampled_from([-1, -0.5, 0.5, 1, 2]), min_size=2, max_size=3)),
+    },
+    # A connected graph on 2 to 7 vertices (a random tree, maybe with extra edges), numbered
+    # from 1 or 0; or none, with graph: tree (the default tree) or graph: search.
+    "kernel.graph_distance": {
+        "edges": lambda example: st.one_of(st.just(OMIT), _graph_edges()),
+        "graph": lambda example: st.sampled_from([OMIT, "tree", "search"]),
+    },
+    # Kernels written by a user (p.d., not p.d., not symmetric, undecided), on ℝ or on a
+    # finite set of points; `kernel` is an expression here, not a convolution's size.
+    "kernel.check": {
+        "kernel": lambda example: st.sampled_from([
+            "exp(-(x - y)**2)", "-(x - y)**2", "(x*y + 1)**2", "sin(x - y)", "x*y - 1",
+            "cos(x - y)", "exp(-Abs(x - y))", "-Abs(x - y)**3", "2 + x*y"]),
+        "points": lambda example: st.one_of(st.just(OMIT), st.lists(
+            st.sampled_from([-2, -1, 0, 0.5, 1, 2, 3]), min_size=1, max_size=4, unique=True)),
+    },
+    # The R-operator: which rules to prove (a non-empty subset, in any order); small networks
+    # (the reference forms the whole Hessian by differences of the loss's values).
+    "roperator.rules": {
+        "dim": _between(1, 4),
+        "proofs": lambda example: st.lists(st.sampled_from(
+            ["sum", "scalar_multiple", "product", "chain"]), min_size=1, max_size=4,
+            unique=True),
+    },
+    "roperator.hv": {
+        "dim": _between(1, 4), "features": _between(1, 5), "inputs": _between(1, 3),
+        "outputs": _between(1, 3),
+        "widths": lambda example: st.lists(st.integers(1, 3), min_size=3, max_size=3),
     },
     # A table of 1 to 8 samples on the example's two attributes, binary values, two labels.
     "decision_tree.split": {

@@ -1,5 +1,7 @@
 """A derivation laid out for the page: blocks of aligned steps, each step with its rule's
-name and each sentence built from computed values, in the page's language."""
+name and each sentence built from computed values, in the page's language (its words, its
+decimal mark). Every answer (`Derivation.answer`) is marked in the margin: beside the last line
+of its step, or, when the step is not displayed, beside the sentence that states it."""
 
 from __future__ import annotations
 
@@ -11,7 +13,12 @@ import sympy as sp
 from derive.derivation.indices import in_base
 from derive.derivation.steps import Derivation, Sentence
 from derive.latex.environment import _number
-from derive.latex.printer import tex, tex_broken
+from derive.latex.printer import grouped, tex, tex_broken
+from derive.latex.typography import localize, mark
+
+# The margin marks (macros of base.tex.j2): one in a display's tag, one in running text.
+ANSWER_TAG = r"\answermark"
+ANSWER_TEXT = r"\answerhere "
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -20,7 +27,7 @@ def _value(value: Any, d: Derivation, base: int) -> str:
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int):
-        return f"{value:,}".replace(",", r"\,")
+        return grouped(value)
     if isinstance(value, float):
         return _number(value)
     if isinstance(value, sp.Basic):
@@ -40,8 +47,11 @@ def sentence(s: Sentence, words: dict[str, Any], d: Derivation, base: int) -> st
 
 def blocks(d: Derivation, words: dict[str, Any], base: int,
            first_part: bool = True) -> list[dict[str, Any]]:
-    """[{sentence, lines: [{lhs, rhs, rule}]}]: one `align*` per block. Chains of context
-    (the layer's definition, say) only in the first part of a question."""
+    """[{sentence, lines: [{lhs, rhs, rule}], key, answer}]: one `align*` per block. Chains of
+    context (the layer's definition, say) only in the first part of a question. The rule of an
+    answer's last line ends with the margin mark; a block holding an answer that is not
+    displayed has its sentence marked (or, without one, its last line). Numbers take the
+    language's decimal mark."""
     out: list[dict[str, Any]] = []
     for chain in d.chains():
         if chain[0].context and not first_part:
@@ -54,18 +64,36 @@ def blocks(d: Derivation, words: dict[str, Any], base: int,
             if step.note is not None or not out or (new_block and out[-1]["lines"]):
                 out.append({"sentence": sentence(step.note, words, d, base)
                             if step.note else "", "lines": [],
-                            "key": step.note.key if step.note else ""})
+                            "key": step.note.key if step.note else "", "answer": False})
                 new_block = True
             if step not in shown:
+                out[-1]["answer"] |= bool(step.answer)      # stated in words, not displayed
                 continue
             parts = ([step.display] if step.display is not None
                      else tex_broken(in_base(step.rhs, base)))
             for n, piece in enumerate(parts):
+                last = n == len(parts) - 1
                 out[-1]["lines"].append({
                     "lhs": tex(lhs) if new_block and n == 0 else "",
                     "rel": "=" if n == 0 else r"\quad",
                     "rhs": piece if n == 0 or not isinstance(step.rhs, sp.Add)
                     else piece if piece.startswith("-") else "+ " + piece,
-                    "rule": words["rules"][step.rule] if n == len(parts) - 1 else ""})
+                    "rule": (words["rules"][step.rule] if last else "")
+                    + (ANSWER_TAG if last and step.answer else "")})
             new_block = False
-    return [b for b in out if b["lines"] or b["sentence"]]
+    kept = [b for b in out if b["lines"] or b["sentence"]]
+    return [_marked(b, mark(words)) for b in kept]
+
+
+def _marked(block: dict[str, Any], decimal_mark: str) -> dict[str, Any]:
+    """The block with its hidden answer marked and its numbers in the page's language."""
+    lines = [dict(line) for line in block["lines"]]
+    sentence_text = block["sentence"]
+    if block["answer"] and sentence_text:
+        sentence_text = ANSWER_TEXT + sentence_text
+    elif block["answer"] and not lines[-1]["rule"].endswith(ANSWER_TAG):
+        lines[-1]["rule"] += ANSWER_TAG
+    for line in lines:
+        for key in ("lhs", "rhs", "rule"):
+            line[key] = localize(line[key], decimal_mark)
+    return {**block, "sentence": localize(sentence_text, decimal_mark), "lines": lines}

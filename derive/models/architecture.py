@@ -8,7 +8,9 @@ Per spatial axis, with kernel k, stride s, padding p and dilation d (`FORMULAS`,
 
 and per layer: weights k₁k₂·C_in·C_out (+ C_out biases) for a convolution, n_in·n_out
 (+ n_out) for a dense layer, multiplications of a dense implementation (padded zeros
-included). `walk` goes through the layers over an H×W×C input and asks `put(quantity, key,
+included); for the whole network's P parameters, the Hessian's P² entries, its storage at
+b bytes per number and its P(P + 1)/2 distinct entries. `walk` goes through the layers over
+an H×W×C input (or a flat input of n features) and asks `put(quantity, key,
 values)` for every number: the default evaluates FORMULAS[key] at `values` (`analyse`); the
 question kind puts the numbers in the formula as a checked derivation step instead. After a
 layer that mixes every position (global pooling, flatten, dense) receptive field and jump
@@ -30,6 +32,14 @@ A dense layer on an H×W×C map flattens it first (H·W·C inputs, row-major):
 >>> rows = analyse((4, 4, 2), [Conv(3, 5), Dense(10)])
 >>> rows[-1].output_shape, rows[-1].params, rows[-1].mults, rows[-1].receptive_field_text
 ((10,), 200, 200, 'all')
+
+A fully connected network on a flat input (32 features, two hidden layers of 512, 10
+outputs):
+
+>>> rows = analyse((32,), [Dense(512), Activation("relu"), Dense(512), Activation("relu"),
+...                        Dense(10)])
+>>> [row.shape_text for row in rows], totals(rows).params_with_bias
+(['512', '512', '512', '512', '10'], 284682)
 """
 
 from __future__ import annotations
@@ -95,6 +105,8 @@ H_OUT, W_OUT = sp.symbols("H' W'", integer=True, positive=True)
 N_IN, N_UNITS = sp.symbols(r"n_\text{in} n_\text{out}", integer=True, positive=True)
 H, W, C = sp.symbols("H W C", integer=True, positive=True)
 R, J = sp.symbols("r j", integer=True, positive=True)
+# The whole network: its P parameters, and the bytes b of one stored number.
+P_ALL, BYTES = sp.symbols("P b", integer=True, positive=True)
 
 # The formulas, as data: a test breaks each one and expects the kind's check to fail.
 FORMULAS: dict[str, sp.Expr] = {
@@ -114,6 +126,9 @@ FORMULAS: dict[str, sp.Expr] = {
     "min_size_dilated": sp.Max(1, _plus(_in_order(_plus(M_OUT, -1), S),
                                         _in_order(D, _plus(K, -1)), 1, -_in_order(2, P))),
     "corner_need": _plus(_in_order(2, _plus(N, -1)), 1),
+    "hessian_entries": P_ALL**2,
+    "hessian_bytes": _in_order(BYTES, P_ALL**2),
+    "hessian_distinct": _in_order(P_ALL, _plus(P_ALL, 1)) / 2,
 }
 
 
@@ -164,11 +179,11 @@ def _where(index: int, layer: Layer) -> str:
     return f"layer {index + 1} ({layer.label})"
 
 
-def _check_input(input_shape: tuple[int, int, int]) -> tuple[int, int, int]:
-    if not isinstance(input_shape, tuple) or len(input_shape) != 3:
-        raise ValueError(f"the input shape must be (H, W, C), got {input_shape!r}")
-    h, w, c = (_positive_int(v, "every input dimension") for v in input_shape)
-    return h, w, c
+def _check_input(input_shape: tuple[int, ...]) -> tuple[int, ...]:
+    """(H, W, C) for an image, (n,) for a flat input of n features."""
+    if not isinstance(input_shape, tuple) or len(input_shape) not in (1, 3):
+        raise ValueError(f"the input shape must be (H, W, C) or (n,), got {input_shape!r}")
+    return tuple(_positive_int(v, "every input dimension") for v in input_shape)
 
 
 def _spatial_params(layer: Conv | MaxPool | AvgPool) -> tuple[Pair, Pair, Pair, Pair]:
@@ -178,16 +193,16 @@ def _spatial_params(layer: Conv | MaxPool | AvgPool) -> tuple[Pair, Pair, Pair, 
     return layer.window_size, layer.strides, layer.paddings, (1, 1)
 
 
-def walk(input_shape: tuple[int, int, int], layers: Sequence[Layer],
+def walk(input_shape: tuple[int, ...], layers: Sequence[Layer],
          put: Put = evaluate) -> list[Row]:
-    """One `Row` per layer for an (H, W, C) input, every number asked of `put`;
-    ValueError if a layer cannot be applied."""
-    h, w, c = _check_input(input_shape)
+    """One `Row` per layer for an (H, W, C) or a flat (n,) input, every number asked of
+    `put`; ValueError if a layer cannot be applied."""
+    shape: tuple[int, ...] = _check_input(input_shape)
     with_d = dilated(layers)
     size_key, field_key = ("size_dilated", "field_dilated") if with_d else ("size", "field")
-    shape: tuple[int, ...] = (h, w, c)
-    rf: Pair | None = (1, 1)
-    jump: Pair | None = (1, 1)
+    flat = len(shape) == 1           # a vector: every output sees all of it
+    rf: Pair | None = None if flat else (1, 1)
+    jump: Pair | None = None if flat else (1, 1)
     rows: list[Row] = []
     for index, layer in enumerate(layers):
         where, number = _where(index, layer), index + 1
@@ -238,7 +253,7 @@ def walk(input_shape: tuple[int, int, int], layers: Sequence[Layer],
     return rows
 
 
-def analyse(input_shape: tuple[int, int, int], layers: Sequence[Layer]) -> list[Row]:
+def analyse(input_shape: tuple[int, ...], layers: Sequence[Layer]) -> list[Row]:
     """`walk` with every formula evaluated.
 
     The second assignment network (VGG-like, stride-1 convs, no padding):

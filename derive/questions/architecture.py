@@ -29,19 +29,25 @@ from derive.questions.architecture_steps import (
 )
 from derive.questions.base import PosInt
 from derive.questions.declare import Derived, kind
+from derive.questions.hessian_size import MAX_PARAMETERS, hessian_steps
 from derive.verify import architecture_reference as R
+from derive.verify import hessian_reference
 
 __all__ = ["Architecture", "ArchitectureGiven", "as_data"]
 
 Report = Literal["table", "output_shape", "same_size", "parameters", "receptive_field",
-                 "variable_input", "corner_reach"]
+                 "variable_input", "corner_reach", "hessian"]
 # The quantities each report is about: written out layer by layer on its page.
 FOCUS: dict[str, set[str]] = {
     "table": set(), "output_shape": {"size", "features"}, "same_size": {"size"},
     "parameters": {"weights", "params"}, "receptive_field": {"field", "jump"},
     "variable_input": {"min_size"}, "corner_reach": {"field", "jump"},
+    "hessian": {"weights", "params"},
 }
-TABLE = ("table", "output_shape", "same_size", "parameters", "receptive_field")
+TABLE = ("table", "output_shape", "same_size", "parameters", "receptive_field", "hessian")
+# Reports about an image; a flat input (a vector of features) has no rows or columns.
+IMAGE_ONLY = ("same_size", "receptive_field", "variable_input", "corner_reach")
+HESSIAN_KEYS = ("entries", "bytes_32", "bytes_64", "distinct")
 # The numbers of the walk that are answers, compared with the numpy run (receptive fields
 # and jumps only where the report is about them: finding them by brute force costs most).
 SHAPES = {"size", "features", "weights", "params", "mults"}
@@ -49,7 +55,7 @@ FIELDS = {"field", "jump"}
 ANSWERS: dict[str, set[str]] = {
     "table": SHAPES | FIELDS, "output_shape": SHAPES, "same_size": SHAPES,
     "parameters": SHAPES, "receptive_field": SHAPES | FIELDS, "variable_input": set(),
-    "corner_reach": FIELDS}
+    "corner_reach": FIELDS, "hessian": SHAPES}
 # Input sizes the variable-input check tries, whatever the network (a fixed list).
 TRIAL_SIZES = [(1, 1), (2, 3), (4, 4), (5, 7), (8, 8), (9, 6), (11, 11), (16, 16), (17, 23),
                (32, 32)]
@@ -69,14 +75,16 @@ def _text(shape: tuple[int, ...] | list[int]) -> str:
 
 @kind("architecture", "A CNN as a list of layers: table of shapes, parameters, "
       "multiplications and receptive fields, or one of them; whether it accepts variable "
-      "input sizes; whether a corner output sees the opposite corner.",
+      "input sizes; whether a corner output sees the opposite corner; the size of the "
+      "Hessian over its parameters. A flat input `[n]` takes dense layers.",
       {"input": [8, 8, 3], "layers": [{"conv": 2, "filters": 2},
                                       {"conv": 3, "filters": 4, "stride": 2},
                                       {"maxpool": 2, "stride": 1}], "report": "table"},
       template="parts/architecture.tex.j2")
 class Architecture(Derived):
-    input: Annotated[list[PosInt], Field(min_length=3, max_length=3,
-                                         description="Input height, width, channels.")]
+    input: Annotated[list[PosInt], Field(
+        min_length=1, max_length=3,
+        description="Input height, width, channels; or [n]: a flat input of n features.")]
     layers: list[LayerSpec] = Field(min_length=1)
     report: Report = "table"
     index_base_default: ClassVar[int] = 0       # no index on the page: formulas kept as built
@@ -84,7 +92,17 @@ class Architecture(Derived):
 
     @model_validator(mode="after")
     def _valid(self) -> Architecture:
+        if len(self.input) == 2:
+            raise ValueError("input is [height, width, channels] for an image or [n] for n "
+                             f"features, got {self.input}")
+        if self.flat and self.report in IMAGE_ONLY:
+            raise ValueError(f"report {self.report!r} is about an image; the input "
+                             f"{self.input} is a vector of features")
         rows = A.analyse(self.shape, self.network())   # impossible sizes become spec errors
+        count = A.totals(rows).params_with_bias
+        if self.report == "hessian" and not 0 < count <= MAX_PARAMETERS:
+            raise ValueError(f"report 'hessian' needs between 1 and {MAX_PARAMETERS:,} "
+                             f"parameters, the network has {count:,}")
         if self.report == "corner_reach":
             if self.input[0] != self.input[1]:
                 raise ValueError("corner_reach compares the corners of a square image: "
@@ -95,8 +113,13 @@ class Architecture(Derived):
         return self
 
     @property
-    def shape(self) -> tuple[int, int, int]:
-        return (self.input[0], self.input[1], self.input[2])
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.input)
+
+    @property
+    def flat(self) -> bool:
+        """A vector of features rather than an image."""
+        return len(self.input) == 1
 
 
     def network(self) -> list[A.Layer]:
@@ -131,7 +154,7 @@ class Architecture(Derived):
     def _totals(self, d: Derivation, rows: list[A.Row]) -> None:
         """Σ of each column of the table: written out for the parameters report."""
         weighted = [n for n, row in enumerate(rows, 1) if row.params_with_bias]
-        shown = self.report == "parameters"
+        shown = self.report in ("parameters", "hessian")
         if shown:
             d.say("arch_result_sum")
         sums = [total(d, rf"\sum_{{l}} {name}_{{l}}",
@@ -149,6 +172,10 @@ class Architecture(Derived):
 
     def _parameters(self, d: Derivation, layers: list[A.Layer], rows: list[A.Row]) -> None:
         return None
+
+    def _hessian(self, d: Derivation, layers: list[A.Layer], rows: list[A.Row]) -> None:
+        """The Hessian over all P parameters (biases included), P read off its checked step."""
+        hessian_steps(d, int(d.answers()["total_params"].rhs))
 
     def _output_shape(self, d: Derivation, layers: list[A.Layer], rows: list[A.Row]) -> None:
         self._conclude(d, "arch_result_output", rows, shape=_text(rows[-1].output_shape))
@@ -252,6 +279,10 @@ class Architecture(Derived):
         if report == "parameters":
             return {"without_bias": int(answers["total_weights"]),
                     "with_bias": int(answers["total_params"])}
+        if report == "hessian":
+            count = int(answers["total_params"])
+            return {"parameters": count, "hessian_shape": [count, count],
+                    **{key: int(answers[f"hessian_{key}"]) for key in HESSIAN_KEYS}}
         if report == "output_shape":
             return list(rows[-1].output_shape)
         if report == "same_size":
@@ -275,7 +306,7 @@ class Architecture(Derived):
         grouped = [f"{int(answers[k]):,}".replace(",", r"\,")
                    for k in ("total_weights", "total_params", "total_mults")]
         return {"table": {
-            "input": _text(self.input), "dilated": A.dilated(self.network()),
+            "input": _text(self.input), "dilated": A.dilated(self.network()), "flat": self.flat,
             "rows": [{"number": n, "label": r.label, "shape": r.shape_text,
                       "params": f"{r.params:,}".replace(",", r"\,"),
                       "params_with_bias": f"{r.params_with_bias:,}".replace(",", r"\,"),
@@ -300,7 +331,7 @@ class Architecture(Derived):
             out |= {"total_weights": sum(m.params for m in measured),
                     "total_params": sum(m.params_with_bias for m in measured),
                     "total_mults": sum(m.mults for m in measured)}
-        if wanted & FIELDS:
+        if wanted & FIELDS and not self.flat:
             found = R.fields_and_jumps(layers, 0)
             # a network whose every window is square acts alike on both axes
             square = all(_square(layer) for layer in layers)
@@ -309,6 +340,9 @@ class Architecture(Derived):
                 for n, pair in enumerate(along, 1):
                     if pair is not None:
                         out[f"field_{name}_{n}"], out[f"jump_{name}_{n}"] = pair
+        if self.report == "hessian":
+            counted = hessian_reference.counts(out["total_params"])
+            out |= {f"hessian_{key}": counted[key] for key in HESSIAN_KEYS}
         if self.report == "receptive_field":
             out |= {f"{name}_seen": R.positions_seen(layers, axis, self.input[axis])
                     for axis, name in ((0, "rows"), (1, "cols"))}

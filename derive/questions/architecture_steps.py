@@ -165,7 +165,7 @@ class Walker:
         d.steps[self.start:] = [step for n in order for step in chains[n]]
 
 
-def count_uses(shape: tuple[int, int, int], layers: list[A.Layer],
+def count_uses(shape: tuple[int, ...], layers: list[A.Layer],
                backwards: bool = False) -> dict[str, int]:
     """How many numbers of each quantity the walk (or the walk back) asks for."""
     uses: dict[str, int] = {}

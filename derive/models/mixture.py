@@ -1,0 +1,68 @@
+"""A mixture of K logistic regressions, and the same probability as a neural network.
+
+z ~ Categorical(π₁, …, π_K), y | z ~ Bernoulli(σ(w_zᵀx)), x ∈ ℝ^d. Index form, indices from
+0: W[j, k] is entry j of w_k (W⁽¹⁾ = [w_1 … w_K], d × K), a_k = Σ_j W[j, k] x[j] the hidden
+pre-activations, h_k = σ(a_k), and the output Σ_k π_k h_k. For the checks π is drawn on the
+simplex as softmax(θ), θ random (π_k > 0, Σ_k π_k = 1), which is also the gating option.
+
+>>> m = Mixture(2, 3)
+>>> m.marginal()
+Sum(pi[k]*sigmoid(Sum(W[j, k]*x[j], (j, 0, 1))), (k, 0, 2))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+from derive.derivation.steps import Domain
+from derive.models.symbols import sigmoid
+
+j, k, q = sp.symbols("j k q", integer=True, nonnegative=True)
+x, W, theta = (sp.IndexedBase(n, real=True) for n in ("x", "W", r"\theta"))
+pi = sp.IndexedBase(r"\pi", real=True)
+h = sp.IndexedBase("h", real=True)
+# p(y = 1, z = k | x), p(z = k), p(y = 1 | z = k, x): names whose meaning the model gives
+joint = sp.IndexedBase(r"p_{y=1,z}", real=True)
+prior = sp.IndexedBase(r"p_{z}", real=True)
+likelihood = sp.IndexedBase(r"p_{y=1 \mid z}", real=True)
+
+
+class Prob(sp.Function):
+    """p(…), printed as written: Prob(Symbol('y = 1 | x')) is p(y = 1 | x)."""
+
+    def _latex(self, printer: Any) -> str:
+        return rf"p\left({self.args[0].name}\right)"
+
+
+@dataclass(frozen=True)
+class Mixture:
+    d: int
+    K: int
+
+    def score(self, comp: sp.Expr) -> sp.Expr:
+        """a_comp = w_compᵀx = Σ_j W[j, comp] x[j]."""
+        return sp.Sum(W[j, comp] * x[j], (j, 0, self.d - 1))
+
+    def total(self, body: sp.Expr) -> sp.Expr:
+        return sp.Sum(body, (k, 0, self.K - 1))
+
+    def marginal(self) -> sp.Expr:
+        """Σ_k π_k σ(w_kᵀx)."""
+        return self.total(pi[k] * sigmoid(self.score(k)))
+
+    def definitions(self) -> dict[Any, Any]:
+        K = self.K
+        return {
+            pi: lambda c: sp.exp(theta[c]) / sp.Sum(sp.exp(theta[q]), (q, 0, K - 1)),
+            joint: lambda c: prior[c] * likelihood[c],
+            prior: lambda c: pi[c],
+            likelihood: lambda c: sigmoid(self.score(c)),
+            h: lambda c: sigmoid(self.score(c)),
+        }
+
+    def domains(self) -> dict[Any, Domain]:
+        return {x: Domain((self.d,)), W: Domain((self.d, self.K)), theta: Domain((self.K,)),
+                pi: Domain((self.K,), "defined")}
