@@ -222,6 +222,39 @@ def test_a_wrong_gradient_formula_fails(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 # --- given numbers -------------------------------------------------------------------------
+THREE = {"widths": [2, 3, 3, 2], "x": [0.5, -1.0], "eta": 0.5, "bias": True,
+         "weights": {"u": [[0.2, -0.4, 0.1], [0.3, 0.5, -0.2]],
+                     "v": [[0.6, -0.1, 0.2], [-0.3, 0.4, 0.1], [0.2, 0.2, -0.5]],
+                     "w": [[0.7, -0.2], [0.1, 0.3], [-0.4, 0.6]]},
+         "biases": {"u": [0.1, -0.1, 0.05], "v": [0.0, 0.2, -0.1], "w": [0.1, -0.3]}}
+
+
+@pytest.mark.parametrize(("weight", "report"), [("u_12", "update"), ("b^u_3", "gradient"),
+                                                ("w_21", "update")])
+def test_three_weight_layers_with_numbers(weight: str, report: str) -> None:
+    """A chain too long to write path by path keeps its Σ; the numbers still go in (its sums
+    written out as checked steps) and the value is the numpy loss's central difference."""
+    given = {**THREE, "weight": weight, "report": report, "target": 2}
+    solution = solve("mlp.backprop", **given)
+    assert solution.verify().passed
+    weights = [np.array(THREE["weights"][k]) for k in "uvw"]
+    biases = [np.array(THREE["biases"][k]) for k in "uvw"]
+    y = np.array([0.0, 1.0])
+    if weight.startswith("b"):
+        g = ref.bias_gradient(np.array(THREE["x"]), weights, biases, y, "tanh", "softmax_ce",
+                              0, 2)
+    else:
+        layer, i, j = "uvw".index(weight[0]), int(weight[2]) - 1, int(weight[3]) - 1
+        g = ref.weight_gradient(np.array(THREE["x"]), weights, biases, y, "tanh",
+                                "softmax_ce", layer, i, j)
+    assert solution.answer["gradient"] == pytest.approx(g, abs=1e-8)
+    if report == "update":
+        start = THREE["weights"][weight[0]][int(weight[2]) - 1][int(weight[3]) - 1]
+        assert solution.answer["update"] == pytest.approx(start - 0.5 * g, abs=1e-8)
+    text = page("mlp.backprop", "en", **given)
+    assert r"\sum" in text and "&= \\approx" not in text and "=\\approx" not in text
+
+
 def _numpy_gradient(given: dict[str, Any], layer: int, i: int, j: int) -> float:
     weights = [np.array(given["weights"][k], dtype=float) for k in ("v", "w")]
     y = np.eye(2)[given["target"] - 1] if "target" in given else np.array(given["y"])

@@ -45,6 +45,9 @@ def sentence(s: Sentence, words: dict[str, Any], d: Derivation, base: int) -> st
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), str(text))
 
 
+_RELATIONS = ("=", r"\approx")   # a display that begins with its own relation keeps it
+
+
 def blocks(d: Derivation, words: dict[str, Any], base: int,
            first_part: bool = True) -> list[dict[str, Any]]:
     """[{sentence, lines: [{lhs, rhs, rule}], key, answer}]: one `align*` per block. Chains of
@@ -75,7 +78,8 @@ def blocks(d: Derivation, words: dict[str, Any], base: int,
                 last = n == len(parts) - 1
                 out[-1]["lines"].append({
                     "lhs": tex(lhs) if new_block and n == 0 else "",
-                    "rel": "=" if n == 0 else r"\quad",
+                    "rel": "" if n == 0 and piece.lstrip().startswith(_RELATIONS)
+                    else "=" if n == 0 else r"\quad",
                     "rhs": piece if n == 0 or not isinstance(step.rhs, sp.Add)
                     else piece if piece.startswith("-") else "+ " + piece,
                     "rule": (words["rules"][step.rule] if last else "")

@@ -182,7 +182,7 @@ class Backprop(Numbers):
         factors = self.factors(d, net, path, explicit, c, values)
         gradient = self.chain(d, net, path, explicit, c, substituted=True, factors=factors)
         if values:
-            self.put(d, values, "gradient_value")
+            self.put_in_sums(d, values, "gradient_value")
         if self.report == "update":
             self.update(d, net, path, gradient, values)
         return d
@@ -287,6 +287,23 @@ class Backprop(Numbers):
                 d.apply(rule, **args(d.result))
         return d.result
 
+    def put_in_sums(self, d: Derivation, values: dict[Any, Any], key: str) -> None:
+        """The numbers put into the last formula. A chain too long to write path by path
+        keeps its Σ and the class c as a symbol: its sums are written out and c put in first
+        (checked steps, not shown), and the page shows its value only — the formula with
+        every number in place would be pages wide."""
+        c, summed = self.target_index(), d.result.has(sp.Sum)
+        if c is not None and d.result.has(cls):
+            d.then(d.result.xreplace({cls: sp.Integer(c)}), "substitute")
+            d.steps[-1].shown = False
+        if summed:
+            d.apply("expand_sum")
+            d.steps[-1].shown = False
+        self.put(d, values, key)
+        step = d.steps[-1]
+        if summed and step.display is not None:
+            step.display = approx(step.rhs).strip()
+
     def update(self, d: Derivation, net: MLP, path: Path, gradient: sp.Expr,
                values: dict[Any, Any]) -> None:
         """One SGD step, what it does whatever the numbers, and with them if given."""
@@ -307,13 +324,15 @@ class Backprop(Numbers):
         d.answer("update")
         if not values:
             return
-        g = gradient.xreplace(values)
+        c = self.target_index()
+        g = gradient.xreplace({cls: sp.Integer(c or 0)}).replace(
+            lambda t: isinstance(t, sp.Sum), lambda t: t.doit()).xreplace(values)
         old, step = values[path.weight], numeric(g)
-        new_value = (path.weight - M.eta * gradient).xreplace(values)
+        new_value = values[path.weight] - values[M.eta] * g
         d.say("mlp_effect_numbers", case="zero" if step == 0 else "down" if step > 0 else "up",
               w=path.weight, g=grad, gv=approx(g).strip(), old=number(old, paren=False),
               new=number(new_value, paren=False))
-        self.put(d, values, "update_value")
+        self.put_in_sums(d, values, "update_value")
 
     def value(self, answers: dict[str, Any]) -> Any:
         """With numbers: the loss, gradient and updated weight as numbers. Otherwise the

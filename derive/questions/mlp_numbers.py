@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 DIGITS = 4                 # significant digits of a rounded value on the page
 
 
+LONG_ROW = 4        # terms in a row of a layer's formula from which its values go below
+
+
 def exact(v: float) -> sp.Rational:
     """A given decimal as the exact number it is written as (0.1 → 1/10)."""
     return sp.Rational(repr(float(v))) if not float(v).is_integer() else sp.Integer(int(v))
@@ -232,7 +235,11 @@ class Numbers(Derived):
         wanted = M.numbers_in(d.result, values)
         entries = list(d.result) if isinstance(d.result, sp.MatrixBase) else [d.result]
         lookup = all(isinstance(e, sp.Indexed | sp.Number) for e in entries)
-        d.put(wanted, "" if lookup else approx(d.result.xreplace(wanted)), number)
+        value = "" if lookup else approx(d.result.xreplace(wanted))
+        terms = max(len(sp.Add.make_args(e)) for e in entries)
+        if isinstance(d.result, sp.MatrixBase) and terms >= LONG_ROW and value:
+            value = r" \\ &" + value       # the values on a line of their own: rows of four
+        d.put(wanted, value, number)      # products and the values beside them are too wide
         step = d.steps[-1]
         if step.display is not None:
             step.display = _tidy(step.display)
