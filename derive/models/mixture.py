@@ -7,7 +7,7 @@ simplex as softmax(θ), θ random (π_k > 0, Σ_k π_k = 1), which is also the g
 
 >>> m = Mixture(2, 3)
 >>> m.marginal()
-Sum(pi[k]*sigmoid(Sum(W[j, k]*x[j], (j, 0, 1))), (k, 0, 2))
+Sum(sigmoid(Sum(W[j, k]*x[j], (j, 0, 1)))*\\pi[k], (k, 0, 2))
 """
 
 from __future__ import annotations

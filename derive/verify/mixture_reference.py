@@ -5,8 +5,8 @@ the Bernoulli probability of y) and sums out z; `network_forward` runs the two-l
 (sigmoid hidden layer without bias, linear output with weights π) as numpy matrix products.
 
 >>> x, W, pi = np.array([1.0, -1.0]), np.array([[0.0, 2.0], [0.0, 1.0]]), np.array([0.5, 0.5])
->>> by_enumeration(x, W, pi)
-(0.5, 0.5)
+>>> [round(p, 4) for p in by_enumeration(x, W, pi)]     # ½ σ(0) + ½ σ(2 − 1)
+[0.6155, 0.3845]
 >>> round(network_forward(x, W, pi), 12) == round(by_enumeration(x, W, pi)[0], 12)
 True
 """
