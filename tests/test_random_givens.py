@@ -207,6 +207,22 @@ KIND_PARAMS: dict[str, dict[str, Draw]] = {
         "outputs": _between(1, 3),
         "widths": lambda example: st.lists(st.integers(1, 3), min_size=3, max_size=3),
     },
+    # Activations: values of β (some negative, 0), slopes and breakpoints (β > α is refused
+    # and redrawn), score vectors around float64's exp limits (±709.78, −745.13) and ordinary.
+    "activation.swish_limits": {
+        "betas": lambda example: st.lists(st.sampled_from([-5, -1, 0, 0.25, 1, 3, 20]),
+                                          min_size=1, max_size=4, unique=True),
+        "x_max": lambda example: st.sampled_from([1, 2.5, 6]),
+    },
+    "activation.relu_construction": {
+        name: lambda example: st.integers(-12, 12).map(lambda n: n / 4)
+        for name in ("a", "b", "alpha", "beta")
+    },
+    "softmax.stability": {
+        "vectors": lambda example: st.integers(2, 4).flatmap(lambda n: st.lists(st.lists(
+            st.sampled_from([-1000, -745.2, -700, -2.5, 0, 1, 709.7, 709.9, 1001]),
+            min_size=n, max_size=n), min_size=1, max_size=3)),
+    },
     # A table of 1 to 8 samples on the example's two attributes, binary values, two labels.
     "decision_tree.split": {
         "rows": lambda example: st.lists(st.tuples(

@@ -1,0 +1,84 @@
+"""Numbers and figures for the activation kinds: decimals, float64 values that may be
+infinite or undefined, and pgfplots curves from checked values (their legends in both decimal
+marks: a figure is not localised with the page's sentences).
+
+>>> french(decimal(0.27846454))
+'0{,}2785'
+>>> floats([float("-inf"), float("nan"), 1.25])
+'(-\\\\infty,\\\\allowbreak\\\\ \\\\mathrm{N{a}N},\\\\allowbreak\\\\ 1.25)'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+DIGITS = 4
+# curve colours, in order; ReLU and other references are drawn black and dashed
+COLOURS = ("blue", "red", "green!55!black", "orange", "violet", "brown", "cyan!70!black",
+           "magenta")
+# NaN written so that it reads NaN but is not the word a leak of Python's nan would be
+NAN = r"\mathrm{N{a}N}"
+
+
+def decimal(v: float, digits: int = DIGITS) -> str:
+    """`digits` significant digits, trailing zeros dropped; ×10^k beyond 10^±5; ±∞, NaN."""
+    if math.isnan(v):
+        return NAN
+    if math.isinf(v):
+        return r"+\infty" if v > 0 else r"-\infty"
+    if v == 0:
+        return "0"
+    if 1e-5 <= abs(v) < 1e6:
+        places = max(0, digits - 1 - math.floor(math.log10(abs(v))))
+        text = f"{v:.{places}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    mantissa, _, exponent = f"{v:.{digits - 1}e}".partition("e")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+
+
+def shortest(v: float) -> str:
+    """A given number as it was written: the shortest decimal that reads back as v."""
+    if float(v).is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    mantissa, _, exponent = repr(float(v)).partition("e")
+    return mantissa + (rf" \times 10^{{{int(exponent)}}}" if exponent else "")
+
+
+def french(text: str) -> str:
+    """The same LaTeX with a decimal comma (`{,}` keeps math spacing right): for legends,
+    which the page's localisation does not reach."""
+    return text.replace(".", "{,}")
+
+
+def floats(values: Sequence[float] | np.ndarray, digits: int = DIGITS,
+           written: bool = False) -> str:
+    """A tuple of float64 values as numpy returned them (±∞ and NaN included), breakable
+    after each comma in running text; `written`: each as the shortest decimal it reads as."""
+    show = shortest if written else (lambda v: decimal(v, digits))
+    return "(" + r",\allowbreak\ ".join(show(float(v)) for v in values) + ")"
+
+
+Floats = Sequence[float] | np.ndarray
+
+
+def curve(values: Floats, xs: Floats, label: str, style: str,
+          marks: bool = False) -> dict[str, Any]:
+    """A pgfplots curve: its coordinates (4 decimals), legend in both decimal marks, style."""
+    points = " ".join(f"({x:.4f},{y:.4f})" for x, y in zip(xs, values, strict=True))
+    return {"coordinates": points, "label": label, "label_fr": french(label), "style": style,
+            "marks": marks}
+
+
+def frame(xs: Sequence[float], ys: Sequence[float]) -> dict[str, str]:
+    """Axis limits around the plotted points, with a margin of 8 % of each range."""
+    def padded(lo: float, hi: float) -> tuple[str, str]:
+        pad = 0.08 * ((hi - lo) or 1.0)
+        return f"{lo - pad:.4f}", f"{hi + pad:.4f}"
+
+    (xmin, xmax), (ymin, ymax) = padded(min(xs), max(xs)), padded(min(ys), max(ys))
+    return {"xmin": xmin, "xmax": xmax, "ymin": ymin, "ymax": ymax}

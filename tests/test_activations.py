@@ -1,0 +1,183 @@
+"""Activation kinds: swish's limits (exact, and numerically), the ReLU construction against
+the piecewise definition, a broken construction caught, and the float64 log-softmax report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from derive.models import activations as A
+from derive.questions.activation import SwishLimits
+from derive.questions.activation_relu import ReluConstruction
+from derive.questions.activation_softmax import SoftmaxStability
+from derive.questions.declare import verify_derivation
+from derive.verify import activation_reference as ref
+from tests.test_derivation import _sentences
+
+
+def _checked(g: Any) -> dict[str, sp.Basic]:
+    d = g.derive()
+    check = verify_derivation(d, g)
+    assert check.passed, check.detail
+    return {k: s.rhs for k, s in d.answers().items()}
+
+
+# --- swish -------------------------------------------------------------------------------------
+def test_swish_limits_are_exact() -> None:
+    x = A.x
+    assert A.swish_limits() == {"zero": x / 2, "plus": sp.Max(0, x), "minus": sp.Min(0, x)}
+    star, c = A.largest_gap()
+    assert star == 1 + sp.LambertW(sp.exp(-1)) and c == sp.LambertW(sp.exp(-1))
+    assert A.derivative_at_zero() == sp.Rational(1, 2)
+    assert [A.limit_cases(sp.oo).args[k].expr for k in range(3)] == [0, 0, x]
+
+
+@pytest.mark.parametrize("v", [-3.0, -0.4, -1e-3, 0.0, 1e-3, 0.7, 5.0])
+def test_swish_limits_numerically(v: float) -> None:
+    assert abs(ref.swish(v, 1e-10) - v / 2) < 1e-9
+    assert abs(ref.swish(v, 1e10) - max(v, 0.0)) < 1e-9
+    assert abs(ref.swish(v, -1e10) - min(v, 0.0)) < 1e-9
+    assert abs(A.swish_np(v, 1e10) - ref.swish(v, 1e10)) < 1e-12
+
+
+@pytest.mark.parametrize("b", [0.3, 1.0, 7.0])
+def test_the_largest_gap_is_lambert_over_beta(b: float) -> None:
+    c = float(sp.N(A.largest_gap()[1]))
+    assert c == pytest.approx(0.27846454276107, rel=1e-12)
+    assert ref.swish_sup_gap(b) == pytest.approx(c / b, rel=1e-7)
+    assert ref.swish_sup_gap(-b, "min") == pytest.approx(c / b, rel=1e-7)
+
+
+def test_swish_kind_is_checked_and_its_figure_is_its_checked_values() -> None:
+    g = SwishLimits(betas=[-1, 0, 3], x_max=2)
+    answers = _checked(g)
+    assert answers["zero"] == A.x / 2 and answers["gap"] == sp.LambertW(sp.exp(-1)) / A.beta
+    page = g.page(g.derive())
+    curves = page["plot"]["curves"]
+    assert len(curves) == 4 and curves[1]["coordinates"].startswith("(-2.0000,-1.0000)")
+
+
+def test_a_wrong_limit_fails_its_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    wrong = {"zero": A.x / 2, "plus": A.x, "minus": sp.Min(0, A.x)}    # plus: not ReLU
+    monkeypatch.setattr(A, "swish_limits", lambda: wrong)
+    g = SwishLimits()
+    check = verify_derivation(g.derive(), g)
+    assert not check.passed and "plus_neg" in check.detail
+    wrong["zero"] = A.x                          # a wrong slope near 0: refused while deriving
+    with pytest.raises(AssertionError, match="remainder"):
+        g.derive()
+
+
+def test_swish_sentences_in_both_languages() -> None:
+    en, fr = _sentences("activation.swish_limits", "en"), _sentences(
+        "activation.swish_limits", "fr")
+    assert "0.2785" in en and "0{,}2785" in fr
+    assert "-2, 0, 0.5, 1, 2, 10" in en and "-2; 0; 0{,}5; 1; 2; 10" in fr
+
+
+def test_betas_must_be_distinct() -> None:
+    with pytest.raises(ValidationError, match="distinct"):
+        SwishLimits(betas=[1, 1])
+
+
+# --- the ReLU construction ---------------------------------------------------------------------
+@pytest.mark.parametrize("reading", ["b", "-b"])
+def test_the_construction_is_derived_with_its_signs(reading: str) -> None:
+    p = ReluConstruction(left_slope=reading).symbolic()     # type: ignore[arg-type]
+    sign = 1 if reading == "b" else -1
+    assert p.solve() == {A.c1: A.a, A.c2: -sign * A.b}
+
+
+numbers = st.integers(-40, 40).map(lambda n: n / 8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(a=numbers, b=numbers, alpha=numbers, gap=st.integers(0, 40).map(lambda n: n / 8),
+       reading=st.sampled_from(["b", "-b"]))
+def test_the_construction_equals_the_piecewise_function(a: float, b: float, alpha: float,
+                                                        gap: float, reading: str) -> None:
+    g = ReluConstruction(a=a, b=b, alpha=alpha, beta=alpha - gap, left_slope=reading)  # type: ignore[arg-type]
+    q = g.given()
+    xs = [*g.samples(), *(sp.Rational(k, 4) for k in range(-60, 61))]
+    construction = q.construction()
+    built = sp.lambdify(A.x, construction, "numpy")
+    left = b if reading == "b" else -b
+    expected = ref.piecewise_linear(np.array([float(v) for v in xs]), a, left, alpha,
+                                    alpha - gap)
+    for v, e in zip(xs, expected, strict=True):
+        assert construction.xreplace({A.x: v}) == sp.Rational(repr(float(e)))  # exact
+        assert abs(float(built(float(v))) - e) < 1e-9
+
+
+def test_the_kind_is_checked_and_names_leaky_relu() -> None:
+    g = ReluConstruction(a=1, b=0.2, alpha=0, beta=0, left_slope="b")
+    answers = _checked(g)
+    assert answers["leaky"] == sp.Max(A.x, A.lam * A.x)
+    assert g._family() == "leaky"
+    assert ReluConstruction(a=1, b=-1, alpha=2, beta=-2)._family() == "shrink"
+    assert "is a LeakyReLU" in _sentences("activation.relu_construction", "en", a=1, b=0.2,
+                                          alpha=0, beta=0, left_slope="b")
+
+
+def test_a_sign_flipped_construction_fails_the_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    def flipped(self: A.PiecewiseLinear, v: sp.Expr = A.x) -> sp.Expr:
+        solved = self.solve()
+        return self.ansatz(v).xreplace({A.c1: solved[A.c1], A.c2: -solved[A.c2]})
+
+    g = ReluConstruction()
+    assert verify_derivation(g.derive(), g).passed
+    monkeypatch.setattr(A.PiecewiseLinear, "construction", flipped)
+    check = verify_derivation(g.derive(), g)
+    assert not check.passed and "step" in check.detail
+
+
+def test_beta_above_alpha_is_refused() -> None:
+    with pytest.raises(ValidationError, match=r"beta .* is greater than alpha"):
+        ReluConstruction(alpha=0, beta=1)
+
+
+# --- log-softmax in float64 --------------------------------------------------------------------
+LIMIT = float(np.log(np.finfo(np.float64).max))
+
+
+@pytest.mark.parametrize("top", [LIMIT - 0.01, LIMIT - 1e-9, LIMIT + 1e-9, LIMIT + 0.01, 800.0])
+def test_overflow_is_reported_exactly_when_numpy_overflows(top: float) -> None:
+    r = A.naive_log_softmax([top, 0.0])
+    with np.errstate(over="ignore"):
+        overflows = bool(np.isinf(np.exp(top)))
+    assert ("overflow" in r.flags["exp"]) == overflows
+    assert (not np.all(np.isfinite(r.values))) == overflows
+    assert np.allclose(A.stable_log_softmax([top, 0.0]),
+                       [float(v) for v in ref.exact_log_softmax([top, 0.0])], atol=1e-12)
+
+
+@pytest.mark.parametrize("low", [-745.0, -745.2, -1000.0])
+def test_underflow_to_zero_is_reported_as_numpy_does_it(low: float) -> None:
+    r = A.naive_log_softmax([low, low - 0.5])
+    with np.errstate(under="ignore"):
+        zero = bool(np.all(np.exp([low, low - 0.5]) == 0))
+    assert (r.total == 0) == zero and np.all(np.isposinf(r.values)) == zero
+    exact = [float(v) for v in ref.exact_log_softmax([low, low - 0.5])]
+    assert np.allclose(A.stable_log_softmax([low, low - 0.5]), exact, atol=1e-12)
+
+
+def test_the_stability_kind_reports_numpy_results() -> None:
+    answers = _checked(SoftmaxStability())
+    assert [float(v) for v in answers["float_0"]] == pytest.approx(
+        [-2.40760596444438, -1.40760596444438, -0.40760596444438], abs=1e-13)
+    en = _sentences("softmax.stability", "en")
+    assert r"(+\infty,\allowbreak\ +\infty,\allowbreak\ +\infty)" in en
+    assert r"(\texttt{overflow})" in en and "not a usable value" in en
+    fine = _sentences("softmax.stability", "en", vectors=[[1, 2, 3]])
+    assert "all finite and positive" in fine and "no harm here" in fine
+
+
+def test_vectors_of_different_lengths_are_refused() -> None:
+    with pytest.raises(ValidationError, match="same length"):
+        SoftmaxStability(vectors=[[1, 2], [1, 2, 3]])
