@@ -45,7 +45,8 @@ def test_answers_json_lists_every_part_with_a_passed_check(tmp_path: Path) -> No
     doc = json.loads((tmp_path / "alm-2019-hw1" / "answers.json").read_text())
     ids = [p["id"] for p in doc["parts"]]
     assert ids == ["1.1a", "1.1b", "1.1c", "1.2a", "1.2b", "1.3a", "1.3b",
-                   "1.4a", "1.4b", "1.4c", "1.4d", "1.4e"]
+                   "1.4a", "1.4b", "1.4c", "1.4d", "1.4e",
+                   "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7", "2.8a", "2.8b"]
     assert all(p["check"]["passed"] for p in doc["parts"])
     assert all(p["check"]["max_abs_error"] < 1e-6 for p in doc["parts"])
     by_id = {p["id"]: p for p in doc["parts"]}
