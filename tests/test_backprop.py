@@ -78,7 +78,7 @@ def test_the_gradient_of_a_hidden_bias_is_exact() -> None:
     expected = ((yhat[0] - 1) * w[1, 0] + yhat[1] * w[1, 1]) * (1 - h[1] ** 2)
     assert sp.simplify(_answer(solution, "gradient") - expected) == 0
     assert tex(in_base(_answer(solution, "gradient"), 1)) == (
-        r"\left(1 - {h}_{2}^{2}\right) \left({w}_{2,1} \left({\hat{y}}_{1} - 1\right) + "
+        r"\left(1 - {h}_{2}^{2}\right) \left(\left({\hat{y}}_{1} - 1\right) {w}_{2,1} + "
         r"{\hat{y}}_{2} {w}_{2,2}\right)")
     steps = solution.derivation.steps
     bias_steps = [n for n, step in enumerate(steps) if step.rule == "bias_term"]

@@ -57,9 +57,9 @@ def test_exact_values_of_the_example() -> None:
 
 def test_the_update_and_step_print_the_textbook_way() -> None:
     d = LogisticGrad(features=3).derive()
-    assert tex(in_base(d.answers()["grad_w"].rhs, 1)) == r"{x}_{j} \left(p - y\right)"
+    assert tex(in_base(d.answers()["grad_w"].rhs, 1)) == r"\left(p - y\right) {x}_{j}"
     assert tex(in_base(d.answers()["update"].rhs, 1)) == (
-        r"{w}_{j} - \eta {x}_{j} \left(p - y\right)")
+        r"{w}_{j} - \eta \left(p - y\right) {x}_{j}")
     s = LogisticGrad(features=3, report="step_size").derive()
     assert tex(s.answers()["step_size"].rhs) == r"\eta \left(1 - e^{- L}\right)"
     assert tex(LogisticRegression(3).step_length()) == (

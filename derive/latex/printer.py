@@ -1,7 +1,8 @@
 """SymPy's LaTeX printer with textbook conventions.
 
 - several summation indices print as nested sums, each with its own limits;
-- a product prints coefficients, then data (x, w), then σ′ factors, then loss derivatives;
+- a product prints coefficients, then a residual (p − y), then data (x, w), then σ′ factors,
+  then loss derivatives;
 - −x(2z − 1) prints as x(1 − 2z).
 """
 
@@ -16,10 +17,26 @@ from sympy.printing.latex import LatexPrinter
 from derive.models.symbols import PartialOf, sigmoid_prime
 
 
-def _rank(factor: sp.Expr) -> int:
+def _is_residual(expr: sp.Expr) -> bool:
+    """p − y, ŷ₁ − 1, σ(a) − y: a prediction minus its target, printed before the data it
+    multiplies, as in (p − y) x."""
+    if not isinstance(expr, sp.Add) or len(expr.args) != 2:
+        return False
+    plus = [t for t in expr.args if not t.could_extract_minus_sign()]
+    minus = [-t for t in expr.args if t.could_extract_minus_sign()]
+    variable = (sp.Indexed, sp.Symbol, sp.core.function.AppliedUndef)
+    return (len(plus) == 1 and len(minus) == 1 and isinstance(plus[0], variable)
+            and (isinstance(minus[0], variable) or minus[0].is_Number))
+
+
+def _rank(factor: sp.Expr) -> float:
     base = factor.base if isinstance(factor, sp.Pow) else factor
     if base.is_Number:
         return 0
+    if isinstance(base, sp.Symbol):               # a scalar (η, β) before a residual: η (p − y) x
+        return 0.25
+    if _is_residual(factor):
+        return 0.5
     if isinstance(base, sp.Indexed | sp.Symbol):
         return 1
     if isinstance(base, sigmoid_prime):
