@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 from pathlib import Path
 
 
@@ -43,10 +45,12 @@ def _build(args: argparse.Namespace) -> int:
         try:
             built = build(loaded, args.out, pdf=not args.no_pdf, force=args.force)
         except Exception as exc:
-            from derive.errors import DeriveError
+            from derive.errors import DeriveError, InternalError
 
             if not isinstance(exc, DeriveError):
                 raise
+            if isinstance(exc, InternalError) and os.environ.get("DERIVE_TRACEBACK"):
+                traceback.print_exception(exc.__cause__ or exc, file=sys.stderr)
             console.print(f"[red]error[/red]: {exc}", markup=True, soft_wrap=True)
             status = max(status, exc.exit_code)
             continue

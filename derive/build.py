@@ -9,7 +9,14 @@ from pathlib import Path
 from derive import bounded
 from derive.answers import answers
 from derive.bounded import time_limit
-from derive.errors import DeriveError, Problem, SpecError, TypesetError, VerificationError
+from derive.errors import (
+    DeriveError,
+    InternalError,
+    Problem,
+    SpecError,
+    TypesetError,
+    VerificationError,
+)
 from derive.output import stem_problem, write_atomically
 from derive.questions import KINDS
 from derive.questions.base import Check, Solution
@@ -63,8 +70,15 @@ def solve(loaded: LoadedSpec) -> dict[str, Solution]:
             with time_limit(bounded.PART_SECONDS, f"{loaded.path}: part {full_id} ({part.kind}): "
                             "the derivation"):
                 solutions[full_id] = KINDS[part.kind].solve(part._given)
+        except DeriveError:
+            raise
         except ValueError as exc:
             raise DeriveError(f"{loaded.path}: part {full_id} ({part.kind}): {exc}") from None
+        except Exception as exc:                    # a bug: say where, keep the traceback
+            raise InternalError(
+                f"{loaded.path}: part {full_id} ({part.kind}): internal error in derive, "
+                f"please report it: {type(exc).__name__}: {exc} (nothing was written; "
+                "DERIVE_TRACEBACK=1 shows where)") from exc
     return solutions
 
 

@@ -1,4 +1,6 @@
-"""The expected failures. Anything else is a bug and keeps its traceback."""
+"""The expected failures. Anything else is a bug: inside a part it becomes an `InternalError`
+naming the part (its traceback shown with DERIVE_TRACEBACK=1); elsewhere it keeps its
+traceback."""
 
 from __future__ import annotations
 
@@ -43,6 +45,12 @@ class UsageError(DeriveError):
 
 class VerificationError(DeriveError):
     """An answer disagrees with its independent numeric check."""
+
+
+class InternalError(DeriveError):
+    """A part's derivation raised something unexpected: a bug in derive, not in the spec."""
+
+    exit_code = 70                  # EX_SOFTWARE
 
 
 class TypesetError(DeriveError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -167,4 +168,30 @@ def test_two_specs_with_the_same_name_are_refused(tmp_path: Path,
     args = ["build", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "out")]
     assert main([*args, "--no-pdf"]) == 2
     assert "same name" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("trace", [False, True])
+def test_a_bug_inside_a_part_names_the_part(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str],
+                                            trace: bool) -> None:
+    """An unexpected exception in a derivation is a bug: exit 70, the part named, nothing
+    written; the traceback only on request."""
+    from derive.questions import KINDS
+    from derive.questions.declare import REGISTRY
+
+    def broken(given: object) -> object:
+        raise ZeroDivisionError("division by zero")
+
+    kind = "conv2d.output_size"
+    monkeypatch.setitem(REGISTRY, kind, dataclasses.replace(KINDS[kind], solve=broken))
+    if trace:
+        monkeypatch.setenv("DERIVE_TRACEBACK", "1")
+    spec = tmp_path / "good.yaml"
+    spec.write_text(GOOD)
+    assert main(["build", str(spec), "--out", str(tmp_path / "out"), "--no-pdf"]) == 70
+    err = capsys.readouterr().err
+    assert (f"error: {spec}: part 1.1a (conv2d.output_size): internal error in derive, please "
+            "report it: ZeroDivisionError: division by zero") in err
+    assert ("Traceback" in err) == trace and ("in broken" in err) == trace
     assert not (tmp_path / "out").exists()
