@@ -136,6 +136,19 @@ def test_french_pages_write_no_decimal_point(ift_tex: str, alm_fr_tex: str) -> N
     assert _numbers_with_a_point(alm_fr_tex) == []
 
 
+_DECIMAL_THEN_COMMA = re.compile(r"\d\{,\}\d+,\s*(?:\\allowbreak\\ )?-?\d")
+
+
+def test_french_tuples_with_decimals_separate_their_items_by_semicolons(ift_tex: str,
+                                                                        alm_fr_tex: str) -> None:
+    """(0,5, −0,5) cannot be read; (0,5; −0,5) can. Inline math and displays alike."""
+    assert r"\left(0{,}5; -0{,}5; 0{,}25\right)" in ift_tex         # the point of Q3.3
+    for tex in (ift_tex, alm_fr_tex):
+        math = re.findall(r"(?<!\\)\$[^$]*(?<!\\)\$", tex) + re.findall(
+            r"\\begin\{align\*?\}.*?\\end\{align\*?\}", tex, re.DOTALL)
+        assert [m for m in math if _DECIMAL_THEN_COMMA.search(m)] == []
+
+
 def test_french_labels_keep_their_points(alm_fr_tex: str, ift_tex: str) -> None:
     assert r"\subsection*{1.3.}" in alm_fr_tex                    # a question, not 1,3
     assert r"\item[1.3(a)]" in alm_fr_tex and "% derive-part: 1.3a" in alm_fr_tex

@@ -37,6 +37,9 @@ _KEEP = re.compile(
     re.DOTALL)
 
 
+_MATH = re.compile(r"(?<!\\)\$[^$]*(?<!\\)\$")
+
+
 def localize(latex: str, decimal_mark: str) -> str:
     """`latex` with the decimal point of every number we generated written `decimal_mark`."""
     if decimal_mark == "." or "." not in latex:
@@ -47,10 +50,57 @@ def localize(latex: str, decimal_mark: str) -> str:
         out.append(kept.group(0))
         last = kept.end()
     out.append(_DECIMAL.sub(rf"\1{decimal_mark}\2", latex[last:]))
-    return "".join(out)
+    latex = "".join(out)
+    if "," not in decimal_mark:
+        return latex
+    if "$" not in latex:                         # a formula
+        return _separate_lists(latex, decimal_mark)
+    return _MATH.sub(lambda m: _separate_lists(m.group(0), decimal_mark), latex)
 
 
-_MATH = re.compile(r"(?<!\\)\$[^$]*(?<!\\)\$")
+def _separate_lists(latex: str, decimal_mark: str) -> str:
+    """With a decimal comma, the items of a tuple, interval or set that holds a decimal are
+    separated by ';', as French typography asks: (0,5, −1) is ambiguous, (0,5; −1) is not.
+    Commas inside braces (indices w_{j,k}) and in groups without a decimal are kept.
+
+    >>> print(_separate_lists(r"\\left(0{,}5, -1\\right), (1, 2), w_{1,2}", "{,}"))
+    \\left(0{,}5; -1\\right), (1, 2), w_{1,2}
+    >>> print(_separate_lists(r"\\{-2, 0{,}5\\} \\in [0{,}1, e^{0{,}5}]", "{,}"))
+    \\{-2; 0{,}5\\} \\in [0{,}1; e^{0{,}5}]
+    """
+    if decimal_mark not in latex:
+        return latex
+    text = latex.replace(decimal_mark, "\x00")
+    chars = list(text)
+    stack: list[tuple[str, list[int], bool]] = []      # opener, its commas, holds a decimal
+    closes = {")": "(", "]": "[", "\\}": "\\{", "}": "{"}
+    i = 0
+    while i < len(text):
+        two = text[i:i + 2]
+        token = two if two in ("\\{", "\\}") else text[i]
+        if token == "\\" or (token.startswith("\\") and token not in ("\\{", "\\}")):
+            i += 2
+            continue
+        if token in ("(", "[", "\\{", "{"):
+            stack.append((token, [], False))
+        elif token in closes and any(opener == closes[token] for opener, _, _ in stack):
+            while stack:
+                opener, commas, decimal = stack.pop()
+                if decimal and opener != "{":
+                    for at in commas:
+                        chars[at] = ";"
+                if stack and decimal:
+                    stack[-1] = (stack[-1][0], stack[-1][1], True)
+                if opener == closes[token]:
+                    break
+        elif token == "," and stack:
+            stack[-1][1].append(i)
+        elif token == "\x00" and stack:
+            stack[-1] = (stack[-1][0], stack[-1][1], True)
+        i += len(token)
+    return "".join(chars).replace("\x00", decimal_mark)
+
+
 _QUOTED = re.compile(r"``(.*?)''", re.DOTALL)
 _URL = re.compile(r"(?:https?|ftp)://[^\s{}$]*[^\s{}$.,;:!?)\]]")
 
