@@ -50,8 +50,17 @@ def draw(domain: Domain, rng: np.random.Generator) -> Any:
 
 def sample(d: Derivation, rng: np.random.Generator) -> Data:
     """One draw of every symbol and array, keyed by name; defined arrays computed from it."""
-    data = {str(name): draw(dom, rng) for name, dom in d.domains.items()
+    return complete(d, drawn(d, rng))
+
+
+def drawn(d: Derivation, rng: np.random.Generator) -> Data:
+    """The random part of one draw (every symbol and array that is not defined)."""
+    return {str(name): draw(dom, rng) for name, dom in d.domains.items()
             if dom.kind != "defined"}
+
+
+def complete(d: Derivation, data: Data) -> Data:
+    """`data` with the defined arrays computed from it (a layer's outputs, say)."""
     for name, dom in d.domains.items():
         if dom.kind == "defined":
             data[str(name)] = _computed(d, name, dom, data)
@@ -235,10 +244,12 @@ def _large(data: Data) -> bool:
 
 def check_steps(d: Derivation, rng: np.random.Generator, draws: int = DRAWS) -> None:
     """Set `check` on every step after the first of its chain."""
-    datas = [sample(d, rng) for _ in range(draws if _drawn(d) else 1)]
+    datas = [sample(d, rng)]
     large = _large(datas[0])
-    if large:
-        datas = datas[:1]
+    for _ in range(1, draws if _drawn(d) else 1):    # large layers: one draw is used, but
+        more = drawn(d, rng)                          # every draw is taken from rng (the
+        if not large:                                 # same data as ever after it)
+            datas.append(complete(d, more))
     for chain in d.chains():
         for before, step in itertools.pairwise(chain):
             step.check = _compare_steps(d, before, step, datas, rng,
@@ -288,10 +299,13 @@ def check_answers(d: Derivation, reference: Callable[[Data], Mapping[str, Any]],
     """Every answer of `d` against `reference(data)` on the same random data."""
     results: dict[str, StepCheck] = {}
     answers = d.answers()
+    large = False
     for draw_number in range(draws if _drawn(d) else 1):      # nothing random: one draw
+        if draw_number and large:               # large layers: one draw, every entry
+            drawn(d, rng)                        # (taken from rng all the same)
+            break
         data = sample(d, rng)
-        if draw_number and _large(data):
-            break                                # large layers: one draw, every entry
+        large = _large(data)
         expected = reference({k: np.copy(v) for k, v in data.items()})
         missing = set(answers) - set(expected)
         if missing:

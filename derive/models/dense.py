@@ -19,6 +19,7 @@ from derive.derivation.steps import Domain
 from derive.models.symbols import Frozen, Upstream, sigmoid
 
 i, i2, j, j2, k, r = sp.symbols("i i' j j' k r", integer=True, nonnegative=True)
+p, q = sp.symbols("p q", integer=True, nonnegative=True)  # outputs, in L's Σs
 x, w = sp.IndexedBase("x", real=True), sp.IndexedBase("w", real=True)
 a, z = sp.IndexedBase("a", real=True), sp.IndexedBase("z", real=True)
 dLdz, d2Ldz = Upstream.of("L", "z"), Upstream.of("L", "z", 2)
@@ -41,11 +42,13 @@ class DenseSigmoid:
         return sp.Sum(w[r, col] * x[r], (r, 0, self.n - 1))
 
     def loss(self) -> sp.Expr:
-        """L near the current outputs: exact up to second derivatives (its 2-jet)."""
-        dz = [z[q] - Frozen(z[q]) for q in range(self.m)]
-        return (sum(g0[q] * dz[q] for q in range(self.m))
-                + sum(d2Ldz[p, q] * dz[p] * dz[q] for p in range(self.m)
-                      for q in range(self.m)) / 2)
+        """L near the current outputs: exact up to second derivatives (its 2-jet), as Σs
+        over the outputs (a checker differentiates it without writing out the layer)."""
+        def dz(v: sp.Symbol) -> sp.Expr:
+            return z[v] - Frozen(z[v])
+        return (sp.Sum(g0[p] * dz(p), (p, 0, self.m - 1))
+                + sp.Sum(d2Ldz[p, q] * dz(p) * dz(q), (p, 0, self.m - 1),
+                         (q, 0, self.m - 1)) / 2)
 
     def definitions(self) -> dict[Any, Any]:
         """What a, z and ∂L/∂z stand for; ∂L/∂z moves with z through ∂²L/∂z²."""
@@ -58,7 +61,10 @@ class DenseSigmoid:
 
     def domains(self) -> dict[Any, Domain]:
         return {x: Domain((self.n,)), w: Domain((self.n, self.m)), g0: Domain((self.m,)),
-                d2Ldz: Domain((self.m, self.m), "symmetric")}
+                d2Ldz: Domain((self.m, self.m), "symmetric"),
+                # the layer's sums, computed once per draw of data, then read as arrays
+                a: Domain((self.m,), "defined"), z: Domain((self.m,), "defined"),
+                dLdz: Domain((self.m,), "defined")}
 
     def grad_weight(self) -> sp.Expr:
         """∂L/∂w_ij = x_i z_j(1 − z_j) ∂L/∂z_j."""

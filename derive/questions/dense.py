@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -15,7 +15,7 @@ from derive.models.dense import DenseSigmoid
 from derive.models.symbols import PartialOf, sigmoid
 from derive.questions.base import IndexBase, NonNegInt, PosInt
 from derive.questions.declare import Derived, kind
-from derive.verify.reference import finite_difference, hessian_fd
+from derive.verify.reference import finite_difference, hessian_diagonal_fd, hessian_fd
 
 
 class DenseGiven(Derived):
@@ -24,8 +24,9 @@ class DenseGiven(Derived):
     index_base: IndexBase = 1
     seed: NonNegInt = 0
     method: ClassVar[str] = "dense_fd"
-    # Each step is checked on the layer's sums written out: about 8 s at 10 × 10 here.
-    limits: ClassVar[dict[str, int]] = {"number of weights": 100}
+    # The layer's sums are computed arrays in the checks (never written out): ∂L/∂x and
+    # ∂L/∂w of a 100 × 100 layer take about a second.
+    limits: ClassVar[dict[str, int]] = {"number of weights": 10_000}
 
     def measures(self) -> dict[str, int]:
         return {"number of weights": self.inputs * self.outputs}
@@ -39,14 +40,17 @@ class DenseGiven(Derived):
         d.say("dense_setup", n=n, m=m, a=self.layer().pre_activation(D.j), z=sigmoid(D.a[D.j]))
         return d
 
-    def forward(self, data: Mapping[str, Any], weights: np.ndarray | None = None,
-                inputs: np.ndarray | None = None) -> float:
-        """L(σ(Wᵀx)) for the 2-jet of L at the current outputs (numpy, from the definition)."""
+    def forward(self, data: Mapping[str, Any]) -> Callable[..., float]:
+        """(weights, inputs) ↦ L(σ(Wᵀx)) for the 2-jet of L at the current outputs (numpy,
+        from the definition; the current outputs computed once)."""
         x, w, g, h = (data[k] for k in ("x", "w", "g0", "d2L_dz2"))
         at = 1.0 / (1.0 + np.exp(-(x @ w)))
-        z = 1.0 / (1.0 + np.exp(-((x if inputs is None else inputs)
-                                  @ (w if weights is None else weights))))
-        return float(g @ (z - at) + 0.5 * (z - at) @ h @ (z - at))
+
+        def loss(weights: np.ndarray | None = None, inputs: np.ndarray | None = None) -> float:
+            z = 1.0 / (1.0 + np.exp(-((x if inputs is None else inputs)
+                                      @ (w if weights is None else weights))))
+            return float(g @ (z - at) + 0.5 * (z - at) @ h @ (z - at))
+        return loss
 
 
 def _rows(n: int) -> dict[sp.Symbol, tuple[int, int]]:
@@ -69,7 +73,8 @@ class GradInput(DenseGiven):
         return d
 
     def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
-        return {"grad_x": finite_difference(lambda v: self.forward(data, inputs=v), data["x"])}
+        loss = self.forward(data)
+        return {"grad_x": finite_difference(lambda v: loss(inputs=v), data["x"])}
 @kind("dense_sigmoid.grad_weight", "∂L/∂w_ij of a bias-free sigmoid layer, given ∂L/∂z.",
       {"inputs": 2, "outputs": 2})
 class GradWeight(DenseGiven):
@@ -86,7 +91,8 @@ class GradWeight(DenseGiven):
         return d
 
     def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
-        return {"grad_w": finite_difference(lambda v: self.forward(data, weights=v), data["w"])}
+        loss = self.forward(data)
+        return {"grad_w": finite_difference(lambda v: loss(weights=v), data["w"])}
 
 
 @kind("dense_sigmoid.hessian_diagonal", "∂²L/∂w_ij² of a bias-free sigmoid layer.",
@@ -108,14 +114,18 @@ class HessianDiagonal(DenseGiven):
         return d
 
     def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
-        h = hessian_fd(lambda v: self.forward(data, weights=v), data["w"])
-        return {"hessian_diagonal": np.diag(h).reshape(self.inputs, self.outputs)}
+        loss = self.forward(data)
+        return {"hessian_diagonal": hessian_diagonal_fd(lambda v: loss(weights=v), data["w"])}
 
 
 @kind("dense_sigmoid.hessian_cross",
       "∂²L/∂w_ij∂w_i'j' (i ≠ i', j ≠ j') of a bias-free sigmoid layer.",
       {"inputs": 2, "outputs": 2})
 class HessianCross(DenseGiven):
+    # The reference differentiates every pair of weights numerically (4 evaluations for
+    # each of the (nm)² entries of the Hessian): about a second at 100 weights.
+    limits: ClassVar[dict[str, int]] = {"number of weights": 100}
+
     def derive(self) -> Derivation:
         layer = self.layer()
         n, m = self.inputs, self.outputs
@@ -133,6 +143,7 @@ class HessianCross(DenseGiven):
         return d
 
     def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
-        h = hessian_fd(lambda v: self.forward(data, weights=v), data["w"])
+        loss = self.forward(data)
+        h = hessian_fd(lambda v: loss(weights=v), data["w"])
         n, m = self.inputs, self.outputs
         return {"hessian_cross": h.reshape(n, m, n, m)}

@@ -56,6 +56,8 @@ Array = NDArray[np.float64]
 FAST_POSITIONS = 4096
 #: Above this many weights a dense matrix is one broadcast row (read-only, no memory).
 HUGE_DENSE = 1 << 26
+#: Layers whose output is a vector whatever their input (the image ends there).
+VECTOR_LAYERS = ("dense", "flatten", "global_avg_pool")
 
 _ACTIVATIONS: dict[str, Callable[[Array], Array]] = {
     "relu": lambda v: np.maximum(v, 0.0),
@@ -98,15 +100,22 @@ class Network:
 
     `positive=True` draws weights from [0.5, 1] and zero biases (the receptive-field mode);
     otherwise weights are N(0, 1/fan_in) and biases N(0, 1). `fast` forces (True) or forbids
-    (False) the sliding-window layers; None chooses by size.
+    (False) the sliding-window layers; None chooses by size. `one_filter=True` is for runs
+    whose values are never read, only the shapes and sizes of the arrays: every channel and
+    every filter of a layer meets the same windows, so a conv or pool layer computes its
+    first input channel through its first filter only and broadcasts the result to all
+    its filters (channels); the weight arrays are still drawn whole, and the
+    multiplications counted over the windows taken across every input channel, for every
+    filter (as a huge dense layer's broadcast rows keep its real `.size`).
     """
 
     def __init__(self, layers: Sequence[Layer], seed: int = 0, *, positive: bool = False,
-                 fast: bool | None = None):
+                 fast: bool | None = None, one_filter: bool = False):
         self.layers = list(layers)
         self.rng = np.random.default_rng(seed)
         self.positive = positive
         self.fast = fast
+        self.one_filter = one_filter
         self.kernels: list[Array | None] = [None] * len(self.layers)
         self.biases: list[Array | None] = [None] * len(self.layers)
         self.mults: list[int] = [0] * len(self.layers)
@@ -156,44 +165,58 @@ class Network:
         kernel = self._conv_weights(index, kh, kw, x.shape[3], int(layer["filters"]))
         bias = self.biases[index]
         assert bias is not None
-        xp = np.pad(x, ((0, 0), (ph, ph), (pw, pw), (0, 0)))
+        channels, filters = kernel.shape[2], kernel.shape[3]
+        if self.one_filter:        # values unread: input channel 0 and filter 0 stand for all
+            x, kernel, bias = x[..., :1], kernel[:, :, :1, :1], bias[:1]
+        xp = _padded(x, ph, pw, 0.0)
+        every = np.broadcast_to(xp, (*xp.shape[:3], channels))  # all channels (a view)
         span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
         rows, cols = _fits(xp.shape[1], span_h, sh), _fits(xp.shape[2], span_w, sw)
         if rows == 0 or cols == 0:
             raise ValueError(f"layer {index + 1}: no {span_h}×{span_w} window fits in "
                              f"{xp.shape[1]}×{xp.shape[2]}")
-        if kernel.shape[2] == kernel.shape[3] == 1 and self._use_fast(rows * cols):
-            # one channel in and out (receptive-field runs): each tap's weight times the
-            # input it meets, summed over the taps
-            out = np.zeros((x.shape[0], rows, cols, 1)) + bias
-            for h in range(kh):
-                for w in range(kw):
-                    out += kernel[h, w, 0, 0] * xp[:, h * dh: h * dh + rows * sh: sh,
-                                                   w * dw: w * dw + cols * sw: sw, :]
-            self.mults[index] = rows * cols * kh * kw
-            return out
         if self._use_fast(rows * cols):
-            view = sliding_window_view(xp, (span_h, span_w), axis=(1, 2))
-            win = view[:, : rows * sh: sh, : cols * sw: sw, :, ::dh, ::dw]  # (B,r,c,C,kh,kw)
-            out = np.einsum("brcxhw,hwxf->brcf", win, kernel, optimize=True) + bias
-            self.mults[index] = win[0].size * kernel.shape[3]
+            view = sliding_window_view(every, (span_h, span_w), axis=(1, 2))
+            taken = view[:, : rows * sh: sh, : cols * sw: sw, :, ::dh, ::dw]  # (B,r,c,C,kh,kw)
+            self.mults[index] = taken[0].size * filters
+            if kernel.shape[2] == kernel.shape[3] == 1:
+                # one channel in and out (receptive-field and one-filter runs): each tap's
+                # weight times the input it meets, summed over the taps
+                out = np.zeros((x.shape[0], rows, cols, 1)) + bias
+                for h in range(kh):
+                    for w in range(kw):
+                        out += kernel[h, w, 0, 0] * xp[:, h * dh: h * dh + rows * sh: sh,
+                                                       w * dw: w * dw + cols * sw: sw, :]
+                return self._all_filters(out, filters)
+            out = np.einsum("brcxhw,hwxf->brcf", taken, kernel, optimize=True) + bias
             return np.asarray(out, dtype=np.float64)
         out = np.empty((x.shape[0], rows, cols, kernel.shape[3]))
         mults = 0
         for r in range(rows):
             for c in range(cols):
-                patch = xp[:, r * sh: r * sh + span_h: dh, c * sw: c * sw + span_w: dw, :]
-                out[:, r, c, :] = np.tensordot(patch, kernel, axes=3) + bias
-                mults += patch[0].size * kernel.shape[3]
+                patch = every[:, r * sh: r * sh + span_h: dh, c * sw: c * sw + span_w: dw, :]
+                out[:, r, c, :] = np.tensordot(patch[..., : kernel.shape[2]], kernel,
+                                               axes=3) + bias
+                mults += patch[0].size * filters
         self.mults[index] = mults
-        return out
+        return self._all_filters(out, filters)
+
+    @staticmethod
+    def _all_filters(out: Array, filters: int) -> Array:
+        """`out` as computed, or (one-filter runs) its one filter standing for all."""
+        if out.shape[3] == filters:
+            return out
+        return np.broadcast_to(out, (*out.shape[:3], filters))
 
     def _pool(self, index: int, layer: Layer, x: Array) -> Array:
         (kh, kw), (ph, pw) = _two(layer["window"]), _two(layer.get("padding", 0))
         sh, sw = _two(layer.get("stride") or layer["window"])  # pooling strides by its window
         is_max = layer["type"] == "maxpool"
         fill = -np.inf if is_max else 0.0
-        xp = np.pad(x, ((0, 0), (ph, ph), (pw, pw), (0, 0)), constant_values=fill)
+        channels = x.shape[3]
+        if self.one_filter:        # values unread: each channel is pooled alike, one stands
+            x = x[..., :1]          # for all
+        xp = _padded(x, ph, pw, fill)
         rows, cols = _fits(xp.shape[1], kh, sh), _fits(xp.shape[2], kw, sw)
         if rows == 0 or cols == 0:
             raise ValueError(f"layer {index + 1}: no {kh}×{kw} window fits in "
@@ -202,13 +225,14 @@ class Network:
         if self._use_fast(rows * cols):
             view = sliding_window_view(xp, (kh, kw), axis=(1, 2))
             win = view[:, : rows * sh: sh, : cols * sw: sw]
-            return np.asarray(reduce(win, axis=(4, 5)), dtype=np.float64)
+            return self._all_filters(np.asarray(reduce(win, axis=(4, 5)), dtype=np.float64),
+                                     channels)
         out = np.empty((x.shape[0], rows, cols, x.shape[3]))
         for r in range(rows):
             for c in range(cols):
                 out[:, r, c, :] = reduce(xp[:, r * sh: r * sh + kh, c * sw: c * sw + kw, :],
                                          axis=(1, 2))
-        return out
+        return self._all_filters(out, channels)
 
     def _dense(self, index: int, layer: Layer, x: Array) -> Array:
         flat = x.reshape(x.shape[0], -1)
@@ -265,17 +289,28 @@ class Network:
         return weights, weights + (0 if bias is None else bias.size)
 
 
+def _padded(x: Array, ph: int, pw: int, fill: float) -> Array:
+    """x with `ph` rows and `pw` columns of `fill` on each side (x itself when none)."""
+    if ph == pw == 0:
+        return x
+    return np.pad(x, ((0, 0), (ph, ph), (pw, pw), (0, 0)), constant_values=fill)
+
+
 def measure(input_shape: tuple[int, ...], layers: Sequence[Layer], seed: int = 0, *,
             fast: bool | None = None) -> list[Measured]:
     """Run one random (H, W, C) input, or a vector of n features, through a freshly built
-    network; one row per layer.
+    network; one row per layer. Only the shapes and sizes of the arrays are read, so the
+    network runs with one filter per layer (see `Network`) and, unless `fast` is False,
+    the sliding-window layers.
 
     >>> mlp = [{"type": "dense", "units": 512}, {"type": "activation", "name": "relu"},
     ...        {"type": "dense", "units": 512}, {"type": "dense", "units": 10}]
     >>> sum(m.params_with_bias for m in measure((32,), mlp))
     284682
     """
-    net = Network(layers, seed, fast=fast)
+    # only shapes and sizes are read: one filter computed, windows taken by numpy's view
+    # (the loops count the same multiplications: see the tests)
+    net = Network(layers, seed, fast=True if fast is None else fast, one_filter=True)
     x = np.random.default_rng(seed + 1).standard_normal((1, *input_shape))
     outputs = net(x)
     entering = [x, *outputs[:-1]]
@@ -398,15 +433,18 @@ def _dependence(layers: Sequence[Layer], axis: int, length: int) -> list[NDArray
     """Per layer, a (length, n_out) array: does output position o (along `axis`) of the
     one-axis copy change when input position i is switched on? None for a vector output."""
     thin = [_along(layer, axis) for layer in layers]
+    # from the first layer whose output is a vector on, there is no field: not run
+    image = next((n for n, layer in enumerate(thin) if layer["type"] in VECTOR_LAYERS),
+                 len(thin))
     x = np.zeros((1 + length, length, 1, 1) if axis == 0 else (1 + length, 1, length, 1))
     for i in range(length):
         x[(1 + i, i, 0, 0) if axis == 0 else (1 + i, 0, i, 0)] = 1.0
     out: list[NDArray[np.bool_] | None] = []
-    for y in Network(thin, positive=True, fast=True)(x):
+    for y in Network(thin[:image], positive=True, fast=True)(x):
         changed = (y[1:] != y[:1]).reshape(length, *y.shape[1:])
         out.append(None if y.ndim != 4 else
                    changed[:, :, 0, 0] if axis == 0 else changed[:, 0, :, 0])
-    return out
+    return out + [None] * (len(thin) - image)
 
 
 def fields_and_jumps(layers: Sequence[Layer], axis: int, limit: int = 1 << 13

@@ -42,10 +42,11 @@ def conv2d_counting(x_shape: tuple[int, int], w_shape: tuple[int, int],
 def finite_difference(f: Callable[[Array], float], at: Array, h: float = 1e-6) -> Array:
     """Central differences of a scalar function with respect to every entry of `at`."""
     grad = np.zeros_like(at, dtype=float)
+    step = np.zeros_like(at, dtype=float)       # h in one entry at a time
     for idx in np.ndindex(at.shape):
-        step = np.zeros_like(at, dtype=float)
         step[idx] = h
         grad[idx] = (f(at + step) - f(at - step)) / (2 * h)
+        step[idx] = 0.0
     return grad
 
 
@@ -60,10 +61,42 @@ def hessian_fd(f: Callable[[Array], float], at: Array, h: float = 1e-4) -> Array
 
     for a in range(n):
         for b in range(n):
-            ea, eb = np.eye(n)[a] * h, np.eye(n)[b] * h
+            ea, eb = _unit(n, a, h), _unit(n, b, h)
             hess[a, b] = (g(flat + ea + eb) - g(flat + ea - eb) - g(flat - ea + eb)
                           + g(flat - ea - eb)) / (4 * h * h)
     return hess
+
+
+def hessian_diagonal_fd(f: Callable[[Array], float], at: Array, h: float = 1e-4) -> Array:
+    """The diagonal of `hessian_fd` alone (shaped like `at`), by the same central
+    differences with a = b: (f(v + 2h·e) − 2 f(v) + f(v − 2h·e)) / 4h², two evaluations
+    of `f` per entry instead of 4n.
+
+    >>> d = hessian_diagonal_fd(lambda v: float(v[0] ** 2 * v[1] + v[1] ** 3), np.array([1., 2.]))
+    >>> bool(np.allclose(d, [2 * 2.0, 6 * 2.0]))       # ∂²/∂v₀² = 2v₁, ∂²/∂v₁² = 6v₁
+    True
+    """
+    flat = at.reshape(-1).astype(float)
+    n = flat.size
+
+    def g(v: Array) -> float:
+        return f(v.reshape(at.shape))
+
+    centre = g(flat)
+    diagonal = np.zeros(n)
+    ea = np.zeros(n)                            # h in one entry at a time
+    for a in range(n):
+        ea[a] = h
+        diagonal[a] = (g(flat + ea + ea) - centre - centre + g(flat - ea - ea)) / (4 * h * h)
+        ea[a] = 0.0
+    return diagonal.reshape(at.shape)
+
+
+def _unit(n: int, a: int, h: float) -> Array:
+    """h·e_a in ℝⁿ (the row a of h·I, without building I)."""
+    e = np.zeros(n)
+    e[a] = h
+    return e
 
 
 def conv2d_transposed(x: Array, w: Array, stride: tuple[int, int] = (1, 1),

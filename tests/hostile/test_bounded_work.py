@@ -17,7 +17,7 @@ def test_a_runaway_part_is_stopped_and_named(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setattr(bounded, "PART_SECONDS", 0.3)
     spec = tmp_path / "slow.yaml"
     spec.write_text(SPEC.format(kind="dense_sigmoid.grad_weight",
-                                given="{inputs: 8, outputs: 8}"), encoding="utf-8")
+                                given="{inputs: 100, outputs: 100}"), encoding="utf-8")
     assert main(["build", str(spec), "--out", str(tmp_path / "out"), "--no-pdf"]) == 1
     err = capsys.readouterr().err
     assert f"{spec}: part 1.1a (dense_sigmoid.grad_weight): the " in err, err
