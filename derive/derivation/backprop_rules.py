@@ -156,3 +156,4 @@ register("linear_term", linear_term)
 register("bias_term", bias_term)
 register("paths_summed", write_out)  # the chain rule over every path, written out
 register("forward_pass")             # the network's values, layer by layer
+register("backward_pass")            # the errors δ = ∂L/∂a, layer by layer from the top

@@ -16,8 +16,10 @@ from derive.derivation.indices import in_base
 from derive.latex.printer import tex
 from derive.models import mlp as M
 from derive.models.mlp import MLP, Path
+from derive.models.mlp_errors import deep
 from derive.models.softmax import cls
 from derive.models.symbols import PartialOf
+from derive.questions import mlp_errors as errors
 from derive.questions.base import IndexBase, NonNegInt, PosInt
 from derive.questions.declare import kind
 from derive.questions.mlp_numbers import Numbers, approx, number, numeric
@@ -178,13 +180,27 @@ class Backprop(Numbers):
             self.chain(d, net, path, explicit, c, substituted=False)
             if self.report == "factors":
                 self.factors(d, net, path, explicit, c, values)
-            return d
+            return self.mark_asked(d)
         factors = self.factors(d, net, path, explicit, c, values)
-        gradient = self.chain(d, net, path, explicit, c, substituted=True, factors=factors)
+        if deep(net, path):            # through the errors δ of the later layers
+            errors.prepare(d, net, path, c if explicit or c is None else cls)
+            gradient = errors.gradient(self, d, net, path, explicit, c, factors, values)
+        else:
+            gradient = self.chain(d, net, path, explicit, c, substituted=True, factors=factors)
         if values:
             self.put_in_sums(d, values, "gradient_value")
         if self.report == "update":
             self.update(d, net, path, gradient, values)
+        return self.mark_asked(d)
+
+    def mark_asked(self, d: Derivation) -> Derivation:
+        """The page marks what the report asks for (what `value` gives a script), not the
+        chain or the factors a gradient is derived from; with numbers, every value."""
+        if not self.has_numbers():
+            asked = {"chain": ["chain"], "gradient": ["gradient"],
+                     "update": ["gradient", "update"]}.get(self.report)
+            d.marked = frozenset(asked if asked is not None else
+                                 [k for k in d.answers() if k.startswith("factor")])
         return d
 
     def setup(self, d: Derivation, net: MLP) -> None:
@@ -225,11 +241,13 @@ class Backprop(Numbers):
         d.then(net.chain(path), "chain_rule")
         if explicit:
             d.say("mlp_written").apply("paths_summed")
+            errors.pack(self, d, deep(net, path))
         if c is not None:
             d.say("mlp_one_hot_paths", yc=M.yhat[c] if explicit else M.yhat[cls],
                   c=c + self.index_base)
             d.apply("one_hot", label=M.y, target=c if explicit else cls, loss=M.L,
                     probs=M.yhat)
+            errors.pack(self, d, explicit and deep(net, path))
         if not substituted:
             return d.answer("chain").result
         assert factors is not None

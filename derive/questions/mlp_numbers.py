@@ -17,7 +17,7 @@ from pydantic import Field
 from derive.derivation import Derivation
 from derive.models import mlp as M
 from derive.models.mlp import MLP, write_out
-from derive.models.softmax import Shown
+from derive.models.softmax import Shown, cls
 from derive.models.symbols import PartialOf, relu_prime, sigmoid
 from derive.questions.declare import Derived
 from derive.verify import backprop_reference as ref
@@ -47,7 +47,7 @@ def numeric(v: sp.Basic) -> float:
     return float(precise(v))
 
 
-def _kept(v: sp.Basic) -> sp.Basic:
+def kept(v: sp.Basic) -> sp.Basic:
     """A computed value as later layers use it: exact when rational, else to 30 digits
     (exact nested exponentials would make every later step slow to evaluate)."""
     return v if isinstance(v, sp.Rational) else precise(v)
@@ -91,9 +91,16 @@ def number(v: Any, paren: bool = True) -> str:
     return rf"\left({text}\right)" if paren and text.startswith("-") else text
 
 
+def _indicators(v: sp.Basic) -> sp.Basic:
+    """ReLU′(a) at a number a as the 0 or 1 it is (so that an exact value reads `= v`)."""
+    return v.replace(lambda e: isinstance(e, relu_prime) and e.args[0].is_Number,
+                     lambda e: sp.Integer(1 if e.args[0] > 0 else 0))
+
+
 def approx(value: sp.Basic) -> str:
     """`= v` when the value is shown exactly, `≈ v` rounded otherwise (entry by entry)."""
-    entries = list(value) if isinstance(value, sp.MatrixBase) else [value]
+    entries = [_indicators(sp.sympify(e)) for e in
+               (list(value) if isinstance(value, sp.MatrixBase) else [value])]
     exactly = all(_decimal(sp.sympify(e)) is not None for e in entries)
     shown = [number(e, paren=False) for e in entries]
     if isinstance(value, sp.MatrixBase):
@@ -220,14 +227,14 @@ class Numbers(Derived):
                         [write_out(net.prob_of(q)) for q in size])
         d.chain(M.L, write_out(net.loss()), "forward_pass")
         self.put(d, values, "loss_value")
-        values[M.L] = _kept(d.result)
+        values[M.L] = kept(d.result)
         return values
 
     def _layer(self, d: Derivation, values: dict[Any, sp.Expr], names: list[sp.Indexed],
                formulas: list[sp.Expr]) -> None:
         d.chain(Shown(names), Shown(formulas), "forward_pass")
         self.put(d, values)
-        values.update(zip(names, (_kept(v) for v in d.result), strict=True))
+        values.update(zip(names, (kept(v) for v in d.result), strict=True))
 
     def put(self, d: Derivation, values: dict[Any, Any], key: str | None = None) -> None:
         """The numbers in the last formula, and its value (rounded on the page); a formula
@@ -317,6 +324,15 @@ def _factor(net: MLP, state: dict[str, Any], group: sp.Basic,
     return out
 
 
+def _constant_along(values: np.ndarray, axes: list[sp.Symbol], kept: set[Any]) -> np.ndarray:
+    """`values` (one axis per index of `axes`) without the axes of indices not `kept`, each
+    only where the values do not vary along it (else kept, and the shapes will differ)."""
+    for at in reversed(range(len(axes))):
+        if axes[at] not in kept and np.max(np.ptp(values, axis=at), initial=0.0) < 1e-9:
+            values = np.take(values, 0, axis=at)
+    return values
+
+
 def reference_answers(given: Backprop, data: Mapping[str, Any]) -> dict[str, Any]:
     """Every answer the kind can mark, by numpy: finite differences of the loss for the
     gradient, of each one-layer function for each factor; the given numbers likewise."""
@@ -349,8 +365,14 @@ def reference_answers(given: Backprop, data: Mapping[str, Any]) -> dict[str, Any
     out: dict[str, Any] = {"chain": g, "gradient": g, "update": old - data["eta"] * g}
     state = _state(given, net, x, weights, biases, y)
     free = {v: (0, n - 1) for v, n in net._indices(path)} if not given.explicit() else {}
+    target = c if given.explicit() or c is None else cls
     for n, group in enumerate(net.groups(path, given.explicit())):
-        out[f"factor{n}"] = _factor(net, state, group, free)
+        found = _factor(net, state, group, free)
+        if not isinstance(group, sp.MatrixBase):      # a factor constant over an index of
+            own = net.value(group, target).free_symbols  # its link (identity′ = 1): that
+            found = _constant_along(found, [v for v in free if v in group.free_symbols],
+                                    own)                 # axis dropped, where it is constant
+        out[f"factor{n}"] = found
     if given.has_numbers():
         assert given.x is not None and given.weights is not None
         nx = np.array(given.x, dtype=float)
