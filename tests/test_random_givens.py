@@ -111,16 +111,47 @@ def _graph_edges(draw: st.DrawFn) -> list[list[int]]:
     return [[u + first, v + first] for u, v in sorted(edges)]
 
 
+@st.composite
+def _hv_given(draw: st.DrawFn) -> dict[str, Any]:
+    """roperator.hv: a model, its sizes, and (or not) an input, weights, target and v."""
+    model = draw(st.sampled_from(["generic", "logistic", "sigmoid_layer", "mlp"]))
+    if model == "generic":
+        return {"model": model, "dim": draw(st.integers(1, 4))}
+    n, m, c = (draw(st.integers(1, 3)) for _ in range(3))
+    if model == "logistic":
+        n = draw(st.integers(1, 5))
+        sizes: dict[str, Any] = {"features": n}
+        numbers = {"x": _array((n,)), "w": _array((n,)), "b": _entry(),
+                   "y": st.sampled_from([0, 1]), "v": _array((n,))}
+    else:
+        shapes = {"w": (n, m)} if model == "sigmoid_layer" else {"w1": (n, m), "w2": (m, c)}
+        out = m if model == "sigmoid_layer" else c
+        sizes = {"inputs": n, "outputs": m} if model == "sigmoid_layer" else {
+            "widths": [n, m, c]}
+        matrices = st.fixed_dictionaries({k: _array(s) for k, s in shapes.items()})
+        numbers = {"x": _array((n,)), "weights": matrices, "y": _array((out,)), "v": matrices}
+    if not draw(st.booleans()):
+        return {"model": model, **sizes}
+    given_ = {"model": model, **{k: draw(s) for k, s in numbers.items()}}
+    return given_ if draw(st.booleans()) else given_ | sizes
+
+
+_HV_GIVEN = st.shared(_hv_given(), key="roperator.hv given")
+
+
+def _hv_field(field: str) -> Draw:
+    return lambda example: _HV_GIVEN.map(lambda g: g.get(field, OMIT))
+
+
 # Per kind, by name: where the generic range does not fit the kind.
 KIND_PARAMS: dict[str, dict[str, Draw]] = {
     # Backpropagation: small networks, a weight of the first or the last layers, a one-hot
     # class or none (givens that do not fit the network are rejected, and redrawn).
     "mlp.backprop": {
-        # Up to two weight layers: with three, some symbolic updates (ReLU, squared error,
-        # a first-layer weight) are still wider than the page (the build fails, naming the
-        # part) — a known gap; numbers on three layers are tested in test_backprop.py.
-        "widths": lambda example: st.lists(st.integers(1, 3), min_size=2, max_size=3),
-        "weight": lambda example: st.sampled_from(["w_11", "w_21", "v_11", "v_12"]),
+        # Up to three weight layers (u, v, w from the first): a weight of any of them.
+        "widths": lambda example: st.lists(st.integers(1, 3), min_size=2, max_size=4),
+        "weight": lambda example: st.sampled_from(
+            ["w_11", "w_21", "v_11", "v_12", "u_11", "u_21"]),
         "target": lambda example: st.sampled_from([OMIT, 1, 2]),
     },
     "softmax.cross_entropy_grad": {"classes": _between(2, 6),
@@ -202,11 +233,12 @@ KIND_PARAMS: dict[str, dict[str, Draw]] = {
             ["sum", "scalar_multiple", "product", "chain"]), min_size=1, max_size=4,
             unique=True),
     },
-    "roperator.hv": {
-        "dim": _between(1, 4), "features": _between(1, 5), "inputs": _between(1, 3),
-        "outputs": _between(1, 3),
-        "widths": lambda example: st.lists(st.integers(1, 3), min_size=3, max_size=3),
-    },
+    # Hv by the R-operator: a model and its sizes, half the time with numbers that fit them
+    # (one draw shared by all these fields, so that they agree; sizes sometimes left to be
+    # read off the numbers).
+    "roperator.hv": {field: _hv_field(field) for field in (
+        "model", "dim", "features", "inputs", "outputs", "widths", "x", "w", "b", "weights",
+        "y", "v")},
     # Activations: values of β (some negative, 0), slopes and breakpoints (β > α is refused
     # and redrawn), score vectors around float64's exp limits (±709.78, −745.13) and ordinary.
     "activation.swish_limits": {

@@ -10,6 +10,7 @@ import pytest
 import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from derive.derivation import rules as rules_module
 from derive.derivation.check import check_answers, check_steps, evaluate, sample
@@ -19,6 +20,7 @@ from derive.models.roperator import _c as c
 from derive.models.roperator import _f as f_
 from derive.models.roperator import _g as g_
 from derive.models.roperator import _w as ws
+from derive.models.roperator_symbols import ROp
 from derive.models.symbols import sigmoid
 from derive.questions import KINDS
 from derive.verify import second_order_reference as ref
@@ -237,3 +239,249 @@ def test_the_reference_refuses_when_its_two_routes_disagree() -> None:
     loss, grad = ref.logistic(np.array([1.0, 2.0]), 0.0, 1.0)
     with pytest.raises(ArithmeticError, match="disagree"):
         ref.hessian_vector_product(loss, lambda w: 2 * grad(w), np.zeros(2), np.ones(2))
+
+
+# --- roperator.hv on given numbers ------------------------------------------------------------
+def _sig(a: Any) -> Any:
+    return 1 / (1 + np.exp(-a))
+
+
+def _hv_by_loss_values(loss: Any, w: np.ndarray, v: np.ndarray, h: float = 1e-4) -> np.ndarray:
+    """(Hv)_i as the mixed second difference of the loss along e_i and v: another route than
+    the kind's (no gradient, no Hessian, no derivation)."""
+    out = np.zeros_like(w)
+    for i in range(len(w)):
+        e = np.zeros_like(w)
+        e[i] = h
+        out[i] = (loss(w + e + h * v) - loss(w + e - h * v) - loss(w - e + h * v)
+                  + loss(w - e - h * v)) / (4 * h * h)
+    return out
+
+
+def _solved(given: dict[str, Any]) -> tuple[Any, Any]:
+    """The kind's derivation on `given`, every step and answer checked; and its value."""
+    kind = KINDS["roperator.hv"].given.model_validate(given)
+    d = kind.derive()
+    rng = np.random.default_rng(0)
+    check_steps(d, rng)
+    failed = [(s.rule, s.check.detail) for s in d.steps if s.check and not s.check.passed]
+    assert not failed, failed
+    assert all(c.passed for c in check_answers(d, kind.reference, rng).values())
+    return d, kind.value({k: s.rhs for k, s in d.answers().items()})
+
+
+def _shown_values(d: Any) -> dict[str, float]:
+    """Each value the numbers section shows, by the name it is the value of (R{a_0}, z_1, …)."""
+    out: dict[str, float] = {}
+    for chain in d.chains():
+        if chain[-1].rule != "substitute":
+            continue
+        names, values = chain[0].lhs, chain[-1].rhs
+        if isinstance(values, sp.MatrixBase) and not isinstance(names, sp.MatrixBase):
+            continue                                     # Hv as a whole: see value()
+        pairs = zip(names, values, strict=True) if isinstance(names, sp.MatrixBase) else [
+            (names, values)]
+        for name, value in pairs:
+            label = f"R{{{name.shown}}}" if isinstance(name, ROp) else str(name)
+            out[label] = float(sp.N(value.rewrite(sp.exp), 20))
+    return out
+
+
+LOGISTIC_HALF = {"model": "logistic", "x": [1, 2], "w": [1, -0.5], "b": 0, "y": 1, "v": [2, 1]}
+
+
+def test_logistic_hv_at_numbers_exactly() -> None:
+    """a = 1·1 − 0.5·2 + 0 = 0, so p = 1/2 and p(1 − p) = 1/4; vᵀx = 4: Hv = (1, 2)."""
+    d, value = _solved(LOGISTIC_HALF)
+    assert value == {"hv": [pytest.approx(1.0, abs=1e-15), pytest.approx(2.0, abs=1e-15)]}
+    shown = _shown_values(d)
+    assert shown["a"] == 0 and shown["p"] == 0.5 and shown["R{a}"] == 4
+    assert shown[r"\frac{\partial L}{\partial a}"] == -0.5
+    assert shown["R{p}"] == 1 and shown[r"R{\frac{\partial L}{\partial a}}"] == 1
+    x = np.array([1.0, 2.0])
+
+    def loss(w: np.ndarray) -> float:
+        p = _sig(w @ x)
+        return float(-np.log(p))
+    assert np.allclose(_hv_by_loss_values(loss, np.array([1.0, -0.5]), np.array([2.0, 1.0])),
+                       [1.0, 2.0], atol=1e-6)
+
+
+LAYER = {"model": "sigmoid_layer", "x": [1, -2], "weights": {"w": [[0.5, -1], [0.25, 0.5]]},
+         "y": [1, 0], "v": {"w": [[1, 0], [0, -1]]}}
+MLP = {"model": "mlp", "x": [0.5, 1.5], "weights": {"w1": [[1, -0.5], [0.25, 1]],
+                                                      "w2": [[0.5, -1], [2, 0.25]]},
+       "y": [0, 1], "v": {"w1": [[0, 1], [1, 0]], "w2": [[1, -1], [0.5, 0]]}}
+
+
+def test_sigmoid_layer_hv_at_numbers() -> None:
+    """a = Wᵀx = (0, −2), so z_1 = 1/2; Hv against second differences of the loss."""
+    d, value = _solved(LAYER)
+    x, y = np.array(LAYER["x"], float), np.array(LAYER["y"], float)
+    w, v = np.array(LAYER["weights"]["w"], float), np.array(LAYER["v"]["w"], float)
+
+    def loss(flat: np.ndarray) -> float:
+        return float(0.5 * np.sum((_sig(flat.reshape(2, 2).T @ x) - y) ** 2))
+    expected = _hv_by_loss_values(loss, w.reshape(-1), v.reshape(-1)).reshape(2, 2)
+    assert np.allclose(value["hv"], expected, atol=1e-6)
+    # entry (1, 1) by hand: R{a_1} = x·V_{:,1} = 1, z_1 = 1/2, ∂L/∂z_1 = −1/2:
+    # R{δ_1} = R{a_1} z(1 − z)(z(1 − z) + ∂L/∂z (1 − 2z)) = 1/16, (Hv)_{11} = x_1 R{δ_1}
+    assert value["hv"][0][0] == pytest.approx(1 / 16, abs=1e-15)
+    shown = _shown_values(d)
+    assert shown["R{a[0]}"] == 1 and shown["z[0]"] == 0.5
+
+
+def test_mlp_hv_and_r_values_at_numbers() -> None:
+    """Hv against second differences of the loss; every 𝓡-value shown against central
+    differences of the same numpy forward/backward pass along v."""
+    d, value = _solved(MLP)
+    x, y = np.array(MLP["x"], float), np.array(MLP["y"], float)
+    w1, w2 = (np.array(MLP["weights"][k], float) for k in ("w1", "w2"))
+    v1, v2 = (np.array(MLP["v"][k], float) for k in ("w1", "w2"))
+
+    def passes(a1: np.ndarray, a2: np.ndarray) -> dict[str, np.ndarray]:
+        a = a1.T @ x
+        z = _sig(a)
+        o = a2.T @ z
+        do = o - y
+        dz = a2 @ do
+        return {"a": a, "z": z, "o": o, "dL_do": do, "dL_dz": dz, "dL_da": z * (1 - z) * dz}
+
+    def loss(flat: np.ndarray) -> float:
+        return float(0.5 * np.sum((passes(flat[:4].reshape(2, 2), flat[4:].reshape(2, 2))["o"]
+                                   - y) ** 2))
+    flat, dv = np.concatenate([w1.ravel(), w2.ravel()]), np.concatenate([v1.ravel(), v2.ravel()])
+    hv = _hv_by_loss_values(loss, flat, dv)
+    assert np.allclose(value["hv1"], hv[:4].reshape(2, 2), atol=1e-6)
+    assert np.allclose(value["hv2"], hv[4:].reshape(2, 2), atol=1e-6)
+    h = 1e-5
+    plus, minus = passes(w1 + h * v1, w2 + h * v2), passes(w1 - h * v1, w2 - h * v2)
+    shown = _shown_values(d)
+    for name in plus:
+        for k in range(2):
+            r = (plus[name][k] - minus[name][k]) / (2 * h)
+            assert shown[f"R{{{name}[{k}]}}"] == pytest.approx(r, abs=1e-7), (name, k)
+            assert shown[f"{name}[{k}]"] == pytest.approx(passes(w1, w2)[name][k], abs=1e-12)
+
+
+@pytest.mark.parametrize("given", [
+    {"model": "logistic", "x": [2.5], "w": [-1], "b": 0, "y": 0, "v": [3]},
+    {"model": "logistic", "x": [3, -3, 2, 1, 0.5, -1, 2, 2, -2, 1, 1, 3], "w": [1] * 12,
+     "b": -0.7, "y": 0, "v": [0.5, -1] * 6},
+    {"model": "sigmoid_layer", "x": [1, 2, -1], "weights": {"w": [[0.1], [-0.2], [0.3]]},
+     "y": [0.5], "v": {"w": [[1], [1], [-2]]}},
+    {"model": "mlp", "x": [1], "weights": {"w1": [[0.5, -1, 2]], "w2": [[1], [-1], [0.5]]},
+     "y": [2], "v": {"w1": [[1, 0, 0]], "w2": [[0], [0], [1]]}},
+    {"model": "mlp", "x": [30, -20], "weights": {"w1": [[1, -0.5], [0.25, 1]],
+                                                  "w2": [[0.5, -1], [2, 0.25]]},
+     "y": [0, 1], "v": {"w1": [[0, 1], [1, 0]], "w2": [[1, -1], [0.5, 0]]}},
+    # a loss of some hundreds and a long v: the reference steps along v/‖v‖ and compares
+    # the answer with the gradient's differences, which lose less to rounding
+    {"model": "mlp", "x": [-0.1], "weights": {"w1": [[-2, 0, 2, -0.5, -2, 0]], "w2": [
+        [-0.2, -0.1, 0, 0.175], [0.1, -0.2, -0.22, 0.3], [-0.2, -0.3, -0.3, -0.22],
+        [0.3, -0.05, -0.22, 0.1], [0.175, 0.1, -0.05, 0.175], [-0.3, 0.025, 0.025, -0.22]]},
+     "y": [20, -20, 2.5, 20], "v": {"w1": [[-30, 0, 2.5, 30, -5, 30]], "w2": [
+         [1.75, 0.25, -0.5, -1], [-3, 0.25, 0, -1], [-3, -2, -3, 1], [0, 2, 3, 0],
+         [2, 3, -0.5, 3], [-3, -1, 0.25, 3]]}},
+    {**LOGISTIC_HALF, "v": [0, 0]},
+])
+def test_other_numbers_and_sizes_check(given: dict[str, Any]) -> None:
+    """Other sizes (one input, a single output, twelve features) and saturated units."""
+    _, value = _solved(given)
+    assert all(np.all(np.isfinite(np.asarray(v, dtype=float))) for v in value.values())
+
+
+def test_sizes_are_read_off_the_numbers() -> None:
+    kind = KINDS["roperator.hv"].given
+    assert kind.model_validate(LOGISTIC_HALF).features == 2
+    assert (kind.model_validate(LAYER).inputs, kind.model_validate(LAYER).outputs) == (2, 2)
+    mlp = {**MLP, "x": [1, 2, 3], "weights": {"w1": [[1, 2]] * 3, "w2": [[1, 2, 3]] * 2},
+           "y": [0, 1, 2], "v": {"w1": [[0, 1]] * 3, "w2": [[1, 0, 0]] * 2}}
+    assert kind.model_validate(mlp).widths == [3, 2, 3]
+
+
+@pytest.mark.parametrize(("given", "message"), [
+    ({**LOGISTIC_HALF, "v": [1, 2, 3]}, r"v: expected 2 numbers \(one per weight\), got 3"),
+    ({**LOGISTIC_HALF, "w": [1]}, r"w: expected 2 numbers \(features\), got 1"),
+    ({**LOGISTIC_HALF, "features": 3}, r"x: expected 3 numbers \(features\), got 2"),
+    ({**LOGISTIC_HALF, "y": 0.5}, r"y: a label, 0 or 1, got 0.5"),
+    ({k: v for k, v in LOGISTIC_HALF.items() if k != "b"}, r"missing: b"),
+    ({**LOGISTIC_HALF, "x": [1, float("nan")]}, r"x: every entry must be a finite number"),
+    ({**LOGISTIC_HALF, "weights": {"w": [[1]]}}, r"weights: model logistic takes x, w, b"),
+    ({"model": "generic", "x": [1.0]}, r"x: numbers are for logistic, sigmoid_layer or mlp"),
+    ({**LAYER, "weights": {"w": [[0.5, -1], [0.25]]}},
+     r"weights.w: expected 2 rows of 2 numbers \(inputs × outputs\), got 2 rows of 1, 2"),
+    ({**LAYER, "v": {"w": [[1, 0, 0], [0, -1, 0]]}}, r"v.w: expected 2 rows of 2 numbers"),
+    ({**LAYER, "v": [1, 0]}, r"v: expected the matrices w \(by name, row by row\)"),
+    ({**LAYER, "y": [1, 0, 0], "outputs": 2}, r"y: expected 2 numbers \(outputs\), got 3"),
+    ({**MLP, "v": {"w1": [[0, 1], [1, 0]]}}, r"v: expected the matrices w1, w2"),
+    ({**MLP, "weights": {"w1": [[0, 1], [1, 0]]}},
+     r"weights: expected the matrices w1, w2 \(by name, row by row\), got w1"),
+    ({**MLP, "widths": [2, 3, 2]}, r"weights.w1: expected 2 rows of 3 numbers \(inputs × "
+     r"hidden units\)"),
+])
+def test_bad_numbers_are_refused_naming_the_key(given: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        KINDS["roperator.hv"].given.model_validate(given)
+
+
+def test_a_broken_written_out_sum_fails_its_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The numbers section is checked too: a Σ written out without its last term fails the
+    step that writes it, and the Hv put together from it differs from numpy."""
+    from derive.questions import roperator_at_numbers as at_numbers
+
+    right = at_numbers.written_out
+
+    def dropped(e: sp.Basic) -> sp.Basic:
+        out = right(e)
+        return out.func(*out.args[:-1]) if isinstance(out, sp.Add) and e.has(sp.Sum) else out
+    monkeypatch.setattr(at_numbers, "written_out", dropped)
+    kind = KINDS["roperator.hv"].given.model_validate(MLP)
+    d = kind.derive()
+    rng = np.random.default_rng(0)
+    check_steps(d, rng)
+    assert "expand_sum" in {s.rule for s in d.steps if s.check and not s.check.passed}
+    results = check_answers(d, kind.reference, rng)
+    assert not results["hv1_value"].passed or not results["hv2_value"].passed
+
+
+def test_a_wrong_sigma_prime_fails_hv_at_the_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sigmoid, "fdiff", lambda self, argindex=1: sigmoid(self.args[0]) ** 2)
+    kind = KINDS["roperator.hv"].given.model_validate(LAYER)
+    results = check_answers(kind.derive(), kind.reference, np.random.default_rng(0))
+    assert not results["hv_value"].passed
+
+
+def test_the_reference_at_the_numbers_is_not_the_derivation() -> None:
+    """A wrong Hv at the numbers (the derived value doubled) is refused by the reference."""
+    kind = KINDS["roperator.hv"].given.model_validate(LOGISTIC_HALF)
+    d = kind.derive()
+    step = d.answers()["hv_value"]
+    step.rhs = 2 * step.rhs
+    assert not check_answers(d, kind.reference, np.random.default_rng(0))["hv_value"].passed
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_spec_with_numbers_builds_in_both_languages(language: str, tmp_path: Any) -> None:
+    """A test spec (not a shipped one): the three networks on numbers, answers.json holding
+    Hv as numbers, the sentences in the page's language with its decimal mark."""
+    import json
+
+    from derive.build import build, load_all
+
+    parts = [{"id": f"1{c}", "prompt": "Hv.", "kind": "roperator.hv", "given": g}
+             for c, g in zip("abc", (LOGISTIC_HALF, LAYER, MLP), strict=True)]
+    spec = {"meta": {"course": "C", "title": "T", "language": language},
+            "problems": [{"id": 1, "title": "R", "parts": parts}]}
+    path = tmp_path / "rop.yaml"
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    (loaded,) = load_all([path])
+    built = build(loaded, tmp_path / "out", pdf=False)
+    answers = json.loads((built.out / "answers.json").read_text(encoding="utf-8"))
+    assert [p["check"]["passed"] for p in answers["parts"]] == [True] * 3
+    assert answers["parts"][0]["answer"]["value"] == {"hv": [1.0, 2.0]}
+    assert answers["parts"][1]["answer"]["value"]["hv"][0][0] == pytest.approx(0.0625)
+    tex = (built.out / "solutions.tex").read_text(encoding="utf-8")
+    words = {"en": ("The R-forward pass at these numbers", "0.0625"),
+             "fr": ("La passe R-avant avec ces valeurs", "0{,}0625")}[language]
+    assert all(w in tex for w in words)

@@ -23,6 +23,7 @@ from derive.models.function import Shown
 from derive.models.roperator import r
 from derive.models.roperator_nets import NETS, Net
 from derive.models.roperator_symbols import AtZero, Dr, Moving, generic
+from derive.questions import roperator_numbers as numbers
 from derive.questions.base import NonNegInt
 from derive.questions.declare import Derived, kind
 from derive.questions.roperator_steps import known_from, r_pass
@@ -44,17 +45,43 @@ class ROperatorHv(Derived):
     outputs: int = Field(2, ge=1, le=6, strict=True, description="sigmoid_layer: outputs m.")
     widths: list[int] = Field([2, 2, 2], min_length=3, max_length=3,
                               description="mlp: inputs, hidden units, outputs.")
+    x: list[float] | None = Field(None, description="Numbers (optional; not for generic): the "
+                                  "input x, with w, b, y, v (logistic) or weights, y, v.")
+    w: list[float] | None = Field(None, description="logistic: the weights w.")
+    b: float | None = Field(None, description="logistic: the bias b.")
+    weights: dict[str, list[list[float]]] | None = Field(
+        None, description="sigmoid_layer: {w: inputs × outputs}; mlp: {w1: inputs × hidden, "
+        "w2: hidden × outputs}; row by row, rows for inputs (as in mlp.backprop).")
+    y: float | list[float] | None = Field(
+        None, description="logistic: the label, 0 or 1; sigmoid_layer, mlp: the target, one "
+        "number per output.")
+    v: list[float] | dict[str, list[list[float]]] | None = Field(
+        None, description="The direction, shaped as the weights: a list (logistic), or "
+        "{w: …} (sigmoid_layer), {w1: …, w2: …} (mlp).")
     index_base: Literal[0, 1] = 1
     seed: NonNegInt = 0
-    method: ClassVar[str] = "rop_hv_reference"
     # The reference forms the whole Hessian by differences of the loss's values.
     limits: ClassVar[dict[str, int]] = {"number of weights": 30}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sizes_of_numbers(cls, data: Any) -> Any:
+        return numbers.fill_sizes(data)
 
     @model_validator(mode="after")
     def _widths(self) -> ROperatorHv:
         if any(not isinstance(n, int) or n < 1 or n > 6 for n in self.widths):
             raise ValueError(f"widths: three integers from 1 to 6, got {self.widths}")
+        numbers.validate(self)
         return self
+
+    def has_numbers(self) -> bool:
+        return self.x is not None
+
+    @property
+    def method(self) -> str:  # type: ignore[override]
+        """The check's words: with numbers, Hv is also compared at the given numbers."""
+        return "rop_hv_numbers_reference" if self.has_numbers() else "rop_hv_reference"
 
     def measures(self) -> dict[str, int]:
         return {"number of weights": self.net().weights if self.model != "generic"
@@ -95,7 +122,7 @@ class ROperatorHv(Derived):
         for name, partial, formula in net.backward_shown:
             d.chain(name, partial, "definition")
             d.then(formula, "chain_rule")
-        derived: dict[sp.Basic, sp.Basic] = {}
+        derived: dict[sp.Basic, sp.Basic] = {}     # 𝓡 of each name, from the passes
         for key, passes in (("rop_hv_r_forward", net.forward),
                             ("rop_hv_r_backward", net.backward)):
             d.say(key)
@@ -111,12 +138,25 @@ class ROperatorHv(Derived):
             else:
                 d.apply("rop_known", known=known_from({g.entry: derived[g.entry]}))
             d.answer(g.key)
+        if self.has_numbers():
+            numbers.put_numbers(d, net, self, derived, m)
         return d
+
+    def value(self, answers: dict[str, Any]) -> Any:
+        """With numbers, Hv as numbers (answers.json); otherwise the formulas."""
+        if self.has_numbers():
+            return numbers.plain(self.model, answers)
+        return super().value(answers)
 
     # the check -----------------------------------------------------------------------------
     def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """Hv from numpy losses: the Hessian by differences of the loss's values, times v
-        (and, for the networks, central differences of a numpy gradient along v)."""
+        (and, for the networks, central differences of a numpy gradient along v); with
+        numbers, the same at the given numbers."""
+        out = self._reference(data)
+        return out | numbers.reference_at(self) if self.has_numbers() else out
+
+    def _reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
         if self.model == "generic":
             f_ = generic("f", self.dim)._imp_
             hv = ref.hessian_vector_product(lambda x: float(f_(*x)), None, data["w"], data["v"])

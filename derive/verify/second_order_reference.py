@@ -34,14 +34,17 @@ AGREEMENT = 1e-6          # how closely the two routes must agree (relative)
 
 
 def _sigmoid(a: Any) -> Any:
-    return 1.0 / (1.0 + np.exp(-a))
+    """1/(1 + e^{−a}), written so that no exp overflows for a given number far from 0."""
+    return np.exp(-np.logaddexp(0.0, -np.asarray(a, dtype=float)))
 
 
 def logistic(x: Array, b: float, y: float) -> tuple[Loss, Grad]:
-    """L(w) = −y log σ(wᵀx + b) − (1 − y) log(1 − σ(wᵀx + b)), and its gradient (p − y) x."""
+    """L(w) = −y log σ(wᵀx + b) − (1 − y) log(1 − σ(wᵀx + b)), and its gradient (p − y) x.
+    As −log σ(a) = log(1 + e^{−a}) and −log(1 − σ(a)) = a + log(1 + e^{−a}), the loss is
+    computed as log(1 + e^{−a}) + (1 − y) a: finite however far a is from 0."""
     def loss(w: Array) -> float:
         a = float(w @ x + b)
-        return float(-y * np.log(_sigmoid(a)) - (1 - y) * np.log(1 - _sigmoid(a)))
+        return float(np.logaddexp(0.0, -a) + (1 - y) * a)
 
     def grad(w: Array) -> Array:
         return (_sigmoid(w @ x + b) - y) * x
