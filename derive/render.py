@@ -8,6 +8,7 @@ from typing import Any
 import jinja2
 
 from derive import __version__
+from derive.appendix import grouped_checks
 from derive.derivation.page import blocks
 from derive.errors import Problem, SpecError
 from derive.latex.environment import _number, environment
@@ -15,7 +16,8 @@ from derive.latex.typography import localize, mark
 from derive.latex.user_templates import page_strings, templates_folder
 from derive.prose import prose_to_latex
 from derive.questions import KINDS
-from derive.questions.base import Solution
+from derive.questions.base import Check, Solution
+from derive.shared import SharedFacts
 from derive.spec import LoadedSpec, Part
 
 
@@ -102,12 +104,21 @@ def _part_view(full_id: str, part: Part, solution: Solution, words: dict[str, An
         check_line=line, points=part.points)
 
 
+def _checks(problems: list[dict[str, Any]], solutions: dict[str, Solution]
+            ) -> list[tuple[str, Check]]:
+    """Every part's check, in the order of the page."""
+    parts = [p.full_id for problem in problems for q in problem["questions"] for p in q.parts]
+    return [(full_id, check) for full_id in parts
+            if (check := solutions[full_id].check) is not None]
+
+
 def render(loaded: LoadedSpec, solutions: dict[str, Solution]) -> str:
     """The complete .tex source of the solutions document."""
     meta = loaded.spec.meta
     folder = templates_folder(loaded)                 # the spec's own templates, if any
     words = page_strings(meta.language, folder, loaded)
     problems = []
+    facts = SharedFacts(words)                        # a display shown once, then referred to
     for section in loaded.spec.problems:
         questions: list[QuestionView] = []
         for part in section.parts:
@@ -119,6 +130,7 @@ def render(loaded: LoadedSpec, solutions: dict[str, Solution]) -> str:
             first = not questions[-1].parts
             view = _part_view(full_id, part, solutions[full_id], words, first)
             view.first = first
+            view.c = facts.share(full_id, view.c)
             questions[-1].parts.append(view)
         problems.append({"id": section.id, "title": section.title, "intro": section.intro,
                          "points_text": _points(section.points, words), "questions": questions,
@@ -129,7 +141,8 @@ def render(loaded: LoadedSpec, solutions: dict[str, Solution]) -> str:
     try:
         template = environment(folder).get_template(f"layouts/{meta.layout}.tex.j2")
         return template.render(meta=meta, problems=problems, S=words, version=__version__,
-                               due=due)
+                               due=due, checks=grouped_checks(_checks(problems, solutions),
+                                                              words))
     except jinja2.TemplateError as exc:
         if folder is None:                  # our own templates: a bug, with its traceback
             raise

@@ -4,6 +4,7 @@ margin, and a spec's own templates."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from ruamel.yaml import YAML
 from derive.__main__ import main
 from derive.build import build, load_all
 from derive.derivation import Derivation, Domain
-from derive.derivation.page import ANSWER_TAG, ANSWER_TEXT, blocks
+from derive.derivation.page import ANSWER_TAG, ANSWER_TEXT, blocks, marks
 from derive.errors import SpecError
 from derive.latex.environment import environment, strings
 from derive.latex.typography import localize, localize_prose
@@ -79,11 +80,16 @@ def test_questions_layout_heads_each_question_as_the_assignment_does(ift_tex: st
     answers_4 = body.split(r"\subsection*{Réponse 4", 1)[1].split(r"\section*{Question 5", 1)[0]
     assert re.findall(r"\\paragraph\*\{([^}]*)\}", answers_4) == [
         "1.", r"2.\enspace(a)", "(b)", "3.", "4."]
+    anchors = dict(re.findall(r"\\partanchor\{([^}]*)\}\{([^}]*)\}", body))
+    assert {anchors[f] for f in ("4.1", "4.2a", "4.2b", "4.3", "4.4", "5.1", "5.4")} == {
+        "4.1", "4.2(a)", "4.2(b)", "4.3", "4.4", "5.1", "5.4"}     # as the assignment numbers
     verification = body.split(r"\section*{Vérification}", 1)[1]
-    labels = re.findall(r"\\item\[([^\]]*)\]", verification)
-    assert {"4.1", "4.2(a)", "4.2(b)", "4.3", "4.4", "5.1", "5.4"} <= set(labels)
-    assert all(re.fullmatch(r"\d+\.\d+(\([a-z]\))?", label) for label in labels), labels
-    assert len(set(labels)) == len(labels)                     # each part named once
+    named = Counter(re.findall(r"\\partref\{([^}]*)\}", verification.split(
+        r"\end{description}")[0].split(r"\begin{description}")[1]))
+    assert set(named) == set(anchors)                          # every part, ...
+    groups = re.findall(r"\\item\[([^\]]*)\]", verification)
+    listed = [ref for g in groups for ref in re.findall(r"\\partref\{([^}]*)\}", g)]
+    assert sorted(listed) == sorted(anchors)                   # ... in exactly one group
 
 
 def _question(points: list[float | None]) -> QuestionView:
@@ -121,6 +127,7 @@ def test_questions_layout_builds_in_english(tmp_path: Path) -> None:
 
 # --- 2. French typography -----------------------------------------------------------------
 _LABELS = re.compile(r"(?<!\\)%[^\n]*|\\item\[[^\]]*\]|\\(?:sub)*section\*\{[\d.]+"
+                     r"|\\part(?:anchor|ref)\{[^}]*\}(?:\{[^}]*\})?"
                      r"|derive \d+\.\d+\.\d+|(?:(?<!\\)|(?<=\\\\))\[[^\]\n]*\]"
                      r"|\\begin\{tikzpicture\}.*?\\end\{tikzpicture\}",
                      re.DOTALL)
@@ -151,7 +158,7 @@ def test_french_tuples_with_decimals_separate_their_items_by_semicolons(ift_tex:
 
 def test_french_labels_keep_their_points(alm_fr_tex: str, ift_tex: str) -> None:
     assert r"\subsection*{1.3.}" in alm_fr_tex                    # a question, not 1,3
-    assert r"\item[1.3(a)]" in alm_fr_tex and "% derive-part: 1.3a" in alm_fr_tex
+    assert r"\partanchor{1.3a}{1.3(a)}" in alm_fr_tex and "% derive-part: 1.3a" in alm_fr_tex
     assert "derive 0.1.0" in ift_tex
 
 
@@ -277,17 +284,18 @@ def test_long_backprop_derivations_mark_each_answer_once(usc_tex: str) -> None:
     for fid in backprop:
         d = solutions[fid].derivation
         assert d is not None
-        answers = [s for s in d.steps if s.answer]
+        answers = [s for s in d.steps if marks(d, s)]      # what the part asks for
         assert all(s.shown for s in answers)
-        marks = parts[fid].count(ANSWER_TAG) + parts[fid].count(ANSWER_TEXT.strip())
-        assert marks == len(answers) >= 1, fid
+        shown = parts[fid].count(ANSWER_TAG) + parts[fid].count(ANSWER_TEXT.strip())
+        assert shown == len(answers) >= 1, fid
 
 
 def test_architecture_answers_stated_in_words_are_marked(ift_tex: str) -> None:
     parts = _parts(ift_tex.replace(r"\section*{Vérification}", r"\section*{Verification}"))
     assert parts["4.2b"].count(ANSWER_TEXT) == 1
     assert ANSWER_TEXT + "Non. " in parts["4.2b"]
-    assert parts["4.1"].count(ANSWER_TAG) >= 1                 # each layer's size, in its line
+    # 4.1 asks for the output's size: the sentence stating it is marked, not the layers' sizes
+    assert parts["4.1"].count(ANSWER_TEXT) == 1 and parts["4.1"].count(ANSWER_TAG) == 0
     assert all(parts[fid].count(ANSWER_TAG) + parts[fid].count(ANSWER_TEXT) >= 1
                for fid in parts)
 

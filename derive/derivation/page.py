@@ -1,7 +1,8 @@
 """A derivation laid out for the page: blocks of aligned steps, each step with its rule's
 name and each sentence built from computed values, in the page's language (its words, its
-decimal mark). Every answer (`Derivation.answer`) is marked in the margin: beside the last line
-of its step, or, when the step is not displayed, beside the sentence that states it."""
+decimal mark). Every answer (`Derivation.answer`; only those in `Derivation.marked` when the
+kind names them, and a step that `states` what is asked) is marked in the margin: beside the
+last line of its step, or, when the step is not displayed, beside the sentence that states it."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from typing import Any
 import sympy as sp
 
 from derive.derivation.indices import in_base
-from derive.derivation.steps import Derivation, Sentence
+from derive.derivation.steps import Derivation, Sentence, Step
 from derive.latex.environment import _number
 from derive.latex.printer import grouped, tex, tex_broken
 from derive.latex.typography import localize, mark
+from derive.listing import Listing, listing
 
 # The margin marks (macros of base.tex.j2): one in a display's tag, one in running text.
 ANSWER_TAG = r"\answermark"
@@ -41,8 +43,17 @@ def sentence(s: Sentence, words: dict[str, Any], d: Derivation, base: int) -> st
     if isinstance(text, dict):       # a case named by the kind, or singular/plural by n
         case = s.values.get("case")
         text = text[case if case is not None else "one" if s.values.get("n") == 1 else "other"]
-    values = {k: _value(v, d, base) for k, v in s.values.items()}
+    values = {k: listing([_value(i, d, base) for i in v.items], words)
+              if isinstance(v, Listing) else _value(v, d, base) for k, v in s.values.items()}
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), str(text))
+
+
+def marks(d: Derivation, step: Step) -> bool:
+    """Whether the page marks `step` as an answer: a step that states what is asked, or an
+    answer among those the kind marks (`d.marked`; every answer when it names none)."""
+    if step.states:
+        return True
+    return bool(step.answer) and (d.marked is None or bool(set(step.answer) & d.marked))
 
 
 _RELATIONS = ("=", r"\approx")   # a display that begins with its own relation keeps it
@@ -70,7 +81,7 @@ def blocks(d: Derivation, words: dict[str, Any], base: int,
                             "key": step.note.key if step.note else "", "answer": False})
                 new_block = True
             if step not in shown:
-                out[-1]["answer"] |= bool(step.answer)      # stated in words, not displayed
+                out[-1]["answer"] |= marks(d, step)         # stated in words, not displayed
                 continue
             parts = ([step.display] if step.display is not None
                      else tex_broken(in_base(step.rhs, base)))
@@ -83,7 +94,7 @@ def blocks(d: Derivation, words: dict[str, Any], base: int,
                     "rhs": piece if n == 0 or not isinstance(step.rhs, sp.Add)
                     else piece if piece.startswith("-") else "+ " + piece,
                     "rule": (words["rules"][step.rule] if last else "")
-                    + (ANSWER_TAG if last and step.answer else "")})
+                    + (ANSWER_TAG if last and marks(d, step) else "")})
             new_block = False
     kept = [b for b in out if b["lines"] or b["sentence"]]
     return [_marked(b, mark(words)) for b in kept]

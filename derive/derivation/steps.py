@@ -63,6 +63,7 @@ class Step:
     context: bool = False           # a chain shared by the parts of a question (shown once)
     display: str | None = None      # LaTeX shown instead of rhs (numbers put in a formula)
     shown: bool = True              # False: checked, but not displayed (a long table's rows)
+    states: bool = False            # its sentence states what is asked: marked as the answer
 
     def _repr_latex_(self) -> str:
         from derive.latex.printer import tex
@@ -87,6 +88,7 @@ class Derivation:
     base: int = 0
     where: sp.Basic = sp.true                 # the free indices it holds for (i ≠ i′, …)
     shown_base: int = 0                       # first index on the page and in answers.json
+    marked: frozenset[str] | None = None      # the answers the page marks (None: every one)
     steps: list[Step] = field(default_factory=list)
     _pending: Sentence | None = None
 

@@ -74,6 +74,8 @@ class LogisticGrad(Derived):
             numbers.step_size(d, m, self.normalized)
         if self.x is not None:
             numbers.put_numbers(d, m, self)
+        else:                  # what is asked: the gradient and the update, or the step's size
+            d.marked = frozenset({"step_size"} if step else {"grad_w", "grad_b", "update"})
         return d
 
     def value(self, answers: dict[str, Any]) -> Any:

@@ -1,0 +1,200 @@
+"""Facts shared by several parts, shown once: a display (or table) that an earlier part of the
+document already shows is not shown again, and the later part refers to it by the number the
+page prints for that part (`\\partref{<part id>}`, a label the layout sets with
+`\\partanchor`).
+
+The unit is what `derive.derivation.page.blocks` lays out: a block of aligned lines after a
+sentence. A line is known by its content (left side, relation, right side, rule; not the
+answer mark), a block's first k lines by the tuple of their keys. Going through the parts in
+page order:
+
+- a block whose sentence and lines were all shown before is dropped, and so is the first part
+  of a block whose first steps were shown before (the rest is shown from its left side on);
+- each dropped display is named by its left side in one sentence per earlier part ("$L$ and
+  $\\partial L/\\partial v$: see 4.1."), placed where the dropped blocks stood; one shown
+  earlier in the same part is dropped without a word;
+- a dropped line that is one of this part's answers is stated inline, marked as the answer
+  ("As in 4.2, $x = 3$.");
+- a table (`c["table"]`) shown before is replaced by a reference to it (`c["table_ref"]`).
+
+Nothing here knows a kind: any kind whose blocks repeat those of an earlier part shares them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from derive.derivation.page import ANSWER_TAG, ANSWER_TEXT
+from derive.listing import listing
+
+LineKey = tuple[str, str, str, str]
+_CONTINUED = r"\quad"            # the relation of a broken expression's later pieces
+_LONG_NAME = 240                 # a left side longer than this is not named in a sentence
+_LONG_ANSWER = 160               # an answer longer than this is named, not restated inline
+
+
+@dataclass
+class _Dropped:
+    """A display left out of a part: where it was shown, its name, and the answer it states."""
+
+    ref: str
+    name: str
+    answers: tuple[str, ...] = ()
+
+
+def partref(full_id: str) -> str:
+    return rf"\partref{{{full_id}}}"
+
+
+def _key(line: dict[str, str]) -> LineKey:
+    return (line["lhs"], line["rel"], line["rhs"], line["rule"].replace(ANSWER_TAG, ""))
+
+
+def _inline(latex: str) -> str:
+    """A display's LaTeX made fit for running text (matrices small, no display style)."""
+    latex = latex.replace(r"\displaystyle ", "").replace(r"\displaystyle", "")
+    latex = re.sub(r"\\\\\[[^\]]*\]", r"\\\\", latex)
+    latex = re.sub(r"\\begin\{bmatrix\}", r"\\left[\\begin{smallmatrix}", latex)
+    latex = re.sub(r"\\end\{bmatrix\}", r"\\end{smallmatrix}\\right]", latex)
+    return re.sub(r"\{matrix\}", "{smallmatrix}", latex)
+
+
+def _boundaries(lines: list[dict[str, str]]) -> list[int]:
+    """The k ≥ 1 after which a step ends (never inside a broken expression)."""
+    return [k for k in range(1, len(lines) + 1)
+            if k == len(lines) or lines[k]["rel"] != _CONTINUED]
+
+
+class SharedFacts:
+    """What the page has shown so far, part after part; `share` rewrites one part's blocks."""
+
+    def __init__(self, words: dict[str, Any]):
+        self.words = words
+        self.lines: dict[tuple[LineKey, ...], str] = {}    # a block's first lines → part id
+        self.sentences: dict[tuple[str, tuple[LineKey, ...]], str] = {}
+        self.tables: dict[str, str] = {}
+
+    def share(self, full_id: str, context: dict[str, Any]) -> dict[str, Any]:
+        """The part's context with the displays shown before replaced by references."""
+        out = dict(context)
+        if "blocks" in context:
+            out["blocks"] = self._blocks(full_id, context["blocks"])
+        table = context.get("table")
+        if table:
+            key = repr(table)
+            if key in self.tables and self.tables[key] != full_id:
+                out["table"] = None
+                out["table_ref"] = self._say("table", ref=partref(self.tables[key]))
+            else:
+                self.tables.setdefault(key, full_id)
+        return out
+
+    def _blocks(self, full_id: str, blocks: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        pending: list[_Dropped] = []
+        for block in blocks:
+            lines = block["lines"]
+            keys = tuple(_key(line) for line in lines)
+            seen = [k for k in _boundaries(lines) if keys[:k] in self.lines]
+            k = max(seen, default=0)
+            whole = (k == len(lines) and bool(lines)
+                     and (block["sentence"], keys) in self.sentences
+                     and not block["sentence"].startswith(ANSWER_TEXT))
+            if k:
+                pending.append(self._dropped(self.lines[keys[:k]], lines[:k]))
+            for n in _boundaries(lines):
+                self.lines.setdefault(keys[:n], full_id)
+            self.sentences.setdefault((block["sentence"], keys), full_id)
+            if whole:
+                continue
+            rest = [dict(line) for line in lines[k:]]
+            if rest and k:
+                rest[0]["lhs"] = lines[0]["lhs"]
+            sentence = block["sentence"]
+            if k and not rest:          # the display it announced is left out: refer after it
+                now = pending.pop()
+                out.extend(self._references(full_id, pending))
+                out.append({**block, "sentence": re.sub(r"\s*:\s*$", ".", sentence),
+                            "lines": []})
+                pending = [now]
+                continue
+            said = self._references(full_id, pending, display_next=not sentence)
+            pending = []
+            if said and rest and not sentence:   # the references introduce the display
+                sentence = " ".join(r["sentence"] for r in said)
+                said = []
+            out.extend(said)
+            if sentence or rest:
+                out.append({**block, "sentence": sentence, "lines": rest})
+        out.extend(self._references(full_id, pending))
+        return out
+
+    def _dropped(self, ref: str, lines: list[dict[str, str]]) -> _Dropped:
+        """A dropped display named by its left side; with the answer mark, the answer stated."""
+        name = _inline(lines[0]["lhs"])
+        answers = []
+        for n, line in enumerate(lines):
+            if line["rule"].endswith(ANSWER_TAG):
+                start = max(i for i in range(n + 1) if lines[i]["rel"] != _CONTINUED)
+                rhs = " ".join(_inline(piece["rhs"]) for piece in lines[start:n + 1])
+                answers.append(" ".join(filter(None, (name, lines[start]["rel"], rhs))))
+        return _Dropped(ref, name, tuple(answers))
+
+    def _references(self, full_id: str, dropped: list[_Dropped], display_next: bool = False
+                    ) -> list[dict[str, Any]]:
+        """The displays named, grouped by the parts they were shown in ("$L$ and $P$: see 4.1
+        and 4.3."); then each answer among them, stated inline and marked (or, too long to
+        read inline, named and marked), on a line of its own. The paragraph ends there unless
+        a display follows at once."""
+        out: list[dict[str, Any]] = []
+        shown_in: dict[str, list[str]] = {}
+        unnamed: list[str] = []
+        for d in dropped:
+            if d.answers or d.ref == full_id:     # shown just above in this part: dropped
+                continue                          # without a word
+            if len(d.name) > _LONG_NAME:
+                unnamed.append(d.ref)
+                continue
+            where = shown_in.setdefault(d.name, [])
+            if d.ref not in where:
+                where.append(d.ref)
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for name, places in shown_in.items():
+            groups.setdefault(tuple(places), []).append(f"${name}$")
+        for refs, names in groups.items():
+            out.append(_reference(self._refer("see", "above", refs, full_id,
+                                              items=listing(names, self.words))))
+        for ref in dict.fromkeys(unnamed):
+            out.append(_reference(self._refer("steps", "steps_above", (ref,), full_id)))
+        for d, answer in ((item, a) for item in dropped for a in item.answers):
+            if len(answer) <= _LONG_ANSWER:
+                text = self._refer("answer", "answer_above", (d.ref,), full_id,
+                                   equation=answer)
+            else:
+                text = self._refer("see", "above", (d.ref,), full_id, items=f"${d.name}$")
+            out.append(_reference(r"\par " + ANSWER_TEXT + text))     # its own line, marked
+        if out and not display_next:
+            out[-1]["sentence"] += r"\par"
+        return out
+
+    def _refer(self, key: str, key_here: str, refs: tuple[str, ...], full_id: str,
+               **values: str) -> str:
+        """The sentence `key` pointing to the parts `refs`, or `key_here` when the display
+        was shown earlier in this same part."""
+        others = [partref(r) for r in refs if r != full_id]
+        if not others:
+            return self._say(key_here, **values)
+        return self._say(key, ref=listing(others, self.words), **values)
+
+    def _say(self, key: str, **values: str | None) -> str:
+        text = str(self.words["shared"][key])
+        for name, value in values.items():
+            text = text.replace("{" + name + "}", value or "")
+        return text
+
+
+def _reference(sentence: str) -> dict[str, Any]:
+    return {"sentence": sentence, "lines": [], "key": "shared_reference", "answer": False}

@@ -1,0 +1,299 @@
+"""Facts shared by several parts are shown once (derive.shared): no table or display twice in a
+document, every reference pointing to a part that exists; answers marked once where asked;
+the verification appendix grouped by method; lists in the page's language."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pypdf import PdfReader
+from ruamel.yaml import YAML
+
+from derive.appendix import grouped_checks, method_text
+from derive.build import build, load_all, solve, verify
+from derive.derivation.page import ANSWER_TAG, ANSWER_TEXT
+from derive.latex.environment import strings
+from derive.listing import Listing, listing
+from derive.questions.base import Check
+from derive.render import render
+from derive.typeset import available
+
+ROOT = Path(__file__).resolve().parent.parent
+needs_tex = pytest.mark.skipif(not available(), reason="needs a TeX installation")
+
+# --- reading a .tex: its displays, its references -------------------------------------------
+_ENV = re.compile(r"\\begin\{(align\*?|equation\*?|gather\*?|multline\*?|tabular)\}(.*?)"
+                  r"\\end\{\1\}", re.S)
+_PART = re.compile(r"% derive-part: (\S+)\n")
+NONTRIVIAL = 12          # a display line shorter than this (x = 1) may well recur
+
+
+def _rows(body: str) -> list[str]:
+    """The rows of an align body, split at its own `\\\\` (not those inside a matrix or a
+    brace), tags removed, a broken expression's `&\\quad` pieces joined to their row."""
+    rows, current, depth, env, i = [], "", 0, 0, 0
+    while i < len(body):
+        if body.startswith(r"\begin{", i):
+            env += 1
+        elif body.startswith(r"\end{", i):
+            env -= 1
+        if body[i] in "{}":
+            depth += 1 if body[i] == "{" else -1
+        if body.startswith("\\\\", i) and depth == 0 and env == 0:
+            rows.append(current)
+            current, i = "", i + 2
+            spacing = re.match(r"\[[^\]]*\]", body[i:])
+            i += spacing.end() if spacing else 0
+            continue
+        current += body[i]
+        i += 1
+    rows.append(current)
+    steps: list[str] = []
+    for row in rows:
+        row = " ".join(re.sub(r"\\tag\*\{.*$", "", row, flags=re.S).split())
+        if row.startswith(r"&\quad") and steps:
+            steps[-1] += " " + row
+        else:
+            steps.append(row)
+    return steps
+
+
+def displays(tex: str) -> tuple[Counter[str], Counter[str]]:
+    """(whole environments, display lines): each line as a statement `lhs = rhs`, the left
+    side of a continued line being that of the row above it."""
+    body = tex.split(r"\begin{document}", 1)[1]
+    envs: Counter[str] = Counter()
+    lines: Counter[str] = Counter()
+    for match in _ENV.finditer(body):
+        envs[" ".join(match.group(2).split())] += 1
+        if match.group(1) == "tabular":
+            continue
+        lhs = ""
+        for row in _rows(match.group(2)):
+            left, _, right = row.partition("&")
+            lhs = left.strip() or lhs
+            if len(right.strip()) >= NONTRIVIAL:
+                lines[f"{lhs} & {right.strip()}"] += 1
+    return envs, lines
+
+
+def assert_nothing_repeated(tex: str) -> None:
+    envs, lines = displays(tex)
+    assert not [e for e, n in envs.items() if n > 1], "an environment is shown twice"
+    twice = [line for line, n in lines.items() if n > 1]
+    assert not twice, f"shown twice: {twice[:3]}"
+
+
+def assert_references_exist(tex: str) -> list[str]:
+    """Every `\\partref{id}` names a part the page anchors, shown before the reference."""
+    anchors = re.findall(r"\\partanchor\{([^}]*)\}", tex)
+    refs = re.findall(r"\\partref\{([^}]*)\}", tex.split(r"\begin{document}", 1)[1])
+    assert len(anchors) == len(set(anchors))
+    for ref in refs:
+        assert ref in anchors, ref
+    body = tex.split(r"\section*{Verification}")[0].split(r"\section*{Vérification}")[0]
+    pieces = _PART.split(body)
+    order = pieces[1::2]
+    for n, (fid, text) in enumerate(zip(pieces[1::2], pieces[2::2], strict=True)):
+        for ref in re.findall(r"\\partref\{([^}]*)\}", text):
+            assert ref in order[:n + 1], f"{fid} refers to {ref}, which is not above it"
+    return refs
+
+
+# --- specs with many parts on one network -----------------------------------------------------
+def _spec(tmp: Path, problems: list[dict[str, Any]], language: str = "en",
+          name: str = "shared") -> Path:
+    data = {"meta": {"course": "C", "title": "Shared facts", "language": language,
+                     "numbering": "problem.question"}, "problems": problems}
+    path = tmp / f"{name}.yaml"
+    with path.open("w", encoding="utf-8") as fh:
+        YAML().dump(data, fh)
+    return path
+
+
+def _tex(path: Path) -> tuple[str, dict[str, Any]]:
+    (loaded,) = load_all([path])
+    solutions = solve(loaded)
+    verify(solutions, loaded)
+    return render(loaded, solutions), solutions
+
+
+def _parts(kind: str, givens: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"id": str(n), "prompt": "Answer.", "kind": kind, "given": g}
+            for n, g in enumerate(givens, 1)]
+
+
+LAYERS = [{"conv": 3, "filters": 4, "padding": 1}, {"conv": 3, "filters": 4, "stride": 2},
+          {"maxpool": 2, "stride": 2}, {"conv": 2, "filters": 2}]
+ARCH_REPORTS = ["output_shape", "parameters", "receptive_field", "same_size", "table",
+                "corner_reach"]
+X = [[0, 1, 2, 0], [3, 1, 0, 2], [1, 0, 2, 1], [2, 2, 0, 1]]
+W = [[1, -1], [0, 2]]
+
+
+@st.composite
+def networks(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Three problems on one network each: backpropagation (several weights and reports),
+    architecture reports, convolution arrays."""
+    widths = draw(st.sampled_from([[2, 3, 2], [3, 2, 2], [2, 2, 3]]))
+    weights = [f"v_{i}{j}" for i in range(1, widths[0] + 1) for j in range(1, widths[1] + 1)]
+    mlp = [{"widths": widths, "weight": draw(st.sampled_from(weights)),
+            "report": draw(st.sampled_from(["chain", "factors", "gradient", "update"])),
+            **({"target": 1} if draw(st.booleans()) else {})}
+           for _ in range(draw(st.integers(3, 5)))]
+    size = draw(st.sampled_from([12, 16]))
+    layers = LAYERS[:draw(st.integers(2, 4))]
+    reports = draw(st.lists(st.sampled_from(ARCH_REPORTS), min_size=3, max_size=5,
+                            unique=True))
+    arch = [{"input": [size, size, 1], "layers": layers, "report": r} for r in reports]
+    conv = [{"x": X, "w": W, "report": r, "index_base": 0}
+            for r in draw(st.lists(st.sampled_from(["limits", "output", "max", "min", "zeros"]),
+                                   min_size=3, max_size=5, unique=True))]
+    return [{"id": 1, "title": "Backpropagation", "parts": _parts("mlp.backprop", mlp)},
+            {"id": 2, "title": "A CNN", "parts": _parts("architecture", arch)},
+            {"id": 3, "title": "Convolution", "parts": _parts("conv2d.arrays", conv)}]
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(problems=networks(), language=st.sampled_from(["en", "fr"]))
+def test_no_table_or_display_twice_and_every_reference_exists(
+        tmp_path: Path, problems: list[dict[str, Any]], language: str) -> None:
+    tex, _ = _tex(_spec(tmp_path, problems, language))
+    assert_nothing_repeated(tex)
+    assert_references_exist(tex)
+
+
+def test_the_usc_backprop_problem_shows_its_network_once(tmp_path: Path) -> None:
+    """The nine parts of the shipped backpropagation problem (one tanh network)."""
+    tex, _ = _tex(ROOT / "specs" / "usc-ml-problem-1.yaml")
+    assert_nothing_repeated(tex)
+    refs = assert_references_exist(tex)
+    assert "4.1" in refs and "1.1" in refs                 # the loss; the architecture table
+    body = tex.split(r"\begin{document}", 1)[1]
+    assert body.count("The network computes") <= 2          # 4.1; 4.3 with its one-hot label
+    # 1.1 asks for the counts, 1.2 for the output's size: two tables with their own columns
+    assert body.count(r"\begin{tabular}") == 2
+
+
+def test_a_repeated_answer_is_stated_and_marked_where_it_is_asked(tmp_path: Path) -> None:
+    arch = {"input": [8, 8, 1], "layers": LAYERS[:2]}
+    problems = [{"id": 1, "title": "P", "parts": [
+        {"id": "1", "prompt": "Size?", "kind": "conv2d.output_size",
+         "given": {"input": [6, 6], "kernel": [3, 3]}},
+        {"id": "2", "prompt": "Size again?", "kind": "conv2d.output_size",
+         "given": {"input": [6, 6], "kernel": [3, 3]}},
+        {"id": "3", "prompt": "Output?", "kind": "architecture",
+         "given": {**arch, "report": "output_shape"}},
+        {"id": "4", "prompt": "Parameters?", "kind": "architecture",
+         "given": {**arch, "report": "parameters", "columns": ["output"]}}]}]
+    tex, _ = _tex(_spec(tmp_path, problems))
+    part = dict(zip(*[iter(_PART.split(tex.split("Verification}")[0])[1:])] * 2, strict=True))
+    assert (ANSWER_TEXT + r"As in \partref{1.1}, $I = J = 4$.") in part["1.2"]
+    assert r"\begin{align" not in part["1.2"]
+    for fid in ("1.1", "1.2", "1.3", "1.4"):
+        assert part[fid].count(ANSWER_TAG) + part[fid].count(ANSWER_TEXT) == 1, fid
+    assert (ANSWER_TEXT + "The final output is") in part["1.3"]
+    assert (ANSWER_TEXT + "The network has") in part["1.4"]
+    assert "Same table as in \\partref{1.3}." in part["1.4"]
+
+
+def test_answers_json_keeps_every_value_of_a_part_that_refers_to_another(
+        tmp_path: Path) -> None:
+    """A part's values do not depend on the parts shown before it."""
+    both = [{"widths": [2, 3, 2], "weight": "v_12", "report": "chain"},
+            {"widths": [2, 3, 2], "weight": "v_12", "report": "update", "target": 1}]
+    together = _spec(tmp_path, [{"id": 1, "title": "P", "parts": _parts("mlp.backprop", both)}],
+                     name="together")
+    alone = _spec(tmp_path, [{"id": 1, "title": "P", "parts": [
+        {**_parts("mlp.backprop", both)[1], "id": "2"}]}], name="alone")
+    out = tmp_path / "out"
+    for path in (together, alone):
+        (loaded,) = load_all([path])
+        build(loaded, out, pdf=False)
+    read = {name: {p["id"]: p for p in json.loads(
+        (out / name / "answers.json").read_text(encoding="utf-8"))["parts"]}
+        for name in ("together", "alone")}
+    assert read["together"]["1.2"]["answer"] == read["alone"]["1.2"]["answer"]
+    assert read["together"]["1.2"]["steps"] == read["alone"]["1.2"]["steps"]
+    tex = (out / "together" / "solutions.tex").read_text(encoding="utf-8")
+    assert r"\partref{1.1}" in tex
+
+
+@needs_tex
+def test_references_print_the_part_s_number_on_the_pdf(tmp_path: Path) -> None:
+    spec = ROOT / "specs" / "usc-ml-problem-1.yaml"
+    (loaded,) = load_all([spec])
+    build(loaded, tmp_path, pdf=True)
+    text = " ".join(" ".join((page.extract_text() or "").split())
+                    for page in PdfReader(tmp_path / spec.stem / "solutions.pdf").pages)
+    assert "see 1.1" in text and "see 4.1" in text and "??" not in text
+
+
+# --- the verification appendix, grouped by method ---------------------------------------------
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_appendix_describes_each_method_once_and_lists_every_part(language: str) -> None:
+    words = strings(language)
+    checks = [("1.1", Check("arch_output_shape", True, 0.0, 51)),
+              ("1.2", Check("mlp_fd", True, 2.5e-10, 36)),
+              ("1.3", Check("mlp_fd", True, 1.5e-9, 1)),
+              ("1.4", Check("mlp_fd", True, 0.0, 12))]
+    groups = grouped_checks(checks, words)
+    assert len(groups) == 2
+    first, second = groups
+    assert first["parts"] == r"\partref{1.1}"
+    assert r"\partref" not in first["results"]             # one part: no need to name it
+    et = {"en": ", and ", "fr": " et "}[language]
+    assert second["parts"] == rf"\partref{{1.2}}, \partref{{1.3}}{et}\partref{{1.4}}"
+    comma = {"en": "2.5", "fr": "2{,}5"}[language]
+    assert r"\partref{1.2}" in second["results"] and f"${comma} \\times 10^{{-10}}$" \
+        in second["results"]
+    assert "36" in second["results"] and "12" in second["results"]
+    assert second["results"].count(r"\partref") == 3
+    method = words["checks"].get("mlp_fd") or words["methods"]["mlp_fd"]
+    assert second["method"].lower().startswith(method[:20].lower())
+    assert second["method"].endswith(".")
+
+
+def test_the_shipped_appendix_has_one_entry_per_method(tmp_path: Path) -> None:
+    tex, solutions = _tex(ROOT / "specs" / "usc-ml-problem-1.yaml")
+    appendix = tex.split(r"\section*{Verification}")[1]
+    words = strings("en")
+    methods = {method_text(s.check, words) for s in solutions.values()}   # worded alike: one
+    assert appendix.count(r"\item[") == len(methods) < len(solutions)
+    for fid in solutions:
+        assert rf"\partref{{{fid}}}" in appendix
+
+
+# --- lists in the page's language -------------------------------------------------------------
+@pytest.mark.parametrize(("language", "items", "expected"), [
+    ("en", ["1"], "1"), ("en", ["1", "2"], "1 and 2"), ("en", ["1", "2", "3"], "1, 2, and 3"),
+    ("fr", ["1", "2"], "1 et 2"), ("fr", ["1", "2", "3"], "1, 2 et 3"),
+    ("fr", ["$a$", "$b$", "$c$", "$d$"], "$a$, $b$, $c$ et $d$")])
+def test_lists_are_joined_as_the_language_writes_them(language: str, items: list[str],
+                                                      expected: str) -> None:
+    assert listing(items, strings(language)) == expected
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_sentence_value_that_is_a_list_is_joined_in_the_page_s_language(language: str
+                                                                          ) -> None:
+    import sympy as sp
+
+    from derive.derivation import Derivation
+    from derive.derivation.page import sentence
+    from derive.derivation.steps import Sentence
+
+    words = {**strings(language), "sentences": {"listed": "Sizes {sizes}."}}
+    said = sentence(Sentence("listed", {"sizes": Listing([sp.Integer(1), sp.Rational(1, 2),
+                                                          sp.Integer(3)])}),
+                    words, Derivation(), 0)
+    assert said == {"en": r"Sizes 1, \frac{1}{2}, and 3.",
+                    "fr": r"Sizes 1, \frac{1}{2} et 3."}[language]
