@@ -611,13 +611,13 @@ def test_sentences_follow_the_network(language: str) -> None:
     conv_dense = page("architecture", language, **{**VARIABLE, "layers": [
         {"conv": 3, "filters": 4}, "flatten", {"dense": 10}]})
     assert "30×30×4" in conv_dense and "3600" in conv_dense
-    assert S["arch_variable"]["flatten_dense"].split("{layer}")[0] in conv_dense
+    assert S["arch_variable"]["flatten_dense"].split("{from}")[0] in conv_dense
     mlp = page("architecture", language, **{**VARIABLE, "layers": ["flatten", {"dense": 4}]})
     assert "perceptron" in S["arch_variable"]["flatten_dense_mlp"] and "perceptron" in mlp
     assert "perceptron" not in conv_dense
     pooled = page("architecture", language, **{**VARIABLE, "layers": [
         {"conv": 3, "filters": 4}, "global_avg_pool"]})
-    assert S["arch_variable"]["global_pool"].split("{layer}")[0] in pooled
+    assert S["arch_variable"]["global_pool"][:60] in pooled
     assert r"3\,$\times$\,3" in pooled
     field = page("architecture", language, input=[16, 16, 3], report="receptive_field",
                  layers=[{"conv": [3, 5], "filters": 4}])
@@ -696,3 +696,51 @@ def test_human_bytes() -> None:
                                     "prefix": "M"}
     assert human_bytes(1_500) == {"case": "exact_decimal", "whole": "1", "frac": "5",
                                   "prefix": "k"}
+
+
+# --- the table shows what is asked ----------------------------------------------------------
+_USC = {"input": [8, 8, 3], "layers": [{"conv": 2, "filters": 2},
+                                        {"conv": 3, "filters": 4, "stride": 2},
+                                        {"maxpool": 2, "stride": 1}]}
+
+
+def _heads(tex_: str) -> list[str]:
+    head = tex_.split(r"\toprule", 1)[1].split(r"\\", 1)[0]
+    return [cell.strip() for cell in head.split("&")][1:]
+
+
+@pytest.mark.parametrize(("report", "columns", "heads"), [
+    ("table", None, ["Layer", "Output", "Weights", "+ biases", "Multiplications", "RF", "Jump"]),
+    ("output_shape", None, ["Layer", "Output"]),
+    ("parameters", None, ["Layer", "Output", "Weights", "+ biases"]),
+    ("receptive_field", None, ["Layer", "Output", "RF", "Jump"]),
+    ("parameters", ["params"], ["Layer", "Weights"]),
+    ("table", ["jump", "output"], ["Layer", "Output", "Jump"]),     # in the table's order
+])
+def test_the_table_shows_the_asked_columns(report: str, columns: list[str] | None,
+                                           heads: list[str]) -> None:
+    given = _USC | {"report": report} | ({"columns": columns} if columns else {})
+    tex_ = page("architecture", "en", **given)
+    assert _heads(tex_) == heads
+    rows = tex_.split(r"\midrule", 1)[1].split(r"\bottomrule")[0]
+    assert all(line.count("&") == len(heads) for line in rows.split(r"\\")[:-1]
+               if line.strip() and r"\midrule" not in line)
+    # a formula is stated for a column shown (or the report's focus), not for one left out
+    assert (r"\tag*{\footnotesize multiplications" in tex_) == ("Multiplications" in heads)
+    assert (r"\tag*{\footnotesize jump" in tex_) == ("Jump" in heads)
+
+
+def test_the_total_row_sums_the_columns_shown() -> None:
+    tex_ = page("architecture", "en", **_USC, report="parameters", columns=["params"])
+    assert r"Total & $96$ \\" in tex_                   # 24 + 72 weights, no biases column
+    assert "Total" not in page("architecture", "en", **_USC, report="output_shape")
+
+
+@pytest.mark.parametrize(("given", "match"), [
+    ({"report": "variable_input", "columns": ["output"]}, "has no table"),
+    ({"input": [12], "layers": [{"dense": 4}], "columns": ["rf"]}, "about an image"),
+    ({"columns": ["biases"]}, "columns"),
+])
+def test_bad_columns_are_refused(given: dict[str, Any], match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        Architecture.model_validate(_USC | given)

@@ -56,6 +56,26 @@ ANSWERS: dict[str, set[str]] = {
     "table": SHAPES | FIELDS, "output_shape": SHAPES, "same_size": SHAPES,
     "parameters": SHAPES, "receptive_field": SHAPES | FIELDS, "variable_input": set(),
     "corner_reach": FIELDS, "hessian": SHAPES}
+# The answers each report marks on its page: what it asks (None: every number, the table's).
+# The steps of the other numbers are checked all the same; a report whose conclusion states
+# what is asked marks that sentence (`_conclude`).
+MARKED: dict[str, frozenset[str] | None] = {
+    "table": None, "output_shape": frozenset(), "same_size": frozenset(),
+    "parameters": frozenset(), "receptive_field": frozenset({"rows_seen", "cols_seen"}),
+    "variable_input": frozenset({"accepts"}), "corner_reach": frozenset({"needed", "possible"}),
+    "hessian": frozenset(f"hessian_{key}" for key in HESSIAN_KEYS)}
+# The table's columns, the quantities of the walk each one shows, and the columns a report
+# shows unless the spec names them (`columns`): what the report asks, with the output size.
+Column = Literal["output", "params", "params_bias", "mults", "rf", "jump"]
+COLUMNS: dict[str, set[str]] = {
+    "output": {"size", "features"}, "params": {"weights"}, "params_bias": {"params"},
+    "mults": {"mults"}, "rf": {"field"}, "jump": {"jump"}}
+ALL_COLUMNS: list[Column] = ["output", "params", "params_bias", "mults", "rf", "jump"]
+DEFAULT_COLUMNS: dict[str, list[Column]] = {
+    "table": ALL_COLUMNS, "output_shape": ["output"], "same_size": ["output"],
+    "parameters": ["output", "params", "params_bias"],
+    "hessian": ["output", "params", "params_bias"],
+    "receptive_field": ["output", "rf", "jump"]}
 # Input sizes the variable-input check tries, whatever the network (a fixed list).
 TRIAL_SIZES = [(1, 1), (2, 3), (4, 4), (5, 7), (8, 8), (9, 6), (11, 11), (16, 16), (17, 23),
                (32, 32)]
@@ -87,6 +107,9 @@ class Architecture(Derived):
         description="Input height, width, channels; or [n]: a flat input of n features.")]
     layers: list[LayerSpec] = Field(min_length=1)
     report: Report = "table"
+    columns: list[Column] | None = Field(
+        None, min_length=1, description="The table's columns (output, params, params_bias, "
+        "mults, rf, jump); by default those the report asks for, with the output size.")
     index_base_default: ClassVar[int] = 0       # no index on the page: formulas kept as built
     method: ClassVar[str] = _PerReport()        # type: ignore[assignment]
 
@@ -103,6 +126,11 @@ class Architecture(Derived):
         if self.report == "hessian" and not 0 < count <= MAX_PARAMETERS:
             raise ValueError(f"report 'hessian' needs between 1 and {MAX_PARAMETERS:,} "
                              f"parameters, the network has {count:,}")
+        if self.columns is not None and self.report not in TABLE:
+            raise ValueError(f"columns: report {self.report!r} has no table")
+        if self.flat and set(self.columns or ()) & {"rf", "jump"}:
+            raise ValueError("columns rf and jump are about an image; the input "
+                             f"{self.input} is a vector of features")
         if self.report == "corner_reach":
             if self.input[0] != self.input[1]:
                 raise ValueError("corner_reach compares the corners of a square image: "
@@ -111,6 +139,14 @@ class Architecture(Derived):
                 raise ValueError("corner_reach needs an image output (no flatten, dense or "
                                  "global pooling layer)")
         return self
+
+    def shown_columns(self) -> list[Column]:
+        """The table's columns, in the table's order (none without a table)."""
+        if self.report not in TABLE:
+            return []
+        named = self.columns if self.columns is not None else DEFAULT_COLUMNS[self.report]
+        return [c for c in ALL_COLUMNS if c in named
+                and not (self.flat and c in ("rf", "jump"))]
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -142,13 +178,15 @@ class Architecture(Derived):
     def derive(self) -> Derivation:
         layers, report = self.network(), self.report
         d = NetworkDerivation()
+        general = {what for c in self.shown_columns() for what in COLUMNS[c]}
         walker = Walker(d, FOCUS[report], count_uses(self.shape, layers),
-                        general=report in TABLE, answer=ANSWERS[report])
+                        general=general, answer=ANSWERS[report])
         rows = A.walk(self.shape, layers, walker)
         walker.arrange()
         if report in TABLE:
             self._totals(d, rows)
         getattr(self, f"_{report}")(d, layers, rows)
+        d.marked = MARKED[report]
         return d
 
     def _totals(self, d: Derivation, rows: list[A.Row]) -> None:
@@ -214,10 +252,12 @@ class Architecture(Derived):
         d.answer("cols_seen").steps[-1].shown = False
 
     def _conclude(self, d: Derivation, key: str, rows: list[A.Row], **values: Any) -> None:
-        """The report's sentence, on a step that reads the table's last row (not shown)."""
+        """The report's sentence, on a step that reads the table's last row (not shown): the
+        sentence that states what is asked, marked as the answer."""
         d.say(key, **values)
         d.chain(sp.Symbol("n_{out}"), sp.Integer(rows[-1].output_shape[0]), "read_off")
         d.steps[-1].shown = False
+        d.steps[-1].states = True
 
     def _variable_input(self, d: Derivation, layers: list[A.Layer], rows: list[A.Row]
                         ) -> None:
@@ -236,7 +276,7 @@ class Architecture(Derived):
                                 ("min_rows", "min_cols")[q.axis:q.axis + 1])
         if first is None:                 # no convolution or pooling: any size from 1×1
             stated(d, "m_{0}", 1, "arch_min_size", "min_rows", "arch_result_min", h=h, w=w)
-            d.answer("min_cols")
+            d.answer("min_cols").steps[-1].states = True
             return
         self._conclude(d, "arch_result_min", rows, h=h, w=w)
 
@@ -307,6 +347,7 @@ class Architecture(Derived):
                    for k in ("total_weights", "total_params", "total_mults")]
         return {"table": {
             "input": _text(self.input), "dilated": A.dilated(self.network()), "flat": self.flat,
+            "columns": self.shown_columns(),
             "rows": [{"number": n, "label": r.label, "shape": r.shape_text,
                       "params": f"{r.params:,}".replace(",", r"\,"),
                       "params_with_bias": f"{r.params_with_bias:,}".replace(",", r"\,"),

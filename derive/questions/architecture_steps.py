@@ -37,11 +37,14 @@ for _rule in sorted({*RULE_OF.values(), "arch_total", "arch_corner_need",
 # The sentence before each formula (its first use), with a case when dilation shows.
 SENTENCE_OF: dict[str, tuple[str, str | None]] = {
     "size": ("arch_size", "plain"), "size_dilated": ("arch_size", "dilated"),
-    "features": ("arch_features", None), "conv_weights": ("arch_conv", None),
-    "dense_weights": ("arch_dense", None), "field": ("arch_field", "plain"),
+    "features": ("arch_features", None), "field": ("arch_field", "plain"),
     "field_dilated": ("arch_field", "dilated"), "min_size": ("arch_min_size", "plain"),
     "min_size_dilated": ("arch_min_size", "dilated"),
 }
+
+# Families whose sentence names only the counts stated (case: "weights_params", say).
+COUNTS = ("weights", "params", "mults")
+COUNTED = ("conv", "dense")
 
 # Formulas shown together: a family's general formulas, then its numbers layer by layer.
 FAMILY_OF: dict[str, str] = {
@@ -111,12 +114,13 @@ class NetworkDerivation(Derivation):
 class Walker:
     """Writes the steps of every number the walk asks for. `focus`: the quantities the
     report is about (written out layer by layer, or their first and last use when more
-    than SHOW_ALL layers use them); `general`: state the formula of every quantity, or only
-    those of the focus; `answer`: the quantities whose numbers are answers (each compared
-    with numpy)."""
+    than SHOW_ALL layers use them); `general`: the quantities whose formula is stated (the
+    table's columns) besides those of the focus; `answer`: the quantities whose numbers are
+    answers (each compared with numpy)."""
 
     def __init__(self, d: Derivation, focus: set[str], uses: dict[str, int],
-                 general: bool = True, answer: frozenset[str] | set[str] = frozenset()):
+                 general: set[str] | frozenset[str] = frozenset(),
+                 answer: frozenset[str] | set[str] = frozenset()):
         self.d, self.focus, self.uses, self.general, self.mark = d, focus, uses, general, answer
         self.stated: set[str] = set()
         self.seen: dict[str, int] = {}
@@ -126,9 +130,14 @@ class Walker:
 
     def __call__(self, q: Quantity, key: str, values: dict[sp.Symbol, int]) -> int:
         d, formula = self.d, A.FORMULAS[key]
-        if key not in self.stated and (self.general or q.what in self.focus):
+        if key not in self.stated and (q.what in self.general or q.what in self.focus):
             self.stated.add(key)
-            if key in SENTENCE_OF:
+            family = FAMILY_OF.get(key, key)
+            if family in COUNTED and family not in self.stated:
+                self.stated.add(family)                  # its sentence, before its first formula
+                d.say(f"arch_{family}", case="_".join(
+                    w for w in COUNTS if w in self.general or w in self.focus))
+            elif key in SENTENCE_OF:
                 name, case = SENTENCE_OF[key]
                 d.say(name, case=case)
             d.chain(sp.Symbol(_GENERAL[q.what]), formula, RULE_OF[key])
