@@ -107,7 +107,7 @@ def test_a_negative_definite_example_says_maximum() -> None:
     solution = solve("newton.step", **given)
     assert solution.verify().passed and solution.answer["indefinite_lambda_min"] == -2
     words = strings("en")["sentences"]["newton_indefinite_values"]["maximum"]
-    assert words.split("$")[0] in page("newton.step", "en", **given)
+    assert words.split("{values}")[0] in page("newton.step", "en", **given)
 
 
 @pytest.mark.parametrize(("given", "match"), [

@@ -11,6 +11,7 @@ import sympy as sp
 
 from derive.derivation import Derivation, Domain
 from derive.latex.printer import tex
+from derive.listing import Listing
 from derive.models.newton import Inv, add, mul, show
 from derive.questions.hessian_size import hessian_steps
 from derive.verify import hessian_reference
@@ -108,7 +109,7 @@ def indefinite(d: Derivation, g: NewtonStep) -> None:
     d.chain(sp.Symbol(r"\det\left(H - \lambda I\right)"),
             sp.expand((H - LAM * sp.eye(n)).det()), "newton_char_poly")
     d.apply("simplify")
-    d.say("newton_indefinite_values", values=r";\ ".join(tex(v) for v in values),
+    d.say("newton_indefinite_values", values=Listing([f"${tex(v)}$" for v in values]),
           case="saddle" if float(sp.N(values[-1])) > 0 else "maximum")
     d.chain(sp.Symbol(r"\lambda_{\min}"), values[0], "newton_char_poly")
     d.answer("indefinite_lambda_min")
