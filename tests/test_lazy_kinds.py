@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from derive.questions import KINDS, declared
 from derive.questions.declare import REGISTRY
 
@@ -65,4 +67,16 @@ def test_a_build_imports_only_the_kinds_it_uses() -> None:
               "assert 'derive.questions.kernel_graph' in sys.modules\n")
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
                           text=True, check=False, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+@pytest.mark.parametrize("spec", sorted(p.name for p in (ROOT / "specs").glob("*.yaml")))
+def test_each_shipped_spec_builds_alone_in_a_fresh_interpreter(spec: str, tmp_path: Path
+                                                               ) -> None:
+    """With kinds imported lazily, a spec's kinds must find every rule they use, even one
+    registered by a family no other part of the spec loads (a rule of the calculus family
+    used by newton.step broke the IFT 6135 spec built on its own)."""
+    done = subprocess.run([sys.executable, "-m", "derive", "build", f"specs/{spec}",
+                           "--no-pdf", "--out", str(tmp_path)], cwd=ROOT, capture_output=True,
+                          text=True, check=False, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]

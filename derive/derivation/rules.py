@@ -113,6 +113,24 @@ _TRANSFORMS |= {"read_off": None, "linear_map": None, "transpose": None}
 RULES: dict[str, Rule] = {name: Rule(name, fn) for name, fn in _TRANSFORMS.items()}
 
 
+def lookup(name: str) -> Rule:
+    """The rule `name`. Families register their rules when their modules are imported, and
+    kind modules are imported lazily: a rule not yet registered makes every rule module and
+    every kind module load before the answer (KeyError when no module registers it)."""
+    if name not in RULES:
+        import importlib
+        import pkgutil
+
+        import derive.derivation
+        from derive.questions import load_all
+
+        for module in pkgutil.iter_modules(derive.derivation.__path__):
+            if module.name.endswith("_rules"):
+                importlib.import_module(f"derive.derivation.{module.name}")
+        load_all()
+    return RULES[name]
+
+
 def register(name: str, transform: Callable[..., sp.Basic] | None = None) -> Rule:
     """Add a family's rule (declared in the family's own module, worded in its strings file
     templates/strings/<language>/<family>.yaml under `rules:`)."""

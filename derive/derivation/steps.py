@@ -111,9 +111,9 @@ class Derivation:
 
     def apply(self, rule: str, **args: Any) -> Derivation:
         """Continue the chain with the rule's own transformation of the last expression."""
-        from derive.derivation.rules import RULES
+        from derive.derivation.rules import lookup
 
-        transform = RULES[rule].transform
+        transform = lookup(rule).transform
         if transform is None:
             raise ValueError(f"rule {rule!r} states a step; use then(rhs, {rule!r})")
         return self._add(Step(transform(self.result, **args), rule))
@@ -147,10 +147,12 @@ class Derivation:
         return self
 
     def _add(self, step: Step) -> Derivation:
-        from derive.derivation.rules import RULES
+        from derive.derivation.rules import lookup
 
-        if step.rule not in RULES:
-            raise KeyError(f"unknown rule {step.rule!r}")
+        try:
+            lookup(step.rule)
+        except KeyError:
+            raise KeyError(f"unknown rule {step.rule!r}") from None
         if step.lhs is None and not self.steps:
             raise ValueError("a derivation starts with chain(lhs, rhs, rule)")
         last = self.steps[-1] if self.steps else None
@@ -217,9 +219,9 @@ class Derivation:
 
 def apply_rule(rule: str, expr: sp.Basic, **args: Any) -> sp.Basic:
     """The transformation of a rule applied to an expression (outside a derivation)."""
-    from derive.derivation.rules import RULES
+    from derive.derivation.rules import lookup
 
-    transform: Callable[..., sp.Basic] | None = RULES[rule].transform
+    transform: Callable[..., sp.Basic] | None = lookup(rule).transform
     if transform is None:
         raise ValueError(f"rule {rule!r} has no transformation")
     return transform(expr, **args)
