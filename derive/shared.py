@@ -95,7 +95,8 @@ class SharedFacts:
     def _blocks(self, full_id: str, blocks: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         pending: list[_Dropped] = []
-        for block in blocks:
+        blocks = list(blocks)
+        for at, block in enumerate(blocks):
             lines = block["lines"]
             keys = tuple(_key(line) for line in lines)
             seen = [k for k in _boundaries(lines) if keys[:k] in self.lines]
@@ -111,9 +112,24 @@ class SharedFacts:
             if whole:
                 continue
             rest = [dict(line) for line in lines[k:]]
-            if rest and k:
+            if rest and k and not rest[0]["lhs"]:      # the rest of a chain begun above
                 rest[0]["lhs"] = lines[0]["lhs"]
             sentence = block["sentence"]
+            following = blocks[at + 1] if at + 1 < len(blocks) else None
+            if (k and not rest and sentence.rstrip().endswith(":") and following is not None
+                    and following["lines"] and not following["sentence"]
+                    and not pending[-1].answers and k <= 2
+                    and sum(len(line["lhs"]) + len(line["rhs"]) for line in lines) <= _LONG_ANSWER):
+                # a short display left out while the one it opens goes on: stated inline
+                now = pending.pop()
+                out.extend(self._references(full_id, pending, display_next=False))
+                pending = []
+                equation = " ".join(" ".join(filter(None, (
+                    _inline(line["lhs"]), line["rel"], _inline(line["rhs"])))) for line in lines)
+                out.append({**block, "sentence": re.sub(r"\s*:\s*$", ", ", sentence) + self._refer(
+                    "continued", "continued_above", (now.ref,), full_id,
+                    equation=equation), "lines": []})
+                continue
             if k and not rest:          # the display it announced is left out: refer after it
                 now = pending.pop()
                 out.extend(self._references(full_id, pending))
