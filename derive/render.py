@@ -9,6 +9,7 @@ import jinja2
 
 from derive import __version__
 from derive.appendix import grouped_checks
+from derive.blanks import fill, written
 from derive.derivation.page import blocks
 from derive.errors import Problem, SpecError
 from derive.latex.environment import _number, environment
@@ -35,6 +36,7 @@ class PartView:
     check_line: str
     first: bool = True
     points: float | None = None
+    blanks: list[tuple[str, str]] = field(default_factory=list)   # (label, value), LaTeX
 
 
 @dataclass
@@ -119,6 +121,7 @@ def render(loaded: LoadedSpec, solutions: dict[str, Solution]) -> str:
     words = page_strings(meta.language, folder, loaded)
     problems = []
     facts = SharedFacts(words)                        # a display shown once, then referred to
+    blanks = fill(loaded, solutions)                  # the assignment's blanks, located errors
     for section in loaded.spec.problems:
         questions: list[QuestionView] = []
         for part in section.parts:
@@ -131,6 +134,8 @@ def render(loaded: LoadedSpec, solutions: dict[str, Solution]) -> str:
             view = _part_view(full_id, part, solutions[full_id], words, first)
             view.first = first
             view.c = facts.share(full_id, view.c)
+            view.blanks = [(prose_to_latex(label), written(value, words))
+                           for label, value in blanks[full_id]]
             questions[-1].parts.append(view)
         problems.append({"id": section.id, "title": section.title, "intro": section.intro,
                          "points_text": _points(section.points, words), "questions": questions,

@@ -69,6 +69,17 @@ class Meta(_Strict):
         "a part's own given.index_base overrides it.")
 
 
+class Blank(_Strict):
+    """One of the assignment's blanks ("Number of parameters without bias: ___"), filled on
+    the page with a value of the part's answer."""
+
+    label: Prose = Field(description="The blank's words, as the assignment writes them.")
+    value: str = Field("", description="Where the value is in the part's answer (its `value` "
+                       "in answers.json): a key, a dotted path such as 'hessian_shape.0', or "
+                       "'' for the whole answer.")
+    _where: tuple[int | None, str] = PrivateAttr((None, ""))     # line and key path, for errors
+
+
 class Part(_Strict):
     id: Annotated[str, Field(pattern=r"^[0-9]+[a-z]?$")] = Field(
         description="Question number and optional part letter, e.g. '3b'.")
@@ -79,6 +90,8 @@ class Part(_Strict):
     given: dict[str, Any] = {}
     assumptions: list[Prose] = Field(
         [], description="Where the assignment is ambiguous or wrong: the reading taken.")
+    blanks: list[Blank] = Field([], description="The assignment's blanks for this part, "
+                                "filled with its answer after the solution.")
     _given: Any = PrivateAttr(None)
 
     @property
@@ -322,6 +335,9 @@ def load_spec(path: Path) -> LoadedSpec:
     for si, section in enumerate(spec.problems):
         for pi, bound in enumerate(section.parts):
             bound._given = givens[("problems", si, "parts", pi)]
+            for bi, blank in enumerate(bound.blanks):
+                loc = ("problems", si, "parts", pi, "blanks", bi, "value")
+                blank._where = (_line(root, loc), _path(loc))
     return LoadedSpec(path, spec)
 
 

@@ -26,7 +26,7 @@ problems:
 CASES = {
     "typo_key": (GOOD.replace("prompt:", "promt:"),
                  ["9: problems[0].parts[0].promt: unknown key, did you mean 'prompt'? (accepted: "
-                  "id, points, stem, prompt, kind, given, assumptions)",
+                  "id, points, stem, prompt, kind, given, assumptions, blanks)",
                   "problems[0].parts[0].prompt: required key is missing"]),
     "typo_given": (GOOD.replace("stride: 1", "strde: 1"),
                    ["11: problems[0].parts[0].given.strde: unknown key, did you mean 'stride'? "
