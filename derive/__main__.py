@@ -1,4 +1,5 @@
-"""Command line: `derive build`, `derive schema`, `derive kinds`. Imports SymPy lazily."""
+"""Command line: `derive build`, `derive schema`, `derive kinds`, `derive layouts`. Imports
+SymPy lazily."""
 
 from __future__ import annotations
 
@@ -27,6 +28,13 @@ def _parser() -> argparse.ArgumentParser:
                     help="print the JSON Schema of answers.json instead")
     k = sub.add_parser("kinds", help="list the question kinds, or describe one")
     k.add_argument("name", nargs="?", help="a kind: print its parameters and an example")
+    la = sub.add_parser("layouts", help="list derive's layouts, or copy one to start a course's "
+                        "own")
+    la.add_argument("action", nargs="?", choices=["copy"], help="copy a layout")
+    la.add_argument("name", nargs="?", help="the layout to copy (homework, questions)")
+    la.add_argument("--to", type=Path, default=Path("specs/templates"),
+                    help="the templates folder next to your specs (default: specs/templates)")
+    la.add_argument("--as", dest="new_name", help="the copy's layout name (default: the same)")
     return parser
 
 
@@ -61,6 +69,32 @@ def _build(args: argparse.Namespace) -> int:
         console.print(f"[green]built[/green] {built.out}/ ({made}solutions.tex, answers.json): "
                       f"{parts}, all checks passed", soft_wrap=True)
     return status
+
+
+def _layouts(args: argparse.Namespace) -> str:
+    """derive's layouts; or one copied into a templates folder, to be edited."""
+    import re
+
+    from derive.latex.environment import TEMPLATES, packaged_layouts
+
+    names = packaged_layouts()
+    if args.action is None:
+        return ("\n".join(names) + "\n\n`derive layouts copy NAME [--to FOLDER] [--as NEW]` "
+                "copies one to start your own (a spec picks it with meta.layout: NEW).")
+    if args.name not in names:
+        raise _usage(f"no layout {args.name!r} to copy (derive's: {', '.join(names)})")
+    new = args.new_name or args.name
+    if not re.fullmatch(r"[a-z][a-z0-9_-]*", new):
+        raise _usage(f"--as {new!r}: a layout name is lower-case letters, digits, - and _")
+    target = args.to / "layouts" / f"{new}.tex.j2"
+    if target.exists():
+        raise _usage(f"{target} exists; remove it or copy --as another name")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source = (TEMPLATES / "layouts" / f"{args.name}.tex.j2").read_text(encoding="utf-8")
+    target.write_text(source, encoding="utf-8")
+    return (f"copied layout {args.name!r} to {target}: edit it (it extends base.tex.j2, whose "
+            f"blocks it overrides), and set `layout: {new}` in a spec's meta. The folder must "
+            "be the spec's templates folder: templates/ next to it, or meta.templates.")
 
 
 def _kinds(name: str | None) -> str:
@@ -212,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "kinds":
             print(_kinds(args.name))
+            return 0
+        if args.command == "layouts":
+            print(_layouts(args))
             return 0
         _parser().print_help()
         return 2

@@ -12,7 +12,7 @@ from derive.appendix import grouped_checks
 from derive.blanks import fill, written
 from derive.derivation.page import blocks
 from derive.errors import Problem, SpecError
-from derive.latex.environment import _number, environment
+from derive.latex.environment import _number, environment, packaged_layouts
 from derive.latex.typography import localize, mark
 from derive.latex.user_templates import page_strings, templates_folder
 from derive.prose import prose_to_latex
@@ -145,6 +145,14 @@ def render(loaded: LoadedSpec, solutions: dict[str, Solution]) -> str:
         due = f"{meta.due.day} {words['months'][meta.due.month - 1]} {meta.due.year}"
     try:
         template = environment(folder).get_template(f"layouts/{meta.layout}.tex.j2")
+    except jinja2.TemplateNotFound:
+        own = f"; the spec's own go in {folder}/layouts/" if folder else (
+            "; a spec's own go in templates/layouts/<name>.tex.j2 next to it")
+        raise SpecError([Problem(str(loaded.path), meta._layout_line, "meta.layout",
+                                 f"no layout {meta.layout!r} (derive's: "
+                                 f"{', '.join(packaged_layouts())}{own}; `derive layouts "
+                                 "copy` starts one)")]) from None
+    try:
         return template.render(meta=meta, problems=problems, S=words, version=__version__,
                                due=due, checks=grouped_checks(_checks(problems, solutions),
                                                               words))

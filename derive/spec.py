@@ -49,10 +49,12 @@ class Meta(_Strict):
     authors: list[Prose] = []
     due: dt.date | None = None
     language: Literal["en", "fr"] = "en"
-    layout: Literal["homework", "questions"] = Field(
+    layout: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")] = Field(
         "homework", description="homework: problems, then questions '3.' and parts '(a)', each "
         "with its solution; questions: 'Question 4 (3-5-5-7). (Title)', its sub-questions "
-        "'1.', '2.', then 'Answer 4.' with their solutions.")
+        "'1.', '2.', then 'Answer 4.' with their solutions; or the name of a layout of the "
+        "spec's own templates (layouts/<name>.tex.j2; `derive layouts copy` starts one).")
+    _layout_line: int | None = PrivateAttr(None)     # where meta.layout is, for errors
     templates: Annotated[str, AfterValidator(_inside)] | None = Field(
         None, description="A folder of templates searched before derive's own (layouts/"
         "<name>.tex.j2, strings/<language>.yaml), relative to the spec's folder and inside "
@@ -332,6 +334,7 @@ def load_spec(path: Path) -> LoadedSpec:
             problems.extend(_problems(file, root, exc, kind.given, (*loc, "given")))
     if problems or spec is None:
         raise SpecError(list(dict.fromkeys(problems)))
+    spec.meta._layout_line = _line(root, ("meta", "layout"))
     for si, section in enumerate(spec.problems):
         for pi, bound in enumerate(section.parts):
             bound._given = givens[("problems", si, "parts", pi)]

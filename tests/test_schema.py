@@ -44,7 +44,7 @@ def test_schema_without_a_flag_still_prints_the_spec_schema(
         capsys: pytest.CaptureFixture[str]) -> None:
     schema = _printed(capsys)
     assert "meta" in schema["properties"] and "x-derive-kinds" in schema
-    assert "questions" in schema["$defs"]["Meta"]["properties"]["layout"]["enum"]
+    assert "questions" in schema["$defs"]["Meta"]["properties"]["layout"]["description"]
     assert "templates" in schema["$defs"]["Meta"]["properties"]
 
 

@@ -68,6 +68,13 @@ _OPTIONS: dict[str, Any] = {
     "undefined": jinja2.StrictUndefined, "keep_trailing_newline": True}
 
 
+def packaged_layouts() -> list[str]:
+    """The names of derive's own layouts (templates/layouts/<name>.tex.j2)."""
+    return sorted(entry.name.removesuffix(".tex.j2")
+                  for entry in (TEMPLATES / "layouts").iterdir()
+                  if entry.name.endswith(".tex.j2"))
+
+
 @cache
 def environment(user: Path | None = None) -> jinja2.Environment:
     """The Jinja environment of the package's templates; with `user`, a spec's own templates
