@@ -27,6 +27,7 @@ from typing import Any, Literal, get_args, get_origin
 import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
+from pdf_values import missing_values
 from pydantic import ValidationError
 
 from derive.build import Built, build, load_all
@@ -339,9 +340,11 @@ def spec_for(name: str, given: dict[str, Any], language: str,
     return {"meta": meta, "problems": [{"id": 1, "title": "Random", "parts": [part]}]}
 
 
-def build_spec(spec: dict[str, Any], *, pdf: bool) -> tuple[str, dict[str, Any], Built]:
+def build_spec(spec: dict[str, Any], *, pdf: bool
+               ) -> tuple[str, dict[str, Any], Built, list[str]]:
     """solutions.tex, the part's given as answers.json records it (defaults and the index
-    base filled in) and the build result of `spec`, written as YAML (JSON is YAML)."""
+    base filled in), the build result of `spec`, written as YAML (JSON is YAML), and with a
+    PDF the numbers of answers.json that its text does not show."""
     with tempfile.TemporaryDirectory(prefix="derive-random-") as tmp:
         path = Path(tmp) / "random.yaml"
         path.write_text(json.dumps(spec, indent=2) + "\n", encoding="utf-8")
@@ -349,7 +352,7 @@ def build_spec(spec: dict[str, Any], *, pdf: bool) -> tuple[str, dict[str, Any],
         built = build(loaded, Path(tmp) / "out", pdf=pdf)
         answers = json.loads((built.out / "answers.json").read_text(encoding="utf-8"))
         return ((built.out / "solutions.tex").read_text(encoding="utf-8"),
-                answers["parts"][0]["given"], built)
+                answers["parts"][0]["given"], built, missing_values(built.out) if pdf else [])
 
 
 # --- sentences that refer to something that does not exist --------------------------------
@@ -491,7 +494,7 @@ def _draw_spec(data: st.DataObject, name: str) -> dict[str, Any]:
 @given(data=st.data())
 def test_random_givens_build_and_every_sentence_is_true(name: str, data: st.DataObject) -> None:
     spec = _draw_spec(data, name)
-    tex, effective, _ = build_spec(spec, pdf=False)
+    tex, effective, _, _ = build_spec(spec, pdf=False)
     found = defects(tex) + index_defects(tex, effective)
     assert not found, f"{_describe(name, spec)}:\n" + "\n".join(found)
 
@@ -505,7 +508,8 @@ def test_random_givens_build_and_every_sentence_is_true(name: str, data: st.Data
 @given(data=st.data())
 def test_random_givens_typeset_without_overfull_boxes(name: str, data: st.DataObject) -> None:
     spec = _draw_spec(data, name)
-    tex, effective, built = build_spec(spec, pdf=True)
+    tex, effective, built, missing = build_spec(spec, pdf=True)
     assert built.warnings == [], f"{_describe(name, spec)}:\n" + "\n".join(built.warnings)
-    found = defects(tex) + index_defects(tex, effective)
+    found = defects(tex) + index_defects(tex, effective) + [
+        f"not on the page: {m}" for m in missing]     # every answer a script reads, shown
     assert not found, f"{_describe(name, spec)}:\n" + "\n".join(found)

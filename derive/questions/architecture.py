@@ -332,9 +332,14 @@ class Architecture(Derived):
         if report == "receptive_field":        # [rows, columns] of input, or all of it
             field = rows[-1].receptive_field
             return "all" if field is None else list(field)
-        return [{"label": r.label, "output_shape": list(r.output_shape), "params": r.params,
-                 "params_with_bias": r.params_with_bias, "mults": r.mults,
-                 "receptive_field": r.receptive_field_text} for r in rows]
+        shown = self.shown_columns()                 # the table's rows, its columns only
+        return [{"label": r.label, "output_shape": list(r.output_shape)}
+                | ({"params": r.params} if "params" in shown else {})
+                | ({"params_with_bias": r.params_with_bias} if "params_bias" in shown else {})
+                | ({"mults": r.mults} if "mults" in shown else {})
+                | ({"receptive_field": r.receptive_field_text} if "rf" in shown else {})
+                | ({"jump": None if r.jump is None else list(r.jump)} if "jump" in shown else {})
+                for r in rows]
 
     def page(self, d: Derivation) -> dict[str, Any]:
         """The table, every number read from the checked steps."""
