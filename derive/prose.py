@@ -1,4 +1,5 @@
-"""Prose from specs: plain text with `$…$` math. Text is escaped; math passes as TeX only
+"""Prose from specs: plain text with `$…$` math, and `$$…$$` for a display (a matrix shown as
+the assignment shows it). Text is escaped; math passes as TeX only
 after `derive.mathpolicy` has read it token by token; any other character is typeset by
 a maintained converter (pylatexenc) or refused at validation, naming it."""
 
@@ -11,12 +12,14 @@ from pylatex.utils import escape_latex
 from derive.mathpolicy import check_math, unicode_prepared, unicode_to_tex
 
 _MATH = re.compile(r"\$([^$]*)\$")
+_DISPLAY = re.compile(r"\$\$([^$]+)\$\$")
 _QUOTED = re.compile(r'"([^"\n]*)"')
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def check_prose(text: str) -> str:
     """Validate spec prose; raise ValueError with a readable reason."""
+    given, text = text, _DISPLAY.sub(lambda m: "$" + m.group(1) + "$", text)   # same rules
     if text.count("$") % 2:
         raise ValueError("unbalanced '$': math must be written as $…$")
     outside = _MATH.sub("", text)
@@ -36,7 +39,7 @@ def check_prose(text: str) -> str:
             unicode_to_tex(ch, math=True)
     for ch in _NON_ASCII.findall(_MATH.sub("", prepared)):
         unicode_to_tex(ch, math=False)
-    return text
+    return given
 
 
 def _text(text: str) -> str:
@@ -49,8 +52,23 @@ def _math(math: str) -> str:
 
 
 def prose_to_latex(text: str) -> str:
-    """Escape the text between `$…$` spans, keep the math; both with their non-ASCII
-    characters written in TeX."""
+    """Escape the text between `$…$` spans, keep the math (a `$$…$$` span as a display);
+    both with their non-ASCII characters written in TeX.
+
+    >>> print(prose_to_latex("Here $$X = 1$$ and $y$."))
+    Here \\[X = 1\\] and $y$.
+    """
+    pieces = []
+    last = 0
+    for match in _DISPLAY.finditer(text):
+        pieces.append(_inline(text[last:match.start()]))
+        pieces.append(r"\[" + _math(unicode_prepared(match.group(1)))[1:-1] + r"\]")
+        last = match.end()
+    pieces.append(_inline(text[last:]))
+    return _QUOTED.sub(r"``\1''", "".join(pieces))
+
+
+def _inline(text: str) -> str:
     text = unicode_prepared(text)
     pieces = []
     last = 0
@@ -59,4 +77,4 @@ def prose_to_latex(text: str) -> str:
         pieces.append(_math(match.group(1)))
         last = match.end()
     pieces.append(_text(text[last:]))
-    return _QUOTED.sub(r"``\1''", "".join(pieces))
+    return "".join(pieces)

@@ -397,3 +397,15 @@ def test_an_unknown_string_key_is_refused(tmp_path: Path) -> None:
     (tmp_path / "templates" / "strings" / "fr.yaml").write_text("answer_mrak: rép.\n")
     with pytest.raises(SpecError, match="answer_mrak: unknown string, did you mean 'answer_mark'"):
         _tex(_own(tmp_path), tmp_path / "out")
+
+
+# --- data shown as the assignment shows it -------------------------------------------------
+def test_prose_displays_a_matrix_between_double_dollars() -> None:
+    from derive.prose import check_prose
+
+    text = r"Here $$X = \begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}$$ and $W$ is given."
+    assert check_prose(text) == text
+    assert prose_to_latex(text) == (r"Here \[X = \begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}\]"
+                                    r" and $W$ is given.")
+    with pytest.raises(ValueError, match="input"):           # the same math policy as $…$
+        check_prose(r"$$\input{secret}$$")
