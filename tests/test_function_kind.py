@@ -308,3 +308,86 @@ def test_a_bad_expression_exits_2_without_traceback(tmp_path: Path,
     err = capsys.readouterr().err
     assert "Traceback" not in err and "unknown function '__import__'" in err
     assert not (tmp_path / "out").exists()
+
+
+# names for repeated subexpressions -----------------------------------------------------------
+SIGMOID_4 = "sigmoid(x + 2*y - 3*z + w/2)"
+
+
+def test_a_repeated_inner_expression_is_named_and_defined() -> None:
+    from derive.questions.function_names import Named, unnamed
+
+    model = FunctionDerivatives(expression=SIGMOID_4, report="hessian")
+    d = model.derive()
+    u = sp.Symbol("u", real=True)
+    w, z = sp.symbols("w z", real=True)
+    assert d.definitions[u] == x + 2 * y - 3 * z + w / 2
+    (rename,) = [s for s in d.steps if s.rule == "rename"]
+    assert tex(rename.rhs) == r"\sigma\left(u\right)" and rename.note is not None
+    assert rename.note.key == "fn_named"
+    text = page(KIND, "en", expression=SIGMOID_4, report="hessian")
+    assert r"Write $u = \frac{w}{2} + x + 2 y - 3 z$" in text
+    assert r"Posons $u = \frac{w}{2} + x + 2 y - 3 z$" in page(
+        KIND, "fr", expression=SIGMOID_4, report="hessian")
+    result = verify_derivation(d, model)
+    assert result.passed, result.detail
+    value = solve(KIND, expression=SIGMOID_4, report="hessian").answer
+    assert not value.has(Named) and value == unnamed(value)
+    short = FunctionDerivatives(expression=F_XY, report="hessian").derive()
+    assert not any(s.rule == "rename" for s in short.steps)
+
+
+def test_a_name_never_takes_a_variable_letter() -> None:
+    d = FunctionDerivatives(expression="sigmoid(u + 2*s - 3*t + q/2)", report="hessian").derive()
+    (name,) = [n for n in d.definitions if str(n) in "ustrq"]
+    assert str(name) == "r"
+
+
+def test_the_four_variable_sigmoid_hessian_builds_without_overfull(tmp_path: Path) -> None:
+    spec = tmp_path / "fn4.yaml"
+    spec.write_text(f"""\
+meta: {{course: C, title: T}}
+problems:
+  - id: 1
+    title: H
+    parts:
+      - id: 1a
+        kind: {KIND}
+        prompt: The Hessian at a point.
+        given: {{expression: "{SIGMOID_4}", report: hessian, point: [1, 2, 1, 0]}}
+      - id: 1b
+        kind: {KIND}
+        prompt: The Hessian.
+        given: {{expression: "{SIGMOID_4}", report: hessian}}
+""")
+    assert main(["build", str(spec), "--out", str(tmp_path / "out")]) == 0
+    tex_text = (tmp_path / "out" / "fn4" / "solutions.tex").read_text()
+    assert r"\sigma\left(u\right)" in tex_text and "where $u = 4.5$" in tex_text
+    assert r"\sigma\left(\frac{w}{2} + x + 2 y - 3 z\right)\left(1" not in tex_text
+
+
+def test_a_wrong_definition_of_the_name_fails_its_step() -> None:
+    model = FunctionDerivatives(expression=SIGMOID_4, report="hessian")
+    d = model.derive()
+    u = sp.Symbol("u", real=True)
+    d.definitions[u] = d.definitions[u] + 1                   # u = … + 1 on the page
+    result = verify_derivation(d, model)
+    assert not result.passed
+    (rename,) = [s for s in d.steps if s.rule == "rename"]
+    assert rename.check is not None and not rename.check.passed
+
+
+def test_a_wrong_meaning_inside_the_name_fails_a_derivative(monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    from derive.questions import function_names as N
+
+    def wrong(names: dict[sp.Symbol, sp.Expr]) -> dict[sp.Expr, sp.Expr]:
+        return {m: N.Named(n, 2 * m) for n, m in names.items()}   # differentiated as 2u
+
+    monkeypatch.setattr(N, "renaming", wrong)
+    model = FunctionDerivatives(expression=SIGMOID_4, report="hessian")
+    d = model.derive()
+    assert any(s.rule == "rename" for s in d.steps)
+    assert not verify_derivation(d, model).passed
+    (differentiated, *_) = [s for s in d.steps if s.rule == "differentiate"]
+    assert differentiated.check is not None and not differentiated.check.passed

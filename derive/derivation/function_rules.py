@@ -45,7 +45,8 @@ def _written_out(expr: sp.Basic, **_: Any) -> sp.Basic:
 # the directional derivative ∇f·v, the product Hv, and finite-difference quotients.
 for _name, _transform in (("simplify_entries", simplify_entries),
                           ("hessian_of_gradient", None), ("directional_derivative", None),
-                          ("hessian_vector_product", None), ("difference_quotient", None),
+                          ("hessian_vector_product", None), ("hessian_entries_put_in", None),
+                          ("difference_quotient", None),
                           ("absolute_error", None)):
     register(_name, _transform)
 

@@ -15,9 +15,11 @@ from derive.derivation import function_rules as _rules  # noqa: F401  (registers
 from derive.derivation.check import draw
 from derive.derivation.steps import DomainKind, apply_rule
 from derive.latex.printer import DISPLAY_WIDTH, TextbookPrinter, tex
+from derive.listing import Listing
 from derive.models import function as F
 from derive.models.function import Shown
 from derive.models.symbols import PartialOf
+from derive.questions import function_names as N
 from derive.questions.base import NonNegInt
 from derive.questions.declare import Derived, kind
 from derive.questions.function_numbers import (
@@ -217,6 +219,20 @@ class FunctionDerivatives(Derived):
         taken = set(self.variables or [])
         return sp.Symbol(next(n for n in ("f", "g", "h", "F", "phi") if n not in taken))
 
+    def names(self, page: Derivation) -> dict[sp.Symbol, sp.Expr]:
+        """The subexpressions worth a name (name → what it stands for, inner first): none
+        when every line of `page` (the derivation without names) fits, else those its
+        expressions repeat."""
+        if N.widest(page.steps) <= N.WIDE:
+            return {}
+        return N.choose(self.function(), [s.rhs for s in page.steps], self.symbols(),
+                        [str(self.name())])
+
+    def at(self, names: dict[sp.Symbol, sp.Expr]) -> dict[sp.Symbol, sp.Expr]:
+        """The point: each variable's value, and each name's."""
+        at = dict(zip(self.symbols(), self.x0(), strict=True))
+        return at | N.values_at(names, at)
+
     def domain_kind(self) -> DomainKind:
         """The first domain where f and the derivatives the report needs are finite and
         real at random points (the step checks draw there)."""
@@ -240,13 +256,29 @@ class FunctionDerivatives(Derived):
 
     # the derivation ------------------------------------------------------------------------
     def derive(self) -> Derivation:
+        """The derivation; written again with names for the expressions it repeats when a
+        line is too wide without them."""
+        d = self._derive({})
+        names = self.names(d)
+        return self._derive(names) if names else d
+
+    def _derive(self, names: dict[sp.Symbol, sp.Expr]) -> Derivation:
         f, xs, name = self.function(), self.symbols(), self.name()
         d = Derivation({x: Domain(kind=self.domain_kind()) for x in xs})
         d.say("fn_given", n=len(xs), variables=written_tuple(xs))
         d.chain(sp.Function(str(name))(*xs), f, "definition")
-        d.say("fn_gradient", n=len(xs), variables=written_tuple(xs))
+        if names:
+            renamed = N.renaming(names)
+            d.definitions |= names
+            d.say("fn_named", n=len(names), named=Listing(
+                [f"${tex(n)} = {tex(d.definitions[n])}$" for n in names]))
+            f = d.apply("rename", names=renamed).result
+            d.say("fn_gradient_named", n=len(xs), variables=written_tuple(xs),
+                  names=Listing([f"${tex(n)}$" for n in names]))
+        else:
+            d.say("fn_gradient", n=len(xs), variables=written_tuple(xs))
         grad = self._matrix(d, Shown(rf"\nabla {name}"), [[PartialOf(name, x, f)] for x in xs],
-                            "definition", "gradient")
+                            "definition", "gradient", names)
         if self.report in NEEDS_HESSIAN:
             model = F.hessian(f, xs)
             symmetric = len(xs) > 1 and all(sp.expand(model[i, j] - model[j, i]) == 0
@@ -255,22 +287,44 @@ class FunctionDerivatives(Derived):
             entries = [[PartialOf(PartialOf(name, a, name), b, g) for b in xs]
                        for a, g in zip(xs, grad, strict=True)]
             hess = self._matrix(d, Shown(rf"\nabla^{{2}} {name}"), entries,
-                                "hessian_of_gradient", "hessian", symmetric)
+                                "hessian_of_gradient", "hessian", names, symmetric)
             if self.report == "hvp":
-                v = F.DisplayMatrix(self.v())
-                d.say("fn_hvp", vec=written_tuple(list(v), exact_or_decimal), name=str(name))
-                d.chain(Shown(rf"\nabla^{{2}} {name}\,\mathbf{{v}}"), hess * v,
-                        "hessian_vector_product")
-                d.apply("simplify_entries")
-                self._finish(d, "hvp")
+                self._hvp(d, name, hess, entries, names)
         elif self.report in ("directional", "finite_differences"):
             self._directional(d, name, grad)
             if self.report == "directional":
-                self._finish(d, "directional")
+                self._finish(d, "directional", names)
             else:
-                self._finish(d, "exact")
+                self._finish(d, "exact", names)
                 self._differences(d, name)
         return d
+
+    def _hvp(self, d: Derivation, name: sp.Symbol, hess: sp.Basic,
+             entries: list[list[sp.Expr]], names: dict[sp.Symbol, sp.Expr]) -> None:
+        """Hv. A product too wide for the page is written entry by entry from the Hessian's
+        entries by their names (∂²f/∂x∂y, derived above), then their values put in."""
+        v = F.DisplayMatrix(self.v())
+        d.say("fn_hvp", vec=written_tuple(list(v), exact_or_decimal), name=str(name))
+        lhs, product = Shown(rf"\nabla^{{2}} {name}\,\mathbf{{v}}"), hess * v
+        values = pipeline(product)
+        if max(printed_width(m) for m in (product, values)) <= N.WIDE:
+            d.chain(lhs, product, "hessian_vector_product")
+            d.apply("simplify_entries")
+            self._finish(d, "hvp", names)
+            return
+        shown = []
+        for x, row, value in zip(self.symbols(), entries, values, strict=True):
+            shown.append(Shown(rf"\left(\nabla^{{2}} {name}\,\mathbf{{v}}\right)_{{{tex(x)}}}"))
+            d.chain(shown[-1], sum((h * c for h, c in zip(row, v, strict=True)), sp.Integer(0)),
+                    "hessian_vector_product")
+            d.then(value, "hessian_entries_put_in")
+            d.definitions[shown[-1]] = value
+        d.say("fn_collected", case="plain")
+        d.chain(lhs, F.DisplayMatrix([N.Named(e, value) for e, value in zip(
+            shown, values, strict=True)]), "definition")
+        d.answer("hvp")
+        if self.point is not None:
+            self._wide_at_point(d, lhs, [[e] for e in shown], values, "hvp", names)
 
     def _differentiated(self, d: Derivation) -> sp.Basic:
         for rule in RULE_PIPELINE:                  # a rule that changes nothing adds no step
@@ -278,15 +332,16 @@ class FunctionDerivatives(Derived):
         return d.result
 
     def _matrix(self, d: Derivation, lhs: Shown, defs: list[list[sp.Expr]], rule: str,
-                key: str, symmetric: bool = False) -> sp.Basic:
+                key: str, names: dict[sp.Symbol, sp.Expr], symmetric: bool = False
+                ) -> sp.Basic:
         """The gradient or the Hessian from its definition. A matrix too wide for the page
         is derived entry by entry (one triangle when it is symmetric), then collected."""
         derived = pipeline(F.DisplayMatrix(defs))
-        if not self._wide(derived):
+        if not self._wide(derived, names):
             d.chain(lhs, F.DisplayMatrix(defs), rule)
             self._differentiated(d)
             if self.report == key:
-                self._finish(d, key)
+                self._finish(d, key, names)
             return derived
         for i, row in enumerate(defs):
             for j, entry in enumerate(row):
@@ -298,26 +353,24 @@ class FunctionDerivatives(Derived):
         if self.report == key:
             d.answer(key)
             if self.point is not None:
-                self._wide_at_point(d, lhs, defs, derived, key)
+                self._wide_at_point(d, lhs, defs, derived, key, names)
         return derived
 
-    def _wide(self, matrix: sp.Basic) -> bool:
+    def _wide(self, matrix: sp.Basic, named: dict[sp.Symbol, sp.Expr]) -> bool:
         """Whether a row of `matrix`, or of it with the point's numbers put in, is wider
         than a display line."""
-        names = {x: in_place(c) for x, c in zip(self.symbols(), self.x0(), strict=False)}
         printers = [tex]
         if self.point is not None:
+            names = {x: _in_place(c) for x, c in self.at(named).items()}
             printers.append(TextbookPrinter({"symbol_names": names,
                                              "mul_symbol": "times"}).doprint)
         return any(printed_width(matrix, show) > DISPLAY_WIDTH for show in printers)
 
     def _wide_at_point(self, d: Derivation, lhs: Shown, defs: list[list[sp.Expr]],
-                       derived: sp.Basic, key: str) -> None:
+                       derived: sp.Basic, key: str, named: dict[sp.Symbol, sp.Expr]) -> None:
         """A wide matrix at the point: each entry's value, named, then the numbers."""
-        xs, x0 = self.symbols(), self.x0()
-        at = dict(zip(xs, x0, strict=True))
-        d.say("fn_at_point",
-              point=rf"{written_tuple(xs)} = {written_tuple(x0, exact_or_decimal)}")
+        at = self.at(named)
+        self._say_point(d, named)
         names: list[list[Shown]] = []
         for row, values in zip(defs, derived.tolist(), strict=True):
             names.append([])
@@ -340,16 +393,26 @@ class FunctionDerivatives(Derived):
                 "directional_derivative")
         d.apply("simplify_entries")
 
-    def _finish(self, d: Derivation, key: str) -> None:
+    def _say_point(self, d: Derivation, named: dict[sp.Symbol, sp.Expr]) -> None:
+        """The sentence that puts the point in: its coordinates, and the names' values."""
+        xs, x0 = self.symbols(), self.x0()
+        point = rf"{written_tuple(xs)} = {written_tuple(x0, exact_or_decimal)}"
+        if not named:
+            d.say("fn_at_point", point=point)
+            return
+        values = N.values_at(named, dict(zip(xs, x0, strict=True)))
+        d.say("fn_at_point_named", point=point, values=Listing(
+            [f"${tex(n)} = {exact_or_decimal(v)}$" for n, v in values.items()]))
+
+    def _finish(self, d: Derivation, key: str, named: dict[sp.Symbol, sp.Expr]) -> None:
         """The symbolic answer, and, with a point, its value there."""
         if self.point is None:
             d.answer(key)
             return
         if key != "exact":
             d.answer(key)
-        xs, x0 = self.symbols(), self.x0()
-        d.say("fn_at_point", point=rf"{written_tuple(xs)} = {written_tuple(x0, exact_or_decimal)}")
-        d.put(dict(zip(xs, x0, strict=True)), number=in_place)
+        self._say_point(d, named)
+        d.put(self.at(named), number=_in_place)
         d.then(d.result, "evaluate", display=approximate(d.result, fit=DISPLAY_WIDTH))
         d.answer(key if key == "exact" else key + "_at")
 
@@ -451,10 +514,15 @@ class FunctionDerivatives(Derived):
         """Numbers as numbers, vectors and matrices as nested lists (at the point), the
         expressions otherwise."""
         if self.point is None:                 # wide matrices answer with ∂f/∂x: carried out
-            return pipeline(next(iter(answers.values())))
+            return N.unnamed(pipeline(N.unnamed(next(iter(answers.values())))))
         numbers = {k: _plain(v) for k, v in answers.items() if k.endswith("_at")
                    or self.report == "finite_differences"}
         return next(iter(numbers.values())) if len(numbers) == 1 else numbers
+
+
+def _in_place(v: sp.Expr) -> str:
+    """A value put in a formula: a sum (a name's value, 1 + e², say) in parentheses."""
+    return rf"\left({tex(v)}\right)" if isinstance(v, sp.Add) else in_place(v)
 
 
 def _plain(value: sp.Basic) -> Any:
