@@ -409,3 +409,19 @@ def test_prose_displays_a_matrix_between_double_dollars() -> None:
                                     r" and $W$ is given.")
     with pytest.raises(ValueError, match="input"):           # the same math policy as $…$
         check_prose(r"$$\input{secret}$$")
+
+
+def test_a_step_the_page_would_print_twice_is_printed_once() -> None:
+    """σ′ = σ(1 − σ) and the simplification after it print alike for σ(u) (terms reordered):
+    the line is shown once, with the later step's answer mark."""
+    from derive.questions import KINDS
+
+    given = KINDS["function.derivatives"].given.model_validate(
+        {"expression": "sigmoid(x + 2*y - 3*z + w/2)", "report": "gradient"})
+    d = given.derive()
+    raw = [tex_ for s in d.steps if s.lhs is None for tex_ in [s.rhs]]
+    shown = blocks(d, strings("en"), 0)
+    rows = [(line["lhs"], line["rhs"]) for b in shown for line in b["lines"]]
+    assert all(a[1] != b[1] or b[0] for a, b in zip(rows, rows[1:], strict=False))
+    assert len(raw) > len([r for r in rows if not r[0]])       # a step was not printed
+    assert sum(line["rule"].endswith(ANSWER_TAG) for b in shown for line in b["lines"]) == 1

@@ -74,6 +74,7 @@ def blocks(d: Derivation, words: dict[str, Any], base: int,
         shown = [s for n, s in enumerate(chain)
                  if s.shown and (n > 0 or tex(in_base(s.rhs, base)) != tex(lhs))]
         new_block = True
+        printed: list[str] = []                 # the line(s) of the step shown last
         for step in chain:
             if step.note is not None or not out or (new_block and out[-1]["lines"]):
                 out.append({"sentence": sentence(step.note, words, d, base)
@@ -85,6 +86,13 @@ def blocks(d: Derivation, words: dict[str, Any], base: int,
                 continue
             parts = ([step.display] if step.display is not None
                      else tex_broken(in_base(step.rhs, base)))
+            if parts == printed and step.note is None and out[-1]["lines"]:
+                # a rule that changes nothing the page shows (terms reordered): checked, and
+                # not printed twice; its answer mark goes to the line that shows it
+                if marks(d, step) and not out[-1]["lines"][-1]["rule"].endswith(ANSWER_TAG):
+                    out[-1]["lines"][-1]["rule"] += ANSWER_TAG
+                continue
+            printed = parts
             for n, piece in enumerate(parts):
                 last = n == len(parts) - 1
                 out[-1]["lines"].append({
