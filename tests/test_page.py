@@ -3,6 +3,7 @@ margin, and a spec's own templates."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from pathlib import Path
@@ -422,6 +423,6 @@ def test_a_step_the_page_would_print_twice_is_printed_once() -> None:
     raw = [tex_ for s in d.steps if s.lhs is None for tex_ in [s.rhs]]
     shown = blocks(d, strings("en"), 0)
     rows = [(line["lhs"], line["rhs"]) for b in shown for line in b["lines"]]
-    assert all(a[1] != b[1] or b[0] for a, b in zip(rows, rows[1:], strict=False))
+    assert all(a[1] != b[1] or b[0] for a, b in itertools.pairwise(rows))
     assert len(raw) > len([r for r in rows if not r[0]])       # a step was not printed
     assert sum(line["rule"].endswith(ANSWER_TAG) for b in shown for line in b["lines"]) == 1
