@@ -17,6 +17,7 @@ from derive.errors import (
     TypesetError,
     VerificationError,
 )
+from derive.latex.notation import indexing
 from derive.output import stem_problem, write_atomically
 from derive.questions import KINDS
 from derive.questions.base import Check, Solution
@@ -37,11 +38,12 @@ class Built:
 def build(loaded: LoadedSpec, out_root: Path, *, pdf: bool = True, force: bool = False
           ) -> Built:
     """Build one validated spec into `out_root/<stem>/`; nothing is written on failure."""
-    solutions = solve(loaded)                                  # SymPy derivations
-    verify(solutions, loaded)                                  # independent numeric checks
-    source = render(loaded, solutions)                         # Jinja → LaTeX
-    files = {"solutions.tex": source.encode(),
-             "answers.json": answers(loaded, solutions, str(loaded.path)).encode()}
+    with indexing(loaded.spec.meta.indexing):                 # the assignment's notation
+        solutions = solve(loaded)                              # SymPy derivations
+        verify(solutions, loaded)                              # independent numeric checks
+        source = render(loaded, solutions)                     # Jinja → LaTeX
+        files = {"solutions.tex": source.encode(),
+                 "answers.json": answers(loaded, solutions, str(loaded.path)).encode()}
     warnings: list[str] = []
     if pdf:
         files["solutions.pdf"], log = compile_pdf(source)      # latexmk, hardened

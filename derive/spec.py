@@ -66,6 +66,10 @@ class Meta(_Strict):
     checks: Literal["appendix", "inline", "off"] = Field(
         "appendix", description="Where each part's independent check is reported: one table "
         "at the end (default), a line under each answer, or not at all.")
+    indexing: Literal["subscript", "brackets"] = Field(
+        "subscript", description="How indexed quantities are written on the page and in "
+        "answers.json's LaTeX: w_{k_1,k_2} (subscript) or W[k_1, k_2] (brackets), as the "
+        "assignment writes them.")
     index_base: Literal[0, 1] | None = Field(
         None, description="Where indices start in every part whose kind has an index_base; "
         "a part's own given.index_base overrides it.")

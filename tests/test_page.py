@@ -426,3 +426,26 @@ def test_a_step_the_page_would_print_twice_is_printed_once() -> None:
     assert all(a[1] != b[1] or b[0] for a, b in itertools.pairwise(rows))
     assert len(raw) > len([r for r in rows if not r[0]])       # a step was not printed
     assert sum(line["rule"].endswith(ANSWER_TAG) for b in shown for line in b["lines"]) == 1
+
+
+@pytest.mark.parametrize("style", ["subscript", "brackets"])
+def test_indices_are_written_in_the_spec_s_notation(tmp_path: Path, style: str) -> None:
+    """meta.indexing: W[k_1, k_2] as the assignment writes it, in displays, sentences and
+    answers.json; the default keeps w_{k,l}."""
+    data = {"meta": {"course": "C", "title": "T", "index_base": 0, "indexing": style},
+            "problems": [{"id": 1, "title": "Layer", "parts": [
+                {"id": "1a", "prompt": "dJ/dW.", "kind": "conv_layer.grad",
+                 "given": {"input": [5, 5, 2], "kernel": [2, 2], "out_channels": 2,
+                           "activation": "sigmoid", "wrt": "W"}},
+                {"id": "1b", "prompt": "Zeros.", "kind": "conv2d.arrays",
+                 "given": {"x": [[1, 0, 1], [0, 1, 0], [1, 0, 1]], "w": [[1, -1], [-1, 1]],
+                           "report": "zeros"}}]}]}
+    tex_ = _tex(_write(tmp_path / "notation.yaml", data), tmp_path / "out", pdf=False)
+    answers = (tmp_path / "out" / "notation" / "answers.json").read_text(encoding="utf-8")
+    brackets = style == "brackets"
+    assert (r"The weight $W[k_{1}, k_{2}, n, m]$" in tex_) == brackets
+    assert (r"\partial J}{\partial U[i, j, m]}" in tex_) == brackets     # upstream entries
+    assert (r"$Z[i, j] \ne 0$ at" in tex_) == brackets                    # a sentence's entry
+    assert (r"X[i + k_{1}, j + k_{2}, n]" in answers) == brackets
+    if not brackets:
+        assert r"{W}_{k_{1},k_{2},n,m}" in tex_ and r"{Z}_{i,j} \ne 0$ at" in tex_

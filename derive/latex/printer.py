@@ -14,6 +14,7 @@ from typing import Any
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
+from derive.latex.notation import INDEXING
 from derive.models.symbols import PartialOf, sigmoid_prime
 
 
@@ -51,6 +52,13 @@ class TextbookPrinter(LatexPrinter):
 
     def __init__(self, settings: dict[str, Any] | None = None):
         super().__init__({"order": "none", **(settings or {})})
+
+    def _print_Indexed(self, expr: sp.Indexed) -> str:
+        """w_{i,j}, or W[i, j] when the spec's notation writes indices in brackets."""
+        if INDEXING.get() != "brackets":
+            return str(super()._print_Indexed(expr))
+        return (self._print(expr.base.label) + "["
+                + ", ".join(self._print(i) for i in expr.indices) + "]")
 
     def _print_Integer(self, expr: sp.Integer) -> str:
         return grouped(int(expr))

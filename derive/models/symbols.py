@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from derive.latex.notation import indexed
+
 
 def _np_sigmoid(a: Any) -> Any:
     """σ without overflow for large |a|."""
@@ -146,11 +148,12 @@ class UpstreamEntry(sp.Indexed):
         loss, var, order = self.base.parts()
         idx = [printer._print(a) for a in self.indices]
         if order == 1:
-            return rf"\frac{{\partial {loss}}}{{\partial {var}_{{{','.join(idx)}}}}}"
+            return rf"\frac{{\partial {loss}}}{{\partial {indexed(var, idx)}}}"
         a, b = idx
         if a == b:
-            return rf"\frac{{\partial^2 {loss}}}{{\partial {var}_{{{a}}}^2}}"
-        return rf"\frac{{\partial^2 {loss}}}{{\partial {var}_{{{a}}}\,\partial {var}_{{{b}}}}}"
+            return rf"\frac{{\partial^2 {loss}}}{{\partial {indexed(var, [a])}^2}}"
+        return (rf"\frac{{\partial^2 {loss}}}{{\partial {indexed(var, [a])}\,"
+                rf"\partial {indexed(var, [b])}}}")
 
 
 class PartialOf(sp.Function):

@@ -144,7 +144,8 @@ class Largest(sp.Function):
     word = r"\max"
 
     def _latex(self, printer: Any) -> str:
-        return self.word + r"_{i,j} Z_{i,j}"
+        i, j = sp.symbols("i j", integer=True)
+        return self.word + r"_{i,j} " + printer._print(sp.IndexedBase("Z")[i, j])
 
 
 class Smallest(Largest):
@@ -253,7 +254,8 @@ class ArraysGiven(Derived):
         places = [LOC[r, c] for r in range(rows) for c in range(cols) if out[r, c] == target]
         n = len(places)
         if self.report == "zeros":
-            d.say("arrays_zeros", n=n, case="none" if n == 0 else "one" if n == 1 else "other")
+            d.say("arrays_zeros", n=n, case="none" if n == 0 else "one" if n == 1 else "other",
+                  entry=sp.IndexedBase("Z")[sp.symbols("i j", integer=True)])
         else:
             d.say("arrays_extreme", value=target, n=n,
                   case=f"{self.report}_{'one' if n == 1 else 'other'}")

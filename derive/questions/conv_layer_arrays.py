@@ -189,7 +189,8 @@ class LayerArraysGiven(Derived):
         n = len(places)
         if self.report == "zeros":
             d.say("layer_arrays_zeros", n=n,
-                  case="none" if n == 0 else "one" if n == 1 else "other")
+                  case="none" if n == 0 else "one" if n == 1 else "other",
+                  entry=sp.IndexedBase("Z")[sp.symbols("i j m", integer=True)])
         else:
             d.say("layer_arrays_extreme", value=target, n=n,
                   case=f"{self.report}_{'one' if n == 1 else 'other'}")

@@ -118,7 +118,10 @@ class LayerGrad(LayerGiven, Derived):
         target = {"W": CL.W, "X": CL.X, "b": CL.bias_}[self.wrt][free]
         out = layer.output_shape
         method = {"W": layer.grad_W, "X": layer.grad_X, "b": layer.grad_b}[self.wrt]
-        d.say(f"layer_grad_{self.wrt}")
+        i, j, n, m, k1, k2 = sp.symbols("i j n m k_1 k_2", integer=True)
+        d.say(f"layer_grad_{self.wrt}", entry={     # the entry, in the spec's notation
+            "W": sp.IndexedBase("W")[k1, k2, n, m], "X": sp.IndexedBase("X")[i, j, n],
+            "b": sp.IndexedBase("b")[m]}[self.wrt])
         lhs = PartialOf(J, target, J)
         d.chain(lhs, lhs, "definition")
         d.then(sp.Sum(CL.dJdZ[o1, o2, o3] * PartialOf(CL.Z[o1, o2, o3], target,
