@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -143,23 +144,31 @@ def render(loaded: LoadedSpec, solutions: dict[str, Solution]) -> str:
     due = ""
     if meta.due:
         due = f"{meta.due.day} {words['months'][meta.due.month - 1]} {meta.due.year}"
+    layout = f"layouts/{meta.layout}.tex.j2"
     try:
-        template = environment(folder).get_template(f"layouts/{meta.layout}.tex.j2")
-    except jinja2.TemplateNotFound:
+        template = environment(folder).get_template(layout)
+        return template.render(meta=meta, problems=problems, S=words, version=__version__,
+                               due=due, checks=grouped_checks(_checks(problems, solutions),
+                                                              words))
+    except jinja2.TemplateNotFound as exc:
+        if exc.name != layout:              # a template the layout includes: as below
+            raise _template_error(exc, folder) from None
         own = f"; the spec's own go in {folder}/layouts/" if folder else (
             "; a spec's own go in templates/layouts/<name>.tex.j2 next to it")
         raise SpecError([Problem(str(loaded.path), meta._layout_line, "meta.layout",
                                  f"no layout {meta.layout!r} (derive's: "
                                  f"{', '.join(packaged_layouts())}{own}; `derive layouts "
                                  "copy` starts one)")]) from None
-    try:
-        return template.render(meta=meta, problems=problems, S=words, version=__version__,
-                               due=due, checks=grouped_checks(_checks(problems, solutions),
-                                                              words))
     except jinja2.TemplateError as exc:
-        if folder is None:                  # our own templates: a bug, with its traceback
-            raise
-        where = getattr(exc, "filename", None) or str(folder)
-        line = getattr(exc, "lineno", None)
-        raise SpecError([Problem(where, line, "", f"in the spec's templates ({folder}): "
-                                 f"{type(exc).__name__}: {exc}")]) from None
+        raise _template_error(exc, folder) from None
+
+
+def _template_error(exc: jinja2.TemplateError, folder: Path | None) -> Exception:
+    """An error in the spec's own templates, located; in derive's own, the error itself (a
+    bug, with its traceback)."""
+    if folder is None:
+        return exc
+    where = getattr(exc, "filename", None) or str(folder)
+    line = getattr(exc, "lineno", None)
+    return SpecError([Problem(where, line, "", f"in the spec's templates ({folder}): "
+                              f"{type(exc).__name__}: {exc}")])
