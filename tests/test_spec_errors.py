@@ -56,7 +56,7 @@ CASES = {
     "unknown_meta": (GOOD.replace("title: Test\n", "title: Test\n  lang: fr\n"),
                      ["4: meta.lang: unknown key, did you mean 'language'? (accepted: course, "
                       "title, term, authors, due, language, layout, templates, numbering, "
-                      "instructions, source, checks, index_base)"]),
+                      "instructions, source, checks, indexing, index_base)"]),
     "bad_index_base": (GOOD.replace("title: Test\n", "title: Test\n  index_base: 2\n"),
                        ["4: meta.index_base: expected 0 or 1, got 2"]),
     "bad_language": (GOOD.replace("title: Test\n", "title: Test\n  language: de\n"),
