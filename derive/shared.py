@@ -15,7 +15,9 @@ page order:
   earlier in the same part is dropped without a word;
 - a dropped line that is one of this part's answers is stated inline, marked as the answer
   ("As in 4.2, $x = 3$.");
-- a table (`c["table"]`) shown before is replaced by a reference to it (`c["table_ref"]`).
+- a table (`c["table"]`) shown before is replaced by a reference to it (`c["table_ref"]`);
+- a sentence that states notation (key `*_setup`, ending in a full stop) made in an earlier
+  part becomes "Notation as in 4(a).".
 
 Nothing here knows a kind: any kind whose blocks repeat those of an earlier part shares them.
 """
@@ -76,6 +78,7 @@ class SharedFacts:
         self.lines: dict[tuple[LineKey, ...], str] = {}    # a block's first lines → part id
         self.sentences: dict[tuple[str, tuple[LineKey, ...]], str] = {}
         self.tables: dict[str, str] = {}
+        self.setups: dict[str, str] = {}                  # a notation sentence → its part
 
     def share(self, full_id: str, context: dict[str, Any]) -> dict[str, Any]:
         """The part's context with the displays shown before replaced by references."""
@@ -114,7 +117,7 @@ class SharedFacts:
             rest = [dict(line) for line in lines[k:]]
             if rest and k and not rest[0]["lhs"]:      # the rest of a chain begun above
                 rest[0]["lhs"] = lines[0]["lhs"]
-            sentence = block["sentence"]
+            sentence = self._setup(full_id, block)
             following = blocks[at + 1] if at + 1 < len(blocks) else None
             if (k and not rest and sentence.rstrip().endswith(":") and following is not None
                     and following["lines"] and not following["sentence"]
@@ -147,6 +150,16 @@ class SharedFacts:
                 out.append({**block, "sentence": sentence, "lines": rest})
         out.extend(self._references(full_id, pending))
         return out
+
+    def _setup(self, full_id: str, block: dict[str, Any]) -> str:
+        """The block's sentence; a statement of notation (a `*_setup` sentence ending in a
+        full stop) already made in an earlier part, referred to instead ("Notation as in
+        4(a).")."""
+        sentence = block["sentence"]
+        if not (block.get("key", "").endswith("_setup") and sentence.rstrip().endswith(".")):
+            return sentence
+        first = self.setups.setdefault(sentence, full_id)
+        return sentence if first == full_id else self._say("setup", ref=partref(first))
 
     def _dropped(self, ref: str, lines: list[dict[str, str]]) -> _Dropped:
         """A dropped display named by its left side; with the answer mark, the answer stated."""

@@ -297,3 +297,21 @@ def test_a_sentence_value_that_is_a_list_is_joined_in_the_page_s_language(langua
                     words, Derivation(), 0)
     assert said == {"en": r"Sizes 1, \frac{1}{2}, and 3.",
                     "fr": r"Sizes 1, \frac{1}{2} et 3."}[language]
+
+
+@pytest.mark.parametrize(("language", "said"), [("en", "Notation as in"), ("fr", "Notations de")])
+def test_notation_stated_in_an_earlier_part_is_referred_to(tmp_path: Path, language: str,
+                                                           said: str) -> None:
+    """Two parts on one sigmoid layer: the second does not restate a_j and z_j; a layer of
+    another size states its own."""
+    layer = {"inputs": 2, "outputs": 2}
+    problems = [{"id": 1, "title": "P", "parts": [
+        *_parts("dense_sigmoid.grad_input", [layer]),
+        {**_parts("dense_sigmoid.grad_weight", [layer])[0], "id": "2"},
+        {**_parts("dense_sigmoid.grad_weight", [{"inputs": 3, "outputs": 2}])[0], "id": "3"}]}]
+    tex, _ = _tex(_spec(tmp_path, problems, language))
+    part = dict(zip(*[iter(_PART.split(tex.split(r"\section*{V")[0])[1:])] * 2, strict=True))
+    setup = r"$a_j = "
+    assert setup in part["1.1"] and setup not in part["1.2"]
+    assert rf"{said} \partref{{1.1}}." in part["1.2"]
+    assert setup in part["1.3"] and said not in part["1.3"]       # n = 3: new notation
