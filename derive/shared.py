@@ -34,7 +34,7 @@ from derive.listing import listing
 
 LineKey = tuple[str, str, str, str]
 _CONTINUED = r"\quad"            # the relation of a broken expression's later pieces
-_LONG_NAME = 240                 # a left side longer than this is not named in a sentence
+_LONG_NAME = 80                  # a left side longer than this (a matrix) is not named
 _LONG_ANSWER = 160               # an answer longer than this is named, not restated inline
 
 
@@ -79,9 +79,12 @@ class SharedFacts:
         self.sentences: dict[tuple[str, tuple[LineKey, ...]], str] = {}
         self.tables: dict[str, str] = {}
         self.setups: dict[str, str] = {}                  # a notation sentence → its part
+        self.order: list[str] = []                        # the parts, in page order
 
     def share(self, full_id: str, context: dict[str, Any]) -> dict[str, Any]:
         """The part's context with the displays shown before replaced by references."""
+        if full_id not in self.order:
+            self.order.append(full_id)
         out = dict(context)
         if "blocks" in context:
             out["blocks"] = self._blocks(full_id, context["blocks"])
@@ -196,8 +199,9 @@ class SharedFacts:
         for refs, names in groups.items():
             out.append(_reference(self._refer("see", "above", refs, full_id,
                                               items=listing(names, self.words))))
-        for ref in dict.fromkeys(unnamed):
-            out.append(_reference(self._refer("steps", "steps_above", (ref,), full_id)))
+        if unnamed:                             # the displays too long to name, in one go
+            refs = tuple(sorted(dict.fromkeys(unnamed), key=self.order.index))
+            out.append(_reference(self._refer("steps", "steps_above", refs, full_id)))
         for d, answer in ((item, a) for item in dropped for a in item.answers):
             if len(answer) <= _LONG_ANSWER:
                 text = self._refer("answer", "answer_above", (d.ref,), full_id,

@@ -181,6 +181,9 @@ def test_the_usc_backprop_problem_shows_its_network_once(tmp_path: Path) -> None
     assert body.count("The network computes") <= 2          # 4.1; 4.3 with its one-hot label
     # 1.1 asks for the counts, 1.2 for the output's size: two tables with their own columns
     assert body.count(r"\begin{tabular}") == 2
+    # matrices too long to name are referred to at once, their parts in page order
+    assert r"Same steps as in \partref{4.2} and \partref{4.4}.\par" in body
+    assert not re.search(r"Same steps as in [^\n]*\n\s*Same steps", body)
 
 
 def test_a_repeated_answer_is_stated_and_marked_where_it_is_asked(tmp_path: Path) -> None:
