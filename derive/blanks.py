@@ -20,6 +20,7 @@ from derive.errors import Problem, SpecError
 from derive.latex.printer import grouped
 from derive.latex.typography import localize, mark
 from derive.questions.base import Solution
+from derive.questions.function_numbers import significant
 from derive.spec import LoadedSpec
 
 
@@ -37,15 +38,6 @@ def value_at(value: Any, path: str) -> Any:
         else:
             raise KeyError(f"the answer has no entry {key!r} (it is a single value)")
     return value
-
-
-def _decimal(value: float) -> str:
-    """Six significant digits, as a student would write them: 0.5, 1.50321, 2.2 × 10^{-16}."""
-    text = f"{value:.6g}"
-    if "e" not in text:
-        return text
-    mantissa, exponent = text.split("e")
-    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
 
 
 def _printable(value: Any) -> bool:
@@ -68,12 +60,13 @@ def written(value: Any, words: dict[str, Any]) -> str:
     if isinstance(value, int):
         return f"${grouped(value)}$"
     if isinstance(value, float):
-        return "$" + localize(_decimal(value), mark(words)) + "$"
+        return localize(f"${significant(value)}$", mark(words))
     if isinstance(value, list) and value and all(isinstance(v, int) for v in value):
         return "$" + r" \times ".join(grouped(v) for v in value) + "$"
     if isinstance(value, list) and all(isinstance(v, int | float) for v in value):
-        sep = "; " if words.get("decimal_mark", ".") != "." else ", "
-        return "$(" + sep.join(localize(_decimal(float(v)), mark(words)) for v in value) + ")$"
+        # with a decimal comma, localize separates the items by semicolons
+        return localize("$(" + ", ".join(significant(float(v)) for v in value) + ")$",
+                        mark(words))
     if isinstance(value, dict) and "latex" in value:
         return f"${value['latex']}$"
     raise TypeError(f"a blank holds a number, a list of numbers or an expression, got {value!r}")

@@ -6,29 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_spec_errors import GOOD
 
 from derive.__main__ import main
-
-SPEC = """\
-meta:
-  course: Deep Learning 101
-  title: Homework 3
-  layout: {layout}
-problems:
-  - id: 1
-    title: Convolution
-    parts:
-      - id: 1a
-        prompt: Output size.
-        kind: conv2d.output_size
-        given: {{input: [5, 5], kernel: [3, 3]}}
-"""
 
 
 def _spec(folder: Path, layout: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     spec = folder / "hw3.yaml"
-    spec.write_text(SPEC.format(layout=layout), encoding="utf-8")
+    spec.write_text(GOOD.replace("course: Test course", "course: Deep Learning 101").replace(
+        "title: Test\n", f"title: Homework 3\n  layout: {layout}\n"), encoding="utf-8")
     return spec
 
 
