@@ -2,7 +2,7 @@
 # Both install what is missing first; re-running them is fast when nothing is.
 PYTHON ?= python3
 DEB_PACKAGES = texlive-latex-base texlive-latex-recommended texlive-latex-extra \
-               texlive-pictures texlive-lang-french lmodern latexmk poppler-utils
+               texlive-pictures texlive-science texlive-lang-french lmodern latexmk poppler-utils
 STAMP = .make
 
 .PHONY: setup build test lint bench clean

@@ -13,7 +13,7 @@ from derive.errors import TypesetError
 
 INSTALL_HINT = (
     "apt-get install -y --no-install-recommends texlive-latex-base texlive-latex-recommended "
-    "texlive-latex-extra texlive-pictures texlive-lang-french lmodern latexmk"
+    "texlive-latex-extra texlive-pictures texlive-science texlive-lang-french lmodern latexmk"
 )
 TIMEOUT_S = 180
 MEMORY_BYTES = 2 << 30                # address space of latexmk and the TeX engine

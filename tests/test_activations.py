@@ -77,8 +77,8 @@ def test_a_wrong_limit_fails_its_check(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_swish_sentences_in_both_languages() -> None:
     en, fr = _sentences("activation.swish_limits", "en"), _sentences(
         "activation.swish_limits", "fr")
-    assert "0.2785" in en and "0{,}2785" in fr
-    assert "-2, 0, 0.5, 1, 2, 10" in en and "-2; 0; 0{,}5; 1; 2; 10" in fr
+    assert r"\num{0.2785}" in en and r"\num{0.2785}" in fr
+    assert r"-2, 0, \num{0.5}, 1, 2, 10" in en and r"-2; 0; \num{0.5}; 1; 2; 10" in fr
 
 
 def test_betas_must_be_distinct() -> None:

@@ -180,7 +180,7 @@ def test_the_comparison_is_computed_from_the_errors() -> None:
                      report="finite_differences")
     value = solve(KIND, **quadratic).answer
     assert value["central_error"] == 0 and value["forward_error"] == pytest.approx(0.1)
-    assert "The central estimate is exact here, while the forward one is off by $0.1$" in (
+    assert r"The central estimate is exact here, while the forward one is off by $\num{0.1}$" in (
         page(KIND, "en", **quadratic))
     linear = dict(quadratic, expression="2*x - y")
     assert "Both estimates are exact here" in page(KIND, "en", **linear)
@@ -362,7 +362,7 @@ problems:
 """)
     assert main(["build", str(spec), "--out", str(tmp_path / "out")]) == 0
     tex_text = (tmp_path / "out" / "fn4" / "solutions.tex").read_text()
-    assert r"\sigma\left(u\right)" in tex_text and "where $u = 4.5$" in tex_text
+    assert r"\sigma\left(u\right)" in tex_text and r"where $u = \num{4.5}$" in tex_text
     assert r"\sigma\left(\frac{w}{2} + x + 2 y - 3 z\right)\left(1" not in tex_text
 
 

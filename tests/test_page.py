@@ -104,13 +104,13 @@ def _question(points: list[float | None]) -> QuestionView:
     ([[2, 3], [1]], None, "5-1"),
     ([[3], [None]], 20, "20"),                          # a question without points: the total
     ([[None]], None, ""),
-    ([[2.5], [1]], None, "2{,}5-1"),                    # a number, in the page's language
+    ([[2.5], [1]], None, r"\num{2.5}-1"),               # a number, set by siunitx
 ])
 def test_points_are_listed_per_question(questions: list[list[float | None]],
                                         total: float | None, shown: str) -> None:
     views = [_question(points) for points in questions]
     assert points_list(views, total, strings("fr")) == shown
-    assert points_list(views, total, strings("en")) == shown.replace("{,}", ".")
+    assert points_list(views, total, strings("en")) == shown
 
 
 @needs_tex
@@ -134,23 +134,27 @@ _LABELS = re.compile(r"(?<!\\)%[^\n]*|\\item\[[^\]]*\]|\\(?:sub)*section\*\{[\d.
                      re.DOTALL)
 
 
-def _numbers_with_a_point(tex: str) -> list[str]:
-    """Decimal numbers written with a point, outside labels, comments and options."""
-    return re.findall(r".{0,20}\d\.\d.{0,10}", _LABELS.sub("", _body(tex)))
+def _numbers_not_set(tex: str) -> list[str]:
+    """Decimal numbers that siunitx does not set, outside labels, comments and options."""
+    body = re.sub(r"\\num\{[^{}]*\}", "N", _LABELS.sub("", _body(tex)))
+    return re.findall(r".{0,20}\d(?:\.|\{,\})\d.{0,10}", body)
 
 
-def test_french_pages_write_no_decimal_point(ift_tex: str, alm_fr_tex: str) -> None:
-    assert _numbers_with_a_point(ift_tex) == []
-    assert _numbers_with_a_point(alm_fr_tex) == []
+def test_french_pages_set_every_decimal_with_siunitx(ift_tex: str, alm_fr_tex: str) -> None:
+    """No decimal is typed with a point or a hand-made {,}: siunitx prints the comma."""
+    assert _numbers_not_set(ift_tex) == []
+    assert _numbers_not_set(alm_fr_tex) == []
+    assert r"\sisetup{locale = FR, group-digits = integer}" in ift_tex
+    assert re.search(r"\\num\{\d+\.\d+\}", ift_tex)
 
 
-_DECIMAL_THEN_COMMA = re.compile(r"\d\{,\}\d+,\s*(?:\\allowbreak\\ )?-?\d")
+_DECIMAL_THEN_COMMA = re.compile(r"\\num\{\d+\.\d+[^}]*\},\s*(?:\\allowbreak\\ )?-?\d")
 
 
 def test_french_tuples_with_decimals_separate_their_items_by_semicolons(ift_tex: str,
                                                                         alm_fr_tex: str) -> None:
     """(0,5, −0,5) cannot be read; (0,5; −0,5) can. Inline math and displays alike."""
-    assert r"\left(0{,}5; -0{,}5; 0{,}25\right)" in ift_tex         # the point of Q3.3
+    assert r"\left(\num{0.5}; -\num{0.5}; \num{0.25}\right)" in ift_tex  # the point of Q3.3
     for tex in (ift_tex, alm_fr_tex):
         math = re.findall(r"(?<!\\)\$[^$]*(?<!\\)\$", tex) + re.findall(
             r"\\begin\{align\*?\}.*?\\end\{align\*?\}", tex, re.DOTALL)
@@ -165,31 +169,52 @@ def test_french_labels_keep_their_points(alm_fr_tex: str, ift_tex: str) -> None:
 
 def test_french_checks_and_formulas_take_a_decimal_comma(alm_fr_tex: str) -> None:
     errors = re.findall(r"erreur absolue (?:max\. )?\$([^$]*)\$", alm_fr_tex)
-    assert errors and all("." not in e for e in errors)
-    assert any(re.fullmatch(r"\d\{,\}\d \\times 10\^\{-\d+\}", e) for e in errors), errors
+    assert errors and all(e == "0" or re.fullmatch(r"\\num\{[^{}]*\}", e) for e in errors)
+    assert any(re.fullmatch(r"\\num\{\d\.\de-\d+\}", e) for e in errors), errors
 
 
-def test_english_pages_keep_the_decimal_point(tmp_path: Path) -> None:
+def test_english_pages_set_numbers_in_their_locale(tmp_path: Path) -> None:
     tex = _tex(ALM, tmp_path)
-    assert "{,}" not in tex
+    assert "{,}" not in tex and r"\sisetup{locale = US, group-digits = integer}" in tex
     errors = re.findall(r"error \$([^$]*)\$", tex)
-    assert any(re.fullmatch(r"\d\.\d \\times 10\^\{-\d+\}", e) for e in errors), errors
+    assert any(re.fullmatch(r"\\num\{\d\.\de-\d+\}", e) for e in errors), errors
 
 
-@pytest.mark.parametrize(("latex", "french"), [
-    (r"x = 0.5", r"x = 0{,}5"),
+@needs_tex
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_siunitx_prints_the_languages_numbers(tmp_path: Path, language: str) -> None:
+    """What the reader sees: 2.2 × 10⁻¹⁶ / 2,2 × 10⁻¹⁶, a grouped 12 345, no hand-made comma."""
+    data = _yaml(ALM)
+    data["meta"]["language"] = language
+    _tex(_write(tmp_path / "alm.yaml", data), tmp_path / "out", pdf=True)
+    text = " ".join(p.extract_text() for p in
+                    PdfReader(tmp_path / "out" / "alm" / "solutions.pdf").pages)
+    mark = {"en": r"\.", "fr": ","}[language]
+    other = {"en": ",", "fr": r"\."}[language]
+    assert re.search(rf"\d{mark}\d\s*×\s*10", text), text[-2000:]
+    assert not re.search(rf"\d{other}\d\s*×\s*10", text)
+
+
+@pytest.mark.parametrize(("latex", "set"), [
+    (r"x = 0.5", r"x = \num{0.5}"),
     (r"\left[\begin{matrix}0.25 & 12.5\end{matrix}\right]",
-     r"\left[\begin{matrix}0{,}25 & 12{,}5\end{matrix}\right]"),
-    (r"a \\[1.6ex] b = 3.5", r"a \\[1.6ex] b = 3{,}5"),                  # a length stays
+     r"\left[\begin{matrix}\num{0.25} & \num{12.5}\end{matrix}\right]"),
+    (r"a \\[1.6ex] b = 3.5", r"a \\[1.6ex] b = \num{3.5}"),                # a length stays
     (r"\hspace{0.5em} 0.5\linewidth", r"\hspace{0.5em} 0.5\linewidth"),
     (r"\begin{tikzpicture}[x=0.4cm] \draw (0.5,1); \end{tikzpicture}",
      r"\begin{tikzpicture}[x=0.4cm] \draw (0.5,1); \end{tikzpicture}"),
-    (r"version 0.1.0, then 2.5.", r"version 0.1.0, then 2{,}5."),
-    (r"10\,000 and 1.5 \times 10^{-3}", r"10\,000 and 1{,}5 \times 10^{-3}"),
+    (r"version 0.1.0, then 2.5.", r"version 0.1.0, then \num{2.5}."),
+    (r"\num{10000} and 1.5 \times 10^{-3}", r"\num{10000} and \num{1.5e-3}"),
+    (r"3 \times 10^{12} and 10^{2}", r"\num{3e12} and 10^{2}"),
+    (r"(0.5, 1) and (1, 2)", r"(\num{0.5}, 1) and (1, 2)"),
 ])
-def test_localize(latex: str, french: str) -> None:
-    assert localize(latex, strings("fr")["decimal_mark"]) == french
-    assert localize(latex, strings("en")["decimal_mark"]) == latex
+def test_localize(latex: str, set: str) -> None:
+    """Numbers are set by siunitx in every language; only a decimal comma changes a tuple's
+    separator."""
+    assert localize(latex, strings("en")["decimal_mark"]) == set
+    assert localize(latex, strings("fr")["decimal_mark"]) == set.replace(
+        r"(\num{0.5}, 1)", r"(\num{0.5}; 1)")
+    assert localize(set, strings("fr")["decimal_mark"]) == localize(latex, ",")    # idempotent
 
 
 def test_sentences_built_from_values_take_the_decimal_comma() -> None:
@@ -200,16 +225,17 @@ def test_sentences_built_from_values_take_the_decimal_comma() -> None:
     d.then(u + sp.Float(0.5), "evaluate")
     words = {**strings("fr"), "sentences": {"value": "La valeur ${v}$ et {n} points."}}
     (block,) = blocks(d, words, 0)
-    assert block["sentence"] == r"La valeur $0{,}25$ et 12\,345 points."
-    assert block["lines"][1]["rhs"] == r"u + 0{,}5"
+    assert block["sentence"] == r"La valeur $\num{0.25}$ et \num{12345} points."
+    assert block["lines"][1]["rhs"] == r"u + \num{0.5}"
 
 
 def test_french_prose_quotes_math_and_addresses() -> None:
     text = 'Le pas "eta" vaut $\\eta = 0.1$ en question 3.5 (voir https://a.org/x_y).'
     french = localize_prose(prose_to_latex(text), strings("fr"))
-    assert french == (r"Le pas \og eta\fg{} vaut $\eta = 0{,}1$ en question 3.5 "
+    assert french == (r"Le pas \og eta\fg{} vaut $\eta = \num{0.1}$ en question 3.5 "
                       r"(voir {\NoAutoSpacing https://a.org/x\_y}).")
-    assert localize_prose(prose_to_latex(text), strings("en")) == prose_to_latex(text)
+    assert localize_prose(prose_to_latex(text), strings("en")) == prose_to_latex(
+        text).replace("0.1$", r"\num{0.1}$")
 
 
 def _texts(words: Any) -> list[str]:
@@ -229,11 +255,11 @@ def test_french_strings_leave_the_space_before_punctuation_to_babel() -> None:
 
 
 def test_points_and_filters_follow_the_language() -> None:
-    assert _points(2.5, strings("fr")) == r" \hfill(2{,}5 pts)"
-    assert _points(2.5, strings("en")) == r" \hfill(2.5 pts)"
+    assert _points(2.5, strings("fr")) == r" \hfill(\num{2.5} pts)"
+    assert _points(2.5, strings("en")) == r" \hfill(\num{2.5} pts)"
     template = environment().from_string(r"\VAR{x|tex} \VAR{e|sci} \VAR{y|num}")
     shown = template.render(S=strings("fr"), x=sp.Float(0.75, 2), e=3.1e-10, y=1.5)
-    assert shown == r"0{,}75 3{,}1 \times 10^{-10} 1{,}5"
+    assert shown == r"\num{0.75} \num{3.1e-10} \num{1.5}"
 
 
 # --- 3. answers marked --------------------------------------------------------------------

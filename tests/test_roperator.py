@@ -482,6 +482,6 @@ def test_a_spec_with_numbers_builds_in_both_languages(language: str, tmp_path: A
     assert answers["parts"][0]["answer"]["value"] == {"hv": [1.0, 2.0]}
     assert answers["parts"][1]["answer"]["value"]["hv"][0][0] == pytest.approx(0.0625)
     tex = (built.out / "solutions.tex").read_text(encoding="utf-8")
-    words = {"en": ("The R-forward pass at these numbers", "0.0625"),
-             "fr": ("La passe R-avant avec ces valeurs", "0{,}0625")}[language]
+    words = {"en": ("The R-forward pass at these numbers", r"\num{0.0625}"),
+             "fr": ("La passe R-avant avec ces valeurs", r"\num{0.0625}")}[language]
     assert all(w in tex for w in words)

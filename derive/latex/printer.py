@@ -97,8 +97,9 @@ class TextbookPrinter(LatexPrinter):
 
 
 def grouped(n: int) -> str:
-    """10000000 → 10\\,000\\,000: thin spaces between groups of three digits from 10⁴ on."""
-    return f"{n:,}".replace(",", r"\,") if abs(n) >= 10_000 else str(n)
+    """10000000 → \\num{10000000}: siunitx sets thin spaces between groups of three digits
+    from 10⁴ on (the page's \\sisetup); a minus sign stays outside, as SymPy prints it."""
+    return ("-" if n < 0 else "") + rf"\num{{{abs(n)}}}" if abs(n) >= 10_000 else str(n)
 
 
 def _chain_order(factors: list[sp.Expr]) -> list[sp.Expr]:
@@ -159,7 +160,7 @@ def tex_lines(expr: Any, per_line: int = 3) -> list[str]:
     return lines
 
 
-_SKIP = {r"\left", r"\right", r"\Bigl", r"\Bigr", r"\bigl", r"\bigr", r"\displaystyle",
+_SKIP = {r"\num", r"\left", r"\right", r"\Bigl", r"\Bigr", r"\bigl", r"\bigr", r"\displaystyle",
          r"\,", r"\quad", r"\;", r"\!", r"\ "}
 _TOKEN = re.compile(r"\\[a-zA-Z]+|\\.|[{}_^]|[^\\{}_^\s]|\s+")
 

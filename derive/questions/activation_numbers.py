@@ -1,9 +1,9 @@
 """Numbers and figures for the activation kinds: decimals, float64 values that may be
-infinite or undefined, and pgfplots curves from checked values (their legends in both decimal
-marks: a figure is not localised with the page's sentences).
+infinite or undefined, and pgfplots curves from checked values (their legends' numbers set by
+siunitx: a figure is not localised with the page's sentences).
 
->>> french(decimal(0.27846454))
-'0{,}2785'
+>>> decimal(0.27846454)
+'0.2785'
 >>> floats([float("-inf"), float("nan"), 1.25])
 '(-\\\\infty,\\\\allowbreak\\\\ \\\\mathrm{N{a}N},\\\\allowbreak\\\\ 1.25)'
 """
@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+
+from derive.latex.typography import numbers
 
 DIGITS = 4
 # curve colours, in order; ReLU and other references are drawn black and dashed
@@ -49,12 +51,6 @@ def shortest(v: float) -> str:
     return mantissa + (rf" \times 10^{{{int(exponent)}}}" if exponent else "")
 
 
-def french(text: str) -> str:
-    """The same LaTeX with a decimal comma (`{,}` keeps math spacing right): for legends,
-    which the page's localisation does not reach."""
-    return text.replace(".", "{,}")
-
-
 def floats(values: Sequence[float] | np.ndarray, digits: int = DIGITS,
            written: bool = False) -> str:
     """A tuple of float64 values as numpy returned them (±∞ and NaN included), breakable
@@ -68,10 +64,10 @@ Floats = Sequence[float] | np.ndarray
 
 def curve(values: Floats, xs: Floats, label: str, style: str,
           marks: bool = False) -> dict[str, Any]:
-    """A pgfplots curve: its coordinates (4 decimals), legend in both decimal marks, style."""
+    """A pgfplots curve: its coordinates (4 decimals), legend (numbers in the page's language
+    through siunitx), style."""
     points = " ".join(f"({x:.4f},{y:.4f})" for x, y in zip(xs, values, strict=True))
-    return {"coordinates": points, "label": label, "label_fr": french(label), "style": style,
-            "marks": marks}
+    return {"coordinates": points, "label": numbers(label), "style": style, "marks": marks}
 
 
 def frame(xs: Sequence[float], ys: Sequence[float]) -> dict[str, str]:

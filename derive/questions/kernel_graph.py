@@ -215,8 +215,7 @@ class GraphDistance(Derived):
         assert test.witness is not None and test.form is not None
         d.domains[a] = Domain((g.n,), "defined")
         d.definitions[a] = table("witness", test.witness)
-        whole, frac = f"{test.top:.2f}".split(".")
-        d.say("graph_witness", whole=whole, frac=frac, a=_tuple(test.witness))
+        d.say("graph_witness", top=f"{test.top:.2f}", a=_tuple(test.witness))
         total = sp.Sum(a[i], (i, 0, g.n - 1))
         d.chain(total, total, "definition").then(sp.Integer(0), "evaluate")
         d.say("graph_witness_form")
