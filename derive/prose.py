@@ -42,7 +42,12 @@ def check_prose(text: str) -> str:
     return given
 
 
+_DASHES = (("---", "\u2014"), ("--", "\u2013"))      # as TeX and Markdown writers type them
+
+
 def _text(text: str) -> str:
+    for typed, dash in _DASHES:                 # 2019--2020 is an en dash, not two hyphens
+        text = text.replace(typed, dash)
     escaped = escape_latex(text).replace("?`", "?{}`").replace("!`", "!{}`")  # not ¿ or ¡
     return _NON_ASCII.sub(lambda m: unicode_to_tex(m.group(0), math=False), escaped)
 
@@ -57,6 +62,8 @@ def prose_to_latex(text: str) -> str:
 
     >>> print(prose_to_latex("Here $$X = 1$$ and $y$."))
     Here \\[X = 1\\] and $y$.
+    >>> print(prose_to_latex("Term 2019--2020 --- or 2019–2020."))
+    Term 2019{\\textendash}2020 {\\textemdash} or 2019{\\textendash}2020.
     """
     pieces = []
     last = 0

@@ -11,10 +11,12 @@ page order:
 - a block whose sentence and lines were all shown before is dropped, and so is the first part
   of a block whose first steps were shown before (the rest is shown from its left side on);
 - each dropped display is named by its left side in one sentence per earlier part ("$L$ and
-  $\\partial L/\\partial v$: see 4.1."), placed where the dropped blocks stood; one shown
-  earlier in the same part is dropped without a word;
+  $\\partial L/\\partial v$: see question 4.1."), placed where the dropped blocks stood, when
+  what the part still shows uses that name; one shown earlier in the same part, or one whose
+  name the part no longer uses, is dropped without a word;
 - a dropped line that is one of this part's answers is stated inline, marked as the answer
-  ("As in 4.2, $x = 3$.");
+  ("As in question 4.2, $x = 3$."), or, a matrix or too long to read inline, named and
+  marked ("$Hv$: see question 3.3.");
 - a table (`c["table"]`) shown before is replaced by a reference to it (`c["table_ref"]`);
 - a sentence that states notation (key `*_setup`, ending in a full stop) made in an earlier
   part becomes "Notation as in 4(a).".
@@ -40,11 +42,19 @@ _LONG_ANSWER = 160               # an answer longer than this is named, not rest
 
 @dataclass
 class _Dropped:
-    """A display left out of a part: where it was shown, its name, and the answer it states."""
+    """A display left out of a part: where it was shown, its name (and its left side as
+    printed) and the answers it states."""
 
     ref: str
     name: str
     answers: tuple[str, ...] = ()
+    lhs: str = ""
+
+
+def _uses(text: str, name: str) -> bool:
+    """Whether LaTeX `text` writes the symbol `name` (n' in "n' + 1", not in "\\min")."""
+    return bool(name) and re.search(
+        r"(?<![A-Za-z\\])" + re.escape(name) + r"(?![A-Za-z])", text) is not None
 
 
 def partref(full_id: str) -> str:
@@ -80,12 +90,14 @@ class SharedFacts:
         self.tables: dict[str, str] = {}
         self.setups: dict[str, str] = {}                  # a notation sentence → its part
         self.order: list[str] = []                        # the parts, in page order
+        self.shown = ""                                   # what the current part still shows
 
     def share(self, full_id: str, context: dict[str, Any]) -> dict[str, Any]:
         """The part's context with the displays shown before replaced by references."""
         if full_id not in self.order:
             self.order.append(full_id)
         out = dict(context)
+        self.shown = self._still_shown(context)
         if "blocks" in context:
             out["blocks"] = self._blocks(full_id, context["blocks"])
         table = context.get("table")
@@ -97,6 +109,18 @@ class SharedFacts:
             else:
                 self.tables.setdefault(key, full_id)
         return out
+
+    def _still_shown(self, context: dict[str, Any]) -> str:
+        """The LaTeX the part shows besides the displays it will drop: the lines after each
+        block's first shown-before steps, every sentence, its table."""
+        texts = [repr(context.get("table") or "")]
+        for block in context.get("blocks", []):
+            lines = block["lines"]
+            keys = tuple(_key(line) for line in lines)
+            k = max((k for k in _boundaries(lines) if keys[:k] in self.lines), default=0)
+            texts.append(block["sentence"])
+            texts.extend(line["lhs"] + " " + line["rhs"] for line in lines[k:])
+        return "\n".join(texts)
 
     def _blocks(self, full_id: str, blocks: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -145,7 +169,8 @@ class SharedFacts:
                 continue
             said = self._references(full_id, pending, display_next=not sentence)
             pending = []
-            if said and rest and not sentence:   # the references introduce the display
+            if said and rest and not sentence and not any(r["lines"] for r in said):
+                # the references introduce the display
                 sentence = " ".join(r["sentence"] for r in said)
                 said = []
             out.extend(said)
@@ -171,9 +196,10 @@ class SharedFacts:
         for n, line in enumerate(lines):
             if line["rule"].endswith(ANSWER_TAG):
                 start = max(i for i in range(n + 1) if lines[i]["rel"] != _CONTINUED)
-                rhs = " ".join(_inline(piece["rhs"]) for piece in lines[start:n + 1])
+                shown = lines[start:n + 1]
+                rhs = " ".join(_inline(piece["rhs"]) for piece in shown)
                 answers.append(" ".join(filter(None, (name, lines[start]["rel"], rhs))))
-        return _Dropped(ref, name, tuple(answers))
+        return _Dropped(ref, name, tuple(answers), lines[0]["lhs"])
 
     def _references(self, full_id: str, dropped: list[_Dropped], display_next: bool = False
                     ) -> list[dict[str, Any]]:
@@ -185,8 +211,10 @@ class SharedFacts:
         shown_in: dict[str, list[str]] = {}
         unnamed: list[str] = []
         for d in dropped:
-            if d.answers or d.ref == full_id:     # shown just above in this part: dropped
-                continue                          # without a word
+            if d.answers or d.ref == full_id:     # shown just above in this part, or
+                continue                          # restated below: no word
+            if not _uses(self.shown, d.lhs) and len(d.name) <= _LONG_NAME:
+                continue                          # a name the part does not use any more
             if len(d.name) > _LONG_NAME:
                 unnamed.append(d.ref)
                 continue
@@ -203,13 +231,13 @@ class SharedFacts:
             refs = tuple(sorted(dict.fromkeys(unnamed), key=self.order.index))
             out.append(_reference(self._refer("steps", "steps_above", refs, full_id)))
         for d, answer in ((item, a) for item in dropped for a in item.answers):
-            if len(answer) <= _LONG_ANSWER:
+            if len(answer) <= _LONG_ANSWER and r"\begin{" not in answer:   # not a matrix
                 text = self._refer("answer", "answer_above", (d.ref,), full_id,
                                    equation=answer)
             else:
                 text = self._refer("see", "above", (d.ref,), full_id, items=f"${d.name}$")
             out.append(_reference(r"\par " + ANSWER_TEXT + text))     # its own line, marked
-        if out and not display_next:
+        if out and not display_next and not out[-1]["lines"]:
             out[-1]["sentence"] += r"\par"
         return out
 
@@ -220,6 +248,8 @@ class SharedFacts:
         others = [partref(r) for r in refs if r != full_id]
         if not others:
             return self._say(key_here, **values)
+        if len(others) > 1 and f"{key}_many" in self.words["shared"]:
+            key = f"{key}_many"                   # "see questions 4.1 and 4.3"
         return self._say(key, ref=listing(others, self.words), **values)
 
     def _say(self, key: str, **values: str | None) -> str:

@@ -48,7 +48,7 @@ def _rows(body: str) -> list[str]:
             depth += 1 if body[i] == "{" else -1
         if body.startswith("\\\\", i) and depth == 0 and env == 0:
             rows.append(current)
-            current, i = "", i + 2
+            current, i = "", i + 2 + body.startswith("*", i + 2)    # \\* keeps the page
             spacing = re.match(r"\[[^\]]*\]", body[i:])
             i += spacing.end() if spacing else 0
             continue
@@ -199,7 +199,7 @@ def test_a_repeated_answer_is_stated_and_marked_where_it_is_asked(tmp_path: Path
          "given": {**arch, "report": "parameters", "columns": ["output"]}}]}]
     tex, _ = _tex(_spec(tmp_path, problems))
     part = dict(zip(*[iter(_PART.split(tex.split("Verification}")[0])[1:])] * 2, strict=True))
-    assert (ANSWER_TEXT + r"As in \partref{1.1}, $I = J = 4$.") in part["1.2"]
+    assert (ANSWER_TEXT + r"The output is $4 \times 4$.") in part["1.2"]
     assert r"\begin{align" not in part["1.2"]
     for fid in ("1.1", "1.2", "1.3", "1.4"):
         assert part[fid].count(ANSWER_TAG) + part[fid].count(ANSWER_TEXT) == 1, fid
@@ -237,7 +237,7 @@ def test_references_print_the_part_s_number_on_the_pdf(tmp_path: Path) -> None:
     build(loaded, tmp_path, pdf=True)
     text = " ".join(" ".join((page.extract_text() or "").split())
                     for page in PdfReader(tmp_path / spec.stem / "solutions.pdf").pages)
-    assert "see 1.1" in text and "see 4.1" in text and "??" not in text
+    assert "see question 1.1" in text and "see question 4.1" in text and "??" not in text
 
 
 # --- the verification appendix, grouped by method ---------------------------------------------
@@ -300,7 +300,8 @@ def test_a_sentence_value_that_is_a_list_is_joined_in_the_page_s_language(langua
                     "fr": r"Sizes 1, \frac{1}{2} et 3."}[language]
 
 
-@pytest.mark.parametrize(("language", "said"), [("en", "Notation as in"), ("fr", "Notations de")])
+@pytest.mark.parametrize(("language", "said"), [("en", "Notation as in question"),
+                                                  ("fr", "Mêmes notations qu'à la question")])
 def test_notation_stated_in_an_earlier_part_is_referred_to(tmp_path: Path, language: str,
                                                            said: str) -> None:
     """Two parts on one sigmoid layer: the second does not restate a_j and z_j; a layer of

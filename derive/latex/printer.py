@@ -239,7 +239,8 @@ def tex_broken(expr: Any, limit: int = DISPLAY_WIDTH) -> list[str]:
 
 
 def _sum_lines(expr: sp.Sum, limit: int) -> list[str]:
-    """Σ…Σ body: the sums packed into lines of at most `limit`, then the body's factors."""
+    """Σ…Σ body: the sums packed into lines of at most `limit`, then the body's factors (a
+    line that continues the product starts with ×)."""
     printer = TextbookPrinter()
     sums = [rf"\sum_{{{printer._print(v)}={printer._print(lo)}}}^{{{printer._print(hi)}}}"
             for v, lo, hi in expr.limits]
@@ -264,7 +265,7 @@ def _sum_lines(expr: sp.Sum, limit: int) -> list[str]:
         for piece in (_factor(printer, f) for f in factors):
             if filled and width(current + piece) > limit:
                 lines.append(current)
-                current = ""
+                current = r"\times "               # the product goes on: say so
             current, filled = current + piece + " ", True
         lines.append(current)
         opened += 1

@@ -81,17 +81,25 @@ def localize(latex: str, decimal_mark: str) -> str:
 
 
 _NUM = re.compile(r"\\num\{[^{}]*\}")
+_ITEM = r"\s*-?\s*(?:\d+|[\x00\x01])\s*"
+# a tuple of numbers only, in parentheses or brackets: (1, 2), \left(3, -4\right)
+_NUMERIC_TUPLE = re.compile(r"(?:\\left)?[(\[]" + _ITEM + r"(?:,(?:\\allowbreak\\ )?" + _ITEM
+                            + r")+(?:\\right)?[)\]]")
 
 
 def _separate_lists(latex: str) -> str:
     """With a decimal comma, the items of a tuple, interval or set that holds a decimal are
     separated by ';', as French typography asks: (0,5, −1) is ambiguous, (0,5; −1) is not.
-    Commas inside braces (indices w_{j,k}) and in groups without a decimal are kept.
+    Commas inside braces (indices w_{j,k}) are kept, and so are those of groups without a
+    decimal, unless the group is a tuple of numbers beside one that has ';' — (1; 2) and
+    (−1; 0,5), not (1, 2) and (−1; 0,5).
 
     >>> print(_separate_lists(r"\\left(\\num{0.5}, -1\\right), (1, 2), w_{1,2}"))
-    \\left(\\num{0.5}; -1\\right), (1, 2), w_{1,2}
+    \\left(\\num{0.5}; -1\\right), (1; 2), w_{1,2}
     >>> print(_separate_lists(r"\\{-2, \\num{0.5}\\} \\in [\\num{0.1}, e^{\\num{0.5}}]"))
     \\{-2; \\num{0.5}\\} \\in [\\num{0.1}; e^{\\num{0.5}}]
+    >>> print(_separate_lists(r"x_1 = (1, 2),\\ x_2 = (-1, \\num{0.5}), f(x, y)"))
+    x_1 = (1; 2),\\ x_2 = (-1; \\num{0.5}), f(x, y)
     """
     numbers = _NUM.findall(latex)
     if not any("." in n for n in numbers):
@@ -125,8 +133,11 @@ def _separate_lists(latex: str) -> str:
         elif token == "\x00" and stack:
             stack[-1] = (stack[-1][0], stack[-1][1], True)
         i += len(token)
+    text = "".join(chars)
+    if ";" in text:                 # (1, 2) beside (−1; 0,5) reads as two conventions
+        text = _NUMERIC_TUPLE.sub(lambda m: m.group(0).replace(",", ";"), text)
     shown = iter(numbers)
-    return re.sub("[\x00\x01]", lambda _: next(shown), "".join(chars))
+    return re.sub("[\x00\x01]", lambda _: next(shown), text)
 
 
 _QUOTED = re.compile(r"``(.*?)''", re.DOTALL)
