@@ -271,3 +271,57 @@ def test_a_wrong_coefficient_on_the_vanishing_term_fails() -> None:
     split.rhs = split.rhs + total[0] / 2                          # −2 (Σ a) … → −3 (Σ a) …
     assert not verify_derivation(d, kind).passed
     assert split.check is not None and not split.check.passed
+
+
+# --- the page: what the sentences say ----------------------------------------------------
+
+def _notes(d: object) -> dict[str, dict[str, object]]:
+    return {s.note.key: dict(s.note.values) for s in d.steps if s.note is not None}
+
+
+def test_the_tree_expansion_is_shown_once() -> None:
+    """The expansion of the form of −d is displayed for any a; for Σ a_i = 0 it is checked
+    again but not printed a second time."""
+    g = GraphDistance.model_validate({"graph": "tree", "edges": [list(e) for e in Q.DEFAULT_TREE]})
+    d = g.derive()
+    again = [s for s in d.steps if s.rule == "graph_as_above"]
+    assert len(again) == 1 and not again[0].shown
+    assert verify_derivation(d, g).passed
+
+
+def test_the_k23_witness_is_an_exact_eigenvector() -> None:
+    """λ = 2/5 exactly and (3, 3, −2, −2, −2) is an eigenvector: the page says so, without
+    "rounded", and both facts are checked against numpy."""
+    g = GraphDistance.model_validate({"graph": "search"})
+    d = g.derive()
+    notes = _notes(d)
+    assert notes["graph_witness"]["case"] == "eigenvector"
+    assert notes["graph_witness"]["top"] == r"= \frac{2}{5}"
+    assert notes["graph_d_fails"]["case"] == "search"
+    answers = {k: s.rhs for k, s in d.answers().items()}
+    assert answers["witness_top"] == sp.Rational(2, 5)
+    assert list(answers["witness_eigenvector"]) == [sp.Rational(2, 5) * v
+                                                   for v in (3, 3, -2, -2, -2)]
+    assert verify_derivation(d, g).passed
+
+
+def test_an_irrational_eigenvalue_gives_a_rounded_witness() -> None:
+    edges = [[1, 2], [1, 3], [1, 4], [2, 5], [3, 5], [4, 5], [5, 6]]
+    D = G.distances(G.graph(edges))
+    test = G.cpd_test(D)
+    assert test.witness is not None and G.top_eigen(D, test.witness) == G.TopEigen(None, False)
+    g = GraphDistance.model_validate({"edges": edges})
+    d = g.derive()
+    notes = _notes(d)
+    assert notes["graph_witness"]["case"] == "rounded"
+    assert str(notes["graph_witness"]["top"]).startswith(r"\approx")
+    assert verify_derivation(d, g).passed
+
+
+def test_the_search_sentence_names_no_tool_and_follows_its_referent() -> None:
+    from derive.latex.environment import strings
+
+    for language in ("en", "fr"):
+        for text in strings(language)["sentences"]["graph_search"].values():
+            assert "networkx" not in text and "atlas" not in text
+            assert text.index("{tested}") > text.index("{m}")

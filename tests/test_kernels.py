@@ -204,3 +204,99 @@ def test_user_kernels(given: dict, verdict: str, evidence: str) -> None:
 def test_bad_kernels_are_refused(given: dict, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         KernelCheck(**given)
+
+
+# --- the page: what the sentences and displays say ---------------------------------------
+
+def _words(language: str) -> dict:
+    from derive.latex.environment import strings
+
+    return strings(language)
+
+
+def test_the_three_values_display_squares_the_whole_sum() -> None:
+    """Q(a) = 2(Σa)(Σa s²) + 2(Σa s)²: the last sum is squared as a whole, not s_i."""
+    from derive.latex.printer import tex
+
+    d = KernelClaim(claim="sum_square").derive()
+    step = next(s for s in d.steps if "sumsq_three" in s.answer)
+    named = d.steps[d.steps.index(step) - 1]
+    shown = tex(named.rhs)
+    assert r"\bigl(\textstyle\sum_{i} a_{i} s_{i}\bigr)^{2}" in shown
+    assert r"a_{i} s_{i}^{2}\bigr)^{2}" not in shown
+
+
+def test_the_schur_proof_sums_over_n_columns_from_1() -> None:
+    """B and C are n × n: the sums run r, q = 1 … n (no rank fixed in advance), and SymPy
+    proves the step for n = 3 with every column; one column fewer is not the same."""
+    from derive.questions import kernel_closure as KC
+
+    d = KernelClaim(claim="polynomial").derive()
+    schur = next(s for s in d.steps if "schur" in s.answer)
+    assert [tuple(lim[1:]) for lim in schur.rhs.limits] == [(1, S.n), (1, S.n)]
+    before = d.steps[d.steps.index(schur) - 1].rhs
+    short = sp.Sum(schur.rhs.function, (KC.r_, 1, S.n - 1), (KC.q_, 1, S.n))
+    assert S.exact_identity(before, schur.rhs, meanings=KC.EXACT_MEANINGS)
+    assert not S.exact_identity(before, short, meanings=KC.EXACT_MEANINGS)
+
+
+def test_the_vanishing_terms_are_named_by_their_factor() -> None:
+    """With Σ a_i = 0, the terms of the expansion with a factor Σ_i a_i vanish: there are
+    two, and the sentence names them by that factor, not by a position on the page."""
+    from derive.questions.kernel_evidence import ag
+
+    d = KernelClaim(claim="centred").derive()
+    general = next(s for s in d.steps if "centred_form" in s.answer).rhs
+    with_sum = [t for t in general.args if t.has(sp.Sum(ag[S.i], (S.i, 1, S.n)))
+                or t.has(sp.Sum(ag[S.j], (S.j, 1, S.n)))]
+    assert len(with_sum) == 2
+    for language, factor, wrong in (("en", "two terms with a factor", "last two"),
+                                    ("fr", "deux termes qui ont le facteur", "deux derniers")):
+        text = _words(language)["sentences"]["kernel_centred_if"]
+        assert factor in text and wrong not in text
+
+
+def test_pd_implies_cpd_marks_the_proof_not_the_counterexample() -> None:
+    from derive.derivation.page import marks
+
+    d = KernelClaim(claim="pd_implies_cpd").derive()
+    marked = [s for s in d.steps if marks(d, s)]
+    assert [s.note.key for s in marked if s.note] == ["kernel_pd_is_cpd"]
+    assert not any(marks(d, s) for s in d.steps if any(k.startswith("converse_")
+                                                        for k in s.answer))
+
+
+@pytest.mark.parametrize("claim", sorted(BUILDERS))
+def test_every_claim_defines_its_abbreviations_first(claim: str) -> None:
+    d = KernelClaim(claim=claim).derive()
+    first = next(s.note.key for s in d.steps if s.note is not None)
+    assert first == "kernel_setup"
+    for language, words in (("en", ("(p.d.)", "(p.s.d.)", "(c.p.d.)")),
+                            ("fr", ("(d.p.)", "(c.d.p.)"))):
+        text = _words(language)["sentences"]["kernel_setup"]
+        assert all(w in text for w in words) and text.endswith(".")
+
+
+def test_french_abbreviations_and_strict_signs() -> None:
+    """French: « c.d.p. » and « d.p. » only, and « négatif » (which includes 0) is always
+    « strictement négatif » where a strict sign is meant."""
+    import re
+
+    import yaml
+
+    from derive.latex.environment import TEMPLATES
+
+    for name in ("kernel", "graph"):
+        text = (TEMPLATES / "strings" / "fr" / f"{name}.yaml").read_text(encoding="utf-8")
+        body = yaml.safe_load(text)["sentences"]
+        flat = yaml.safe_dump(body, allow_unicode=True, width=10**6)
+        assert "c.p.d." not in flat and "p.s.d." not in flat
+        assert not re.search(r"(?<!strictement )négati(f|ve|ves)\b", flat), name
+
+
+def test_two_points_are_written_in_words() -> None:
+    for language, two in (("en", "At the two points"), ("fr", "Aux deux points")):
+        assert _words(language)["sentences"]["kernel_cx_gram"]["two"].startswith(two)
+    d = KernelClaim(claim="pd_implies_cpd").derive()
+    gram = next(s for s in d.steps if s.note is not None and s.note.key == "kernel_cx_gram")
+    assert gram.note.values["case"] == "two"

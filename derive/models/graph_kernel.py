@@ -154,6 +154,40 @@ def cpd_test(D: IntArray) -> CpdTest:
     return CpdTest(False, top, a, -quadratic_form(D, a))
 
 
+@dataclass(frozen=True)
+class TopEigen:
+    """The largest eigenvalue of P D P exactly (`value`, a rational) when it is rational, and
+    whether the integer witness is exactly an eigenvector for it (else it was rounded)."""
+
+    value: sp.Rational | None
+    eigenvector: bool
+
+
+def top_eigen(D: IntArray, witness: tuple[int, ...]) -> TopEigen:
+    """P D P has rational entries: its rational eigenvalues are the roots of the linear
+    factors of its characteristic polynomial over ℚ; the largest eigenvalue is one of them
+    when numpy's largest agrees with one. An integer vector can be an eigenvector only for a
+    rational eigenvalue; it is one when P D P a = λ a holds exactly.
+
+    >>> k23 = graph([(1, 3), (1, 4), (1, 5), (2, 3), (2, 4), (2, 5)])
+    >>> top_eigen(distances(k23), (3, 3, -2, -2, -2))
+    TopEigen(value=2/5, eigenvector=True)
+    """
+    n = D.shape[0]
+    P = sp.eye(n) - sp.ones(n, n) / n
+    M = P * sp.Matrix(D.tolist()) * P
+    top = float(np.linalg.eigvalsh(centred(D))[-1])
+    x = sp.Symbol("x")
+    factors = sp.Poly(M.charpoly(x).as_expr(), x).factor_list()[1]
+    roots = [-f.all_coeffs()[1] / f.all_coeffs()[0] for f, _ in factors if f.degree() == 1]
+    exact = [r for r in roots if abs(float(r) - top) < 1e-9]
+    if not exact:
+        return TopEigen(None, False)
+    value = sp.Rational(exact[0])
+    a = sp.Matrix(witness)
+    return TopEigen(value, M * a == value * a)
+
+
 def quadratic_form(D: IntArray, a: tuple[int, ...]) -> int:
     """aᵀ D a, exactly (SymPy integers)."""
     A = sp.Matrix([list(map(int, row)) for row in D])

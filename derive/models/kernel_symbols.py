@@ -98,12 +98,14 @@ def exact_form(expr: sp.Expr, size: int = 3, zero_sum: Sequence[sp.IndexedBase] 
                meanings: Mapping[Any, Callable[..., sp.Expr]] | None = None,
                first_minus_sum: Sequence[sp.IndexedBase] = ()) -> sp.Expr:
     """`expr` for n = `size` points, expanded, every value a symbol: k(x_p, x_q) symmetric,
-    k̃ by its definition, arrays in `zero_sum` with their last entry −Σ of the others,
-    arrays in `first_minus_sum` with entry 0 equal to −Σ of entries 1 … n."""
+    k̃ by its definition, other kernels by `meanings` (which may use n), arrays in `zero_sum`
+    with their last entry −Σ of the others, arrays in `first_minus_sum` with entry 0 equal to
+    −Σ of entries 1 … n."""
     rules: dict[Any, Callable[..., sp.Expr]] = {kt: centred, **(meanings or {})}
     e = expr.xreplace({n: size}).doit()
-    for _ in range(4):
-        e = e.replace(lambda v: type(v) in rules, lambda v: rules[type(v)](*v.args)).doit()
+    for _ in range(4):                  # a meaning may sum up to n: n = size there too
+        e = e.replace(lambda v: type(v) in rules,
+                      lambda v: rules[type(v)](*v.args)).xreplace({n: size}).doit()
     last = {base: -sum((base[q] for q in range(1, size)), sp.Integer(0)) for base in zero_sum}
     e = e.replace(lambda v: isinstance(v, sp.Indexed) and v.base in last
                   and v.indices == (size,), lambda v: last[v.base])

@@ -45,6 +45,7 @@ from derive.questions.kernel_evidence import (
     note,
     point_tex,
     proof_derivation,
+    setup,
     start,
 )
 from derive.verify import kernel_reference as R
@@ -105,6 +106,7 @@ class KernelCheck(Derived):
         k = Kernel.parse(self.kernel, self.dim)
         d = proof_derivation({**{v: Domain() for v in (*k.x, *k.y)},
                               xs: Domain((N + 1,) if self.dim == 1 else (N + 1, self.dim))})
+        setup(d)
         d.say("kernel_check_given", k=tex(k.expr), case=self.property,
               where=r"\mathbb{R}" if self.dim == 1 else rf"\mathbb{{R}}^{{{self.dim}}}")
         d.chain(sp.Function("k")(*k.x, *k.y), k.expr, "definition")

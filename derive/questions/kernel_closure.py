@@ -29,6 +29,7 @@ from derive.questions.kernel_evidence import (
     holds,
     note,
     proof_derivation,
+    setup,
     start,
     verdict,
 )
@@ -42,7 +43,7 @@ r_, q_ = sp.symbols("r q", integer=True, nonnegative=True)
 B, C = sp.IndexedBase("B"), sp.IndexedBase("C")
 cm = sp.IndexedBase(S.Label("cm", "c"))
 p_ = sp.Symbol("p", integer=True, positive=True)
-RANK, DEGREE = 3, 3
+DEGREE = 3
 SUM_SQUARE, NEGATIVE = "(x + y)**2", "x*y - 1"
 
 
@@ -57,9 +58,11 @@ def sum_square(seed: int) -> Claim:
                             rho: Domain()})
     kernel = Kernel.parse(SUM_SQUARE)
     found = search(kernel, "pd", seed).found
-    assert found is not None
+    assert found is not None and len(found.points) == 2
+    setup(d)
     note(d, "kernel_sumsq_false", u=found.points[0], v=found.points[1])
-    counterexample_steps(d, found, "pd", "sumsq", r"(f(x) + f(y))^2")
+    counterexample_steps(d, found, "pd", "sumsq", r"(f(x) + f(y))^2", gram_key="kernel_sumsq_gram",
+                         letter="s")
     d.say("kernel_sumsq_expand")
     total, squares, linear = _sums(ag[i], ag[i] * s[i] ** 2, ag[i] * s[i])
     d.chain(Q, S.double_sum(ag[i] * ag[j] * (s[i] + s[j]) ** 2), "definition")
@@ -137,22 +140,31 @@ class K2(S.KernelAt):
     letter = "k_2"
 
 
+def gram1(p: sp.Expr, q: sp.Expr) -> sp.Expr:
+    """(BBᵀ)_pq for an n × n matrix B: the Gram matrix of k_1 at x_1, …, x_n."""
+    return sp.Sum(B[p, r_] * B[q, r_], (r_, 1, n))
+
+
+def gram2(p: sp.Expr, q: sp.Expr) -> sp.Expr:
+    return sp.Sum(C[p, q_] * C[q, q_], (q_, 1, n))
+
+
 def polynomial(seed: int) -> Claim:
-    """Schur: Σ a_i a_j k1 k2 = Σ_rq (Σ_i a_i B_ir C_iq)²; then Σ_m c_m Σ a_i a_j k^m."""
-    d = proof_derivation({B: Domain((N + 1, RANK)), C: Domain((N + 1, RANK)),
+    """Schur: Σ a_i a_j k1 k2 = Σ_rq (Σ_i a_i B_ir C_iq)² with B, C of size n × n (row and
+    column 0 of the arrays unused); then Σ_m c_m Σ a_i a_j k^m."""
+    d = proof_derivation({B: Domain((N + 1, N + 1)), C: Domain((N + 1, N + 1)),
                             sp.IndexedBase("K1"): Domain((N + 1, N + 1), "defined"),
                             sp.IndexedBase("K2"): Domain((N + 1, N + 1), "defined"),
                             sp.IndexedBase("k"): Domain((N + 1, N + 1), "defined"),
                             cm: Domain((DEGREE + 1,), "positive")})
-    gram1 = lambda p, q: sp.Sum(B[p, r_] * B[q, r_], (r_, 0, RANK - 1))   # noqa: E731
-    gram2 = lambda p, q: sp.Sum(C[p, q_] * C[q, q_], (q_, 0, RANK - 1))   # noqa: E731
     d.definitions |= {sp.IndexedBase("K1"): gram1, sp.IndexedBase("K2"): gram2,
                       sp.IndexedBase("k"): gram1, p_: sp.Integer(DEGREE)}
+    setup(d)
     d.say("kernel_schur")
     start(d, S.double_sum(ag[i] * ag[j] * K1(i, j) * K2(i, j)))
     d.then(S.double_sum(ag[i] * ag[j] * gram1(i, j) * gram2(i, j)), "kernel_schur")
-    d.then(sp.Sum(sp.Sum(ag[i] * B[i, r_] * C[i, q_], (i, 1, n)) ** 2, (r_, 0, RANK - 1),
-                  (q_, 0, RANK - 1)), "kernel_expand").answer("schur")
+    d.then(sp.Sum(sp.Sum(ag[i] * B[i, r_] * C[i, q_], (i, 1, n)) ** 2, (r_, 1, n),
+                  (q_, 1, n)), "kernel_expand").answer("schur")
     d.say("kernel_poly_powers")
     m = S.m
     start(d, S.double_sum(ag[i] * ag[j] * sp.Sum(cm[m] * S.k(i, j) ** m, (m, 0, p_))))
@@ -173,8 +185,9 @@ def polynomial(seed: int) -> Claim:
     claim.references.append(counterexample_reference(kernel, found, "pd", "negative"))
 
     def reference(data: Mapping[str, Any]) -> dict[str, Any]:
-        Bm, Cm, a = np.asarray(data["B"]), np.asarray(data["C"]), np.asarray(data["b"])[1:]
-        K1m, K2m = (Bm @ Bm.T)[1:, 1:], (Cm @ Cm.T)[1:, 1:]
+        Bm, Cm = np.asarray(data["B"])[1:, 1:], np.asarray(data["C"])[1:, 1:]
+        a = np.asarray(data["b"])[1:]
+        K1m, K2m = Bm @ Bm.T, Cm @ Cm.T
         coef = np.asarray(data["cm"])
         poly = sum(coef[q] * K1m**q for q in range(DEGREE + 1))
         return {"schur": R.form(K1m * K2m, a), "poly_form": R.form(poly, a),
@@ -184,8 +197,5 @@ def polynomial(seed: int) -> Claim:
     return claim
 
 
-EXACT_MEANINGS = {
-    K1: lambda p, q: sum((B[p, r] * B[q, r] for r in range(RANK)), sp.Integer(0)),
-    K2: lambda p, q: sum((C[p, r] * C[q, r] for r in range(RANK)), sp.Integer(0)),
-}
+EXACT_MEANINGS = {K1: gram1, K2: gram2}
 EXACT_SUBS = {p_: DEGREE}

@@ -29,6 +29,7 @@ from derive.questions.kernel_evidence import (
     holds,
     note,
     proof_derivation,
+    setup,
     start,
     verdict,
 )
@@ -49,10 +50,9 @@ def pd_implies_cpd(seed: int) -> Claim:
     """The c.p.d. condition is the p.d. one on fewer coefficient vectors; −(x − y)² shows
     the converse fails."""
     d = proof_derivation()
-    d.say("kernel_definitions")
-    d.chain(Q, S.form(), "definition")
-    d.say("kernel_pd_is_cpd")
-    d.chain(Q, Q, "definition")
+    setup(d)
+    note(d, "kernel_pd_is_cpd").steps[-1].states = True     # what the part asks
+    d.marked = frozenset()              # the converse's counterexample is not asked
     kernel = Kernel.parse(NEG_SQ)
     found = search(kernel, "pd", seed).found
     assert found is not None
@@ -77,6 +77,7 @@ def pd_implies_cpd(seed: int) -> Claim:
 def constant(seed: int) -> Claim:
     """Σ a_i a_j c = c(Σ a_i)²: p.d. exactly when c ≥ 0, c.p.d. for every c."""
     d = proof_derivation({c0: Domain()})
+    setup(d)
     d.say("kernel_constant")
     whole = S.double_sum(ag[i] * ag[j] * c0)
     d.chain(Q, whole, "definition")
@@ -114,6 +115,7 @@ def neg_sq_distance(seed: int) -> Claim:
     kernel = Kernel.parse(NEG_SQ)
     found = search(kernel, "pd", seed).found
     assert found is not None
+    setup(d)
     note(d, "kernel_negsq_not_pd")
     counterexample_steps(d, found, "pd", "negsq", r"-(x - y)^2")
     d.say("kernel_negsq_cpd")
@@ -147,6 +149,7 @@ def centred(seed: int) -> Claim:
     general = (S.double_sum(ag[i] * ag[j] * S.k(i, j))
                - 2 * sp.Sum(ag[i], (i, 1, n)) * sp.Sum(ag[j] * S.k(0, j), (j, 1, n))
                + sp.Sum(ag[i], (i, 1, n)) ** 2 * S.k(0, 0))
+    setup(d)
     d.say("kernel_centred_expand")
     start(d, S.double_sum(ag[i] * ag[j] * S.kt(i, j)))
     d.then(S.double_sum(ag[i] * ag[j] * S.centred(i, j)), "kernel_centred_def")

@@ -61,11 +61,23 @@ def proof_derivation(extra: dict[Any, Domain] | None = None) -> Derivation:
 
 
 class Term(Shown):
-    """A named quantity (Σ_i a_i, say) printed as its LaTeX name, or as the number `put`
-    gives it."""
+    """A named sum (Σ_i a_i, say) printed as its LaTeX name in brackets, so that it reads as
+    one factor in a product or a power, or as the number `put` gives it.
+
+    >>> from derive.latex.printer import tex
+    >>> print(tex(2 * Term("A") * Term("B") + 2 * Term("C")**2))
+    2 \\bigl(A\\bigr) \\bigl(B\\bigr) + 2 \\bigl(C\\bigr)^{2}
+    """
 
     def _latex(self, printer: Any) -> str:
-        return str(printer._settings.get("symbol_names", {}).get(self, self.name))
+        number = printer._settings.get("symbol_names", {}).get(self)
+        return str(number) if number is not None else rf"\bigl({self.name}\bigr)"
+
+
+def setup(d: Derivation) -> Derivation:
+    """The definitions of p.d. (valid), p.s.d. and c.p.d., stated at their first use on the
+    page (a later part refers to it)."""
+    return note(d, "kernel_setup")
 
 
 def note(d: Derivation, key: str, **values: Any) -> Derivation:
@@ -104,14 +116,20 @@ def _shown(value: sp.Basic) -> str:
     return tex(value) + ("" if value.is_Rational else r" \approx " + tex(approx(value)))
 
 
+COUNTS = {1: "one", 2: "two", 3: "three"}        # a count written in words on the page
+
+
 def counterexample_steps(d: Derivation, found: Counterexample, prop: str, key: str,
-                         kernel_tex: str) -> None:
+                         kernel_tex: str, gram_key: str = "kernel_cx_gram",
+                         letter: str = "x") -> None:
     """The points, the Gram matrix, aᵀKa < 0 and the smallest eigenvalue, as steps whose
     values are answers `key`_gram, `key`_form, `key`_eigenvalue (exact; shown with their
-    decimals when irrational)."""
+    decimals when irrational). `gram_key`: the sentence that introduces the Gram matrix;
+    `letter`: the name of the points in it (s for the values s_i = f(x_i), say)."""
     n = len(found.points)
-    points = ", ".join(f"x_{{{q + 1}}} = {point_tex(p)}" for q, p in enumerate(found.points))
-    d.say("kernel_cx_gram", n=n, points=points, k=kernel_tex)
+    points = ", ".join(f"{letter}_{{{q + 1}}} = {point_tex(p)}"
+                       for q, p in enumerate(found.points))
+    d.say(gram_key, n=n, points=points, k=kernel_tex, case=COUNTS.get(n, "other"))
     name = r"\lambda_{\min}(K)" if prop == "pd" else r"\lambda_{\min}(PKP)"
     for key_, lhs, value, rule in (
             ("gram", Named("K", n, n), sp.ImmutableMatrix(found.gram), "kernel_gram"),

@@ -21,6 +21,7 @@ from derive.questions.kernel_evidence import (
     hidden_verdict,
     holds,
     proof_derivation,
+    setup,
     start,
     verdict,
 )
@@ -74,6 +75,7 @@ def feature_map(seed: int) -> Claim:
         sp.IndexedBase("PhiDist"): lambda p, q: S.kt(p, p) + S.kt(q, q) - 2 * S.kt(p, q),
         sp.IndexedBase("PsiDist"): lambda p, q: PhiDist(p, q) / 2}
     d.free = {i: (0, N), j: (0, N)}
+    setup(d)
     d.say("kernel_feature_exists")
     d.chain(PhiDist(i, j), S.kt(i, i) + S.kt(j, j) - 2 * S.kt(i, j), "kernel_feature")
     d.then(sp.Add(S.centred(i, i), S.centred(j, j), sp.Mul(-2, S.centred(i, j),
@@ -103,6 +105,7 @@ def exp_cpd(seed: int) -> Claim:
     """e^{tk} = e^{−tk(x0,x0)} · e^{tk(x0,x)} e^{tk(x0,y)} · e^{tk̃}, each factor p.d."""
     d = proof_derivation()
     d.free = {i: (0, N), j: (0, N)}
+    setup(d)
     d.say("kernel_exp_split")
     start(d, sp.exp(t * S.k(i, j)))
     d.then(sp.exp(t * (S.kt(i, j) + S.k(0, i) + S.k(0, j) - S.k(0, 0))), "kernel_centred_def")
@@ -140,6 +143,7 @@ def exp_cpd(seed: int) -> Claim:
 def exp_converse(seed: int) -> Claim:
     """Σ a_i a_j (e^{tk} − 1)/t ≥ 0 for Σ a_i = 0, and its limit as t → 0⁺ is Σ a_i a_j k."""
     d = proof_derivation()
+    setup(d)
     d.say("kernel_converse_setup")
     quotient = S.double_sum(S.a[i] * S.a[j] * (sp.exp(t * S.k(i, j)) - 1) / t)
     start(d, S.double_sum(S.a[i] * S.a[j] * sp.exp(t * S.k(i, j))) / t)

@@ -19,8 +19,10 @@ from pydantic import Field, model_validator
 import derive.derivation.graph_rules  # noqa: F401  (registers the family's rules)
 from derive.derivation import Derivation, Domain
 from derive.models import graph_kernel as G
+from derive.models.function import Shown
 from derive.questions.base import NonNegInt
 from derive.questions.declare import Derived, kind
+from derive.questions.kernel_evidence import setup
 from derive.questions.kernel_graph_figure import figure
 from derive.verify import graph_reference as ref
 
@@ -112,6 +114,7 @@ class GraphDistance(Derived):
         D = G.distances(g)
         d = Derivation({dist: Domain((g.n, g.n), "defined")}, {i: (0, g.n - 1), j: (0, g.n - 1)},
                        {dist: table("distance", D)})
+        setup(d)
         self.intro(d, g, D)
         self.d_fails(d, g, D)
         if G.is_tree(g):
@@ -153,7 +156,7 @@ class GraphDistance(Derived):
         value = sp.Add(*(sp.Mul(x, y, z, evaluate=False) for x, y, z in terms), evaluate=False)
         shown = " + ".join(r" \cdot ".join(f"({v})" if v < 0 else str(v) for v in term)
                            for term in terms)
-        d.say("graph_d_fails", p=p, q=q)
+        d.say("graph_d_fails", p=p, q=q, case="search" if self.graph == "search" else "claim")
         d.chain(sp.Symbol(r"\sum_{i=1}^{2} \sum_{j=1}^{2} a_i a_j\, d(x_i, x_j)"), value,
                 "definition")
         d.steps[-1].display = shown
@@ -207,15 +210,31 @@ class GraphDistance(Derived):
         d.say("graph_tree_form")
         d.chain(self._form(n, a0), self._form(n, a0), "definition")
         d.then(split(a0), "graph_as_above")
+        d.steps[-1].shown = False           # the expansion just shown: checked, not repeated
         d.then(2 * sp.Sum(sp.Sum(a0[i] * phi[i, e], vertices[0]) ** 2, (e, 0, m - 1)),
                "graph_sum_zero").answer("minus_d_form")
 
     def witness(self, d: Derivation, g: G.Graph, test: G.CpdTest) -> None:
-        """Integer coefficients summing to 0 on which the form of −d is negative."""
+        """Integer coefficients summing to 0 on which the form of −d is negative: an exact
+        eigenvector of P D P for its largest eigenvalue when there is an integer one, else
+        the eigenvector rounded (the page says which, and λ exactly when it is rational)."""
         assert test.witness is not None and test.form is not None
         d.domains[a] = Domain((g.n,), "defined")
         d.definitions[a] = table("witness", test.witness)
-        d.say("graph_witness", top=f"{test.top:.2f}", a=_tuple(test.witness))
+        top = G.top_eigen(G.distances(g), test.witness)
+        shown = (f"= {sp.latex(top.value)}" if top.value is not None
+                 else rf"\approx {test.top:.2f}")
+        lam = Shown(r"\lambda_{\max}(PDP)")
+        d.chain(lam, top.value if top.value is not None else sp.Float(test.top, 15),
+                "graph_witness").answer("witness_top")
+        d.steps[-1].shown = False           # said in words, checked against numpy
+        if top.eigenvector:
+            assert top.value is not None
+            d.chain(Shown("PDPa"), sp.ImmutableMatrix([[top.value * v for v in test.witness]]),
+                    "graph_witness").answer("witness_eigenvector")
+            d.steps[-1].shown = False
+        d.say("graph_witness", top=shown, a=_tuple(test.witness),
+              case="eigenvector" if top.eigenvector else "rounded")
         total = sp.Sum(a[i], (i, 0, g.n - 1))
         d.chain(total, total, "definition").then(sp.Integer(0), "evaluate")
         d.say("graph_witness_form")
@@ -285,6 +304,9 @@ class GraphDistance(Derived):
                                "d_form": ref.form(D, unit[p - first] - unit[q - first])}
         if "a" in data:
             out["witness_form"] = ref.form(-D, np.asarray(data["a"]))
+            P = np.eye(n) - np.ones((n, n)) / n
+            out["witness_top"] = float(np.linalg.eigvalsh(P @ D @ P)[-1])
+            out["witness_eigenvector"] = (P @ D @ P @ np.asarray(data["a"], dtype=float))[None, :]
         if "a_centred" in data:
             out["minus_d_form"] = ref.form(-D, np.asarray(data["a_centred"]))
         if "t" in data:
