@@ -70,16 +70,16 @@ def test_mlp_gradient_is_the_textbook_form() -> None:
 
 def test_the_gradient_of_a_hidden_bias_is_exact() -> None:
     """∂L/∂b^v_2 for the [2, 3, 2] tanh network, one-hot on class 1: the weight's gradient
-    without its input, ((ŷ₁ − 1)w₂₁ + ŷ₂w₂₂)(1 − h₂²) in the page's indices (from 1)."""
+    without its input, ŷ₂(w₂₂ − w₂₁)(1 − h₂²) in the page's indices (from 1), since
+    ŷ₁ − 1 = −ŷ₂."""
     solution = solve("mlp.backprop", **SEED, bias=True, weight="b^v_2", report="gradient",
                      target=1)
     assert solution.verify().passed
     h, w, yhat = MLP((2, 3, 2)).post(1), MLP((2, 3, 2)).weight("w"), M.yhat
-    expected = ((yhat[0] - 1) * w[1, 0] + yhat[1] * w[1, 1]) * (1 - h[1] ** 2)
+    expected = yhat[1] * (w[1, 1] - w[1, 0]) * (1 - h[1] ** 2)
     assert sp.simplify(_answer(solution, "gradient") - expected) == 0
     assert tex(in_base(_answer(solution, "gradient"), 1)) == (
-        r"\left(1 - {h}_{2}^{2}\right) \left(\left({\hat{y}}_{1} - 1\right) {w}_{2,1} + "
-        r"{\hat{y}}_{2} {w}_{2,2}\right)")
+        r"\left({w}_{2,2} - {w}_{2,1}\right) {\hat{y}}_{2} \left(1 - {h}_{2}^{2}\right)")
     steps = solution.derivation.steps
     bias_steps = [n for n, step in enumerate(steps) if step.rule == "bias_term"]
     assert len(bias_steps) == 1 and steps[bias_steps[0]].rhs == 1
@@ -400,3 +400,54 @@ def test_the_dropped_factors_are_named() -> None:
     text = page("mlp.backprop", "en", **SEED, weight="v_23", report="factors", target=1)
     assert "drop out of the chain" in text
     assert r"{\hat{y}}_{2}}{\partial {o}_{2}}" in text
+
+
+def test_the_one_hot_gradient_uses_that_the_probabilities_sum_to_one() -> None:
+    """USC 4.5: with ŷ₁ + ŷ₂ = 1 the gradient is x₁(1 − h₂²)ŷ₂(w₂₂ − w₂₁), a checked step;
+    the SGD sentence names the factors of known sign and when the step is zero, from them."""
+    solution = solve("mlp.backprop", widths=[2, 3, 2], weight="v_12", report="update",
+                     target=1)
+    assert solution.verify().passed
+    d = solution.derivation
+    h, w, x, yhat = MLP((2, 3, 2)).post(1), MLP((2, 3, 2)).weight("w"), M.x, M.yhat
+    assert d.answers()["gradient"].rule == "probabilities_sum_to_one"
+    assert sp.expand(_answer(solution, "gradient")
+                     - x[0] * (1 - h[1] ** 2) * yhat[1] * (w[1, 1] - w[1, 0])) == 0
+    effect = next(s.note for s in d.steps if s.note and s.note.key == "mlp_sgd_effect")
+    assert effect.values["case"] == "zero2"
+    assert set(effect.values["known"].items) == {
+        r"$\eta > 0$", r"${\hat{y}}_{2} > 0$", r"$1 - {h}_{2}^{2} > 0$"}
+    assert {effect.values["z1"], effect.values["z2"]} == {"${x}_{1} = 0$",
+                                                          "${w}_{2,2} = {w}_{2,1}$"}
+
+
+def test_asked_partials_are_stated_and_only_they_are_marked() -> None:
+    """USC 4.4: ∂ŷ₁/∂o₁ and ∂o₁/∂v₁₂ = x₁w₂₁(1 − h₂²) are stated, checked and marked; the
+    factors of the chain are not."""
+    solution = solve("mlp.backprop", widths=[2, 3, 2], weight="v_12", report="factors",
+                     target=1, partials=["yhat_1/o_1", "o_1/v_12"])
+    assert solution.verify().passed
+    d = solution.derivation
+    assert d.marked == frozenset({"asked0", "asked1"})
+    h, w, x, yhat = MLP((2, 3, 2)).post(1), MLP((2, 3, 2)).weight("w"), M.x, M.yhat
+    assert sp.expand(_answer(solution, "asked0") - yhat[0] * (1 - yhat[0])) == 0
+    assert sp.expand(_answer(solution, "asked1") - x[0] * w[1, 0] * (1 - h[1] ** 2)) == 0
+    whole = solve("mlp.backprop", widths=[2, 3, 2], weight="v_12", report="factors",
+                  partials=["L/yhat"])
+    assert whole.derivation.marked == frozenset({"factor0"})
+
+
+def test_the_updated_weight_prints_its_prime_and_index_together() -> None:
+    from derive.models.logistic import Updated
+
+    assert tex(Updated("v'")[0, 1]) == "v'_{0,1}"
+
+
+def test_the_softmax_gradient_marks_only_the_gradient_and_names_the_given_letters() -> None:
+    """ML exercises 2.1: ∂f_j/∂x_k is a step, not the answer; the sentence says H_m, g."""
+    solution = solve("softmax.cross_entropy_grad", classes=3, target=2, score="x", prob="f",
+                     label="H", loss="g")
+    d = solution.derivation
+    assert d.marked == frozenset({"grad", "vector"})
+    setup = next(s.note for s in d.steps if s.note and s.note.key == "softmax_ce_setup")
+    assert str(setup.values["ym"].base) == "H" and str(setup.values["L"]) == "g"

@@ -138,3 +138,13 @@ def test_bad_numbers_are_rejected(bad: dict[str, object], message: str) -> None:
 def test_features_follow_x() -> None:
     assert LogisticGrad.model_validate(EXAMPLE).features == 2
     assert LogisticGrad().features == 3
+
+
+def test_the_bias_gradient_is_checked_but_shown_and_marked_only_when_asked() -> None:
+    """USC 3.1 asks the update of w only: ∂L/∂b is derived and checked, not on the page."""
+    d = LogisticGrad(features=3).derive()
+    assert "grad_b" in d.answers() and "grad_b" not in (d.marked or set())
+    assert not any(s.shown for s in d.chains() if s[-1].answer == ("grad_b",) for s in s)
+    shown = LogisticGrad(features=3, bias=True).derive()
+    assert "grad_b" in (shown.marked or set())
+    assert all(s.shown for c in shown.chains() if c[-1].answer == ("grad_b",) for s in c)

@@ -18,11 +18,36 @@ import sympy as sp
 
 from derive.derivation.rules import collapse_deltas, sigma_prime, simplify
 from derive.derivation.steps import Domain
+from derive.latex.notation import indexed
 from derive.models.symbols import sigmoid
+
+
+class Updated(sp.IndexedBase):
+    """The weights after one step, w′: entries print w'_{j} (prime and index stacked), not
+    {w'}_{j}, whose index TeX sets after the prime, apart from the letter. The label is the
+    LaTeX of the name: "w'", or "{b'}^{v}" for a bias of layer v.
+
+    >>> from derive.latex.printer import tex
+    >>> tex(Updated("w'")[sp.Symbol("j")]), tex(Updated("{b'}^{v}")[1])
+    ("w'_{j}", "{b'}^{v}_{1}")
+    """
+
+    def __getitem__(self, indices: Any, **kw_args: Any) -> UpdatedEntry:
+        indices = indices if isinstance(indices, tuple) else (indices,)
+        return UpdatedEntry(self, *indices)
+
+
+class UpdatedEntry(sp.Indexed):
+    """One entry of `Updated`."""
+
+    is_real = True
+
+    def _latex(self, printer: Any) -> str:
+        return indexed(str(self.base.label), [printer._print(a) for a in self.indices])
 
 i, j = sp.symbols("i j", integer=True, nonnegative=True)
 w, x = sp.IndexedBase("w", real=True), sp.IndexedBase("x", real=True)
-w_new = sp.IndexedBase("w'", real=True)
+w_new = Updated("w'", real=True)
 b, y, eta = sp.Symbol("b", real=True), sp.Symbol("y", real=True), sp.Symbol("eta", positive=True)
 a, p, L = sp.Symbol("a", real=True), sp.Symbol("p", positive=True), sp.Symbol("L")
 k = sp.Symbol("k", integer=True, nonnegative=True)

@@ -382,6 +382,75 @@ class MLP:
             summed = write_out(summed)
         return self.activation_derivative(self.pre(path.layer)[col]) * summed * tail
 
+    def gradient_one_hot(self, path: Path, explicit: bool, target: int | sp.Symbol
+                         ) -> sp.Expr:
+        """The gradient with a one-hot label on class c, using Σ_l ŷ_l = 1: for a weight of
+        the one hidden layer, Σ_l (ŷ_l − δ_lc) w_jl = Σ_l ŷ_l (w_jl − w_jc), the term l = c
+        dropped when written out; otherwise the gradient as it is."""
+        if path.later or path.layer == self.depth:
+            return self.gradient(path, explicit, target)
+        col = path.weight.indices[-1]
+        w = self.weights()[self.depth - 1]
+        tail = (sp.Integer(1) if self.is_bias(path.weight)
+                else self.post(path.layer - 1)[path.weight.indices[0]])
+        if explicit:
+            summed: sp.Expr = sp.Add(*(yhat[q] * (w[col, q] - w[col, target])
+                                       for q in range(self.classes) if q != target))
+        else:
+            summed = sp.Sum(yhat[l] * (w[col, l] - w[col, target]), (l, 0, self.classes - 1))
+        return self.activation_derivative(self.pre(path.layer)[col]) * summed * tail
+
+    def factor_signs(self, gradient: sp.Expr) -> dict[sp.Expr, int]:
+        """Each factor of a gradient (a product) by its sign whatever the data: +1 for a
+        probability ŷ_k, a sum of them, a sigmoid unit h or 1 − h, tanh′ = 1 − h²; −1 for
+        ŷ_k − 1; 0 when it depends on the data (an input, a weight, ReLU′ = 𝟙[a > 0])."""
+        units = {self.post(n) for n in range(1, self.depth)}
+
+        def unit(e: sp.Expr) -> bool:
+            return isinstance(e, sp.Indexed) and e.base in units
+
+        def sign(f: sp.Expr) -> int:
+            if f.is_Number:
+                return 1 if f > 0 else -1
+            if isinstance(f, sp.Pow) and f.exp.is_Integer:
+                inner = sign(f.base)
+                return inner if f.exp % 2 else abs(inner)
+            if isinstance(f, sp.Indexed) and f.base == yhat:
+                return 1
+            if isinstance(f, sp.Sum) and isinstance(f.function, sp.Indexed) \
+                    and f.function.base == yhat:
+                return 1
+            if isinstance(f, sp.Add) and all(isinstance(t, sp.Indexed) and t.base == yhat
+                                             for t in f.args):
+                return 1
+            if isinstance(f, sp.Add) and len(f.args) == 2 and -1 in f.args and any(
+                    isinstance(t, sp.Indexed) and t.base == yhat for t in f.args):
+                return -1                                   # ŷ_k − 1 < 0
+            if self.activation == "sigmoid" and (unit(f) or unit(1 - f)):
+                return 1
+            if self._is_tanh_prime(f):
+                return 1
+            return 0
+
+        return {f: sign(f) for f in sp.Mul.make_args(gradient)}
+
+    def _is_tanh_prime(self, f: sp.Expr) -> bool:
+        """Whether f is 1 − h² for a tanh unit h (positive: |tanh| < 1)."""
+        return self.activation == "tanh" and any(
+            f == 1 - self.post(n)[i] ** 2 for n in range(1, self.depth)
+            for i in {e.indices[0] for e in f.atoms(sp.Indexed) if e.base == self.post(n)})
+
+    def zero_condition(self, factor: sp.Expr) -> sp.Basic:
+        """When a factor of the gradient is 0: a ≤ 0 for ReLU′(a), u = v for u − v, f = 0."""
+        if isinstance(factor, relu_prime):
+            return sp.Le(factor.args[0], 0, evaluate=False)
+        if isinstance(factor, sp.Add) and len(factor.args) == 2:
+            plus = [t for t in factor.args if not t.could_extract_minus_sign()]
+            if len(plus) == 1:
+                rest = plus[0] - factor
+                return sp.Eq(plus[0], rest, evaluate=False)
+        return sp.Eq(factor, 0, evaluate=False)
+
     def activation_derivative(self, a: sp.Indexed) -> sp.Expr:
         """act′(a) written through the unit h = act(a): 1 − h², h(1 − h), 𝟙[a > 0], 1."""
         h = self._unit_of(sp.Function("f")(a))

@@ -26,6 +26,7 @@ class LogisticGrad(Derived):
     seed: NonNegInt = 0
     report: Literal["gradient", "step_size"] = Field(
         "gradient", description="The gradient and SGD update, or the length of one SGD step.")
+    bias: bool = Field(False, description="Also show ∂L/∂b (derived and checked always).")
     normalized: bool = Field(True, description="Examples scaled to ‖x‖ = 1 (step_size).")
     x: list[float] | None = Field(None, description="An example's features (with w, b, y, eta).")
     w: list[float] | None = Field(None, description="The current weights.")
@@ -66,6 +67,9 @@ class LogisticGrad(Derived):
             if key == "grad_w":
                 d.apply("sum_collapse")
             d.apply("simplify").answer(key)
+            if key == "grad_b" and not self.bias:      # not asked: checked, not shown
+                for hidden in d.chains()[-1]:
+                    hidden.shown = False
         grad = PartialOf(M.L, M.w[M.j], m.loss())
         d.say("sgd_step")
         d.chain(M.w_new[M.j], M.w[M.j] - M.eta * grad, "sgd_update")
@@ -75,7 +79,8 @@ class LogisticGrad(Derived):
         if self.x is not None:
             numbers.put_numbers(d, m, self)
         else:                  # what is asked: the gradient and the update, or the step's size
-            d.marked = frozenset({"step_size"} if step else {"grad_w", "grad_b", "update"})
+            d.marked = frozenset({"step_size"} if step else
+                                 {"grad_w", "update"} | ({"grad_b"} if self.bias else set()))
         return d
 
     def value(self, answers: dict[str, Any]) -> Any:

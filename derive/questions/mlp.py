@@ -13,13 +13,17 @@ from pydantic import Field, model_validator
 
 from derive.derivation import Derivation
 from derive.derivation.indices import in_base
+from derive.derivation.rules import register
 from derive.latex.printer import tex
+from derive.listing import Listing
 from derive.models import mlp as M
+from derive.models.logistic import Updated
 from derive.models.mlp import MLP, Path
 from derive.models.mlp_errors import deep
 from derive.models.softmax import cls
 from derive.models.symbols import PartialOf
 from derive.questions import mlp_errors as errors
+from derive.questions import mlp_partials
 from derive.questions.base import IndexBase, NonNegInt, PosInt
 from derive.questions.declare import kind
 from derive.questions.mlp_numbers import Numbers, approx, number, numeric
@@ -28,6 +32,7 @@ WEIGHT = re.compile(r"^([A-Za-z])_?(?:\{(\d+),?(\d+)\}|(\d),?(\d)|(\d+),(\d+))$"
 BIAS = re.compile(r"^b(?:\^\{?([A-Za-z])\}?)?_\{?(\d+)\}?(?:\^\{?([A-Za-z])\}?)?$")
 EXPLICIT_PATHS = 8           # chains with at most this many paths are written out
 EXPLICIT_WIDTH = 4           # … when no layer they sum over is wider
+register("probabilities_sum_to_one")   # Σ_k ŷ_k = 1 (worded in strings/<language>/backprop.yaml)
 Widths = Annotated[list[PosInt], Field(min_length=2, max_length=6)]
 
 
@@ -69,6 +74,10 @@ class Backprop(Numbers):
                         "bias: true, a bias by its layer's letter and unit: 'b^v_2'.")
     report: Literal["chain", "factors", "gradient", "update"] = Field(
         "gradient", description="The chain of partials; its factors; the gradient; the update.")
+    partials: list[str] | None = Field(
+        None, description="The partials the part asks for, top/variable with indices as "
+        "written: 'yhat_1/o_1', 'o_1/v_12' (along one path), or a whole link 'L/yhat'; only "
+        "these are marked.")
     target: PosInt | Literal[0] | None = Field(
         None, description="Class of a one-hot label (from index_base); softmax_ce only.")
     index_base: IndexBase = 1
@@ -98,6 +107,8 @@ class Backprop(Numbers):
             if not b <= self.target < self.widths[-1] + b:
                 raise ValueError(f"target: class {self.target} does not exist (classes {b} "
                                  f"to {self.widths[-1] - 1 + b})")
+        for text in self.partials or []:
+            mlp_partials.parse(text, self)
         self.check_numbers(net, self.target_index())
         if self.report == "update" and self.has_numbers() and self.eta is None:
             raise ValueError("eta: the learning rate is needed to put numbers in the update")
@@ -180,7 +191,7 @@ class Backprop(Numbers):
             self.chain(d, net, path, explicit, c, substituted=False)
             if self.report == "factors":
                 self.factors(d, net, path, explicit, c, values)
-            return self.mark_asked(d)
+            return self.mark_asked(d, net, path, explicit, c)
         factors = self.factors(d, net, path, explicit, c, values)
         if deep(net, path):            # through the errors δ of the later layers
             errors.prepare(d, net, path, c if explicit or c is None else cls)
@@ -191,12 +202,17 @@ class Backprop(Numbers):
             self.put_in_sums(d, values, "gradient_value")
         if self.report == "update":
             self.update(d, net, path, gradient, values)
-        return self.mark_asked(d)
+        return self.mark_asked(d, net, path, explicit, c)
 
-    def mark_asked(self, d: Derivation) -> Derivation:
+    def mark_asked(self, d: Derivation, net: MLP, path: Path, explicit: bool, c: int | None
+                   ) -> Derivation:
         """The page marks what the report asks for (what `value` gives a script), not the
-        chain or the factors a gradient is derived from; with numbers, every value."""
-        if not self.has_numbers():
+        chain or the factors a gradient is derived from; with numbers, every value. Partials
+        asked by name are stated, and only they are marked."""
+        if self.partials:
+            label = c if explicit or c is None else cls
+            d.marked = mlp_partials.state(d, self, net, path, explicit, label)
+        elif not self.has_numbers():
             asked = {"chain": ["chain"], "gradient": ["gradient"],
                      "update": ["gradient", "update"]}.get(self.report)
             d.marked = frozenset(asked if asked is not None else
@@ -216,15 +232,16 @@ class Backprop(Numbers):
         if net.softmax:
             pieces.append(sp.Eq(M.yhat[M.l], net.prob_of(M.l, M._d[1]), evaluate=False))
         c = self.target_index()
-        d.say("mlp_network", case="one_hot" if c is not None else net.output,
-              layers=", ".join(f"${self.shown(e)}$" for e in pieces),
+        d.say("mlp_setup", layers=", ".join(f"${self.shown(e)}$" for e in pieces))
+        d.chain(M.L, M.L, "definition", context=True)        # the sentence alone, no display
+        d.say("mlp_loss", case="one_hot" if c is not None else net.output,
               c=(c or 0) + self.index_base)
         d.chain(M.L, net.loss(), "definition", context=True)
 
     def paths_sentence(self, d: Derivation, net: MLP, path: Path) -> None:
         n = net.path_count(path)
         where = "output" if path.layer == net.depth else "hidden"
-        plural = "one" if n == 1 else "other"
+        plural = "one" if n == 1 else "other_deep" if path.later else "other"
         bias = "_bias" if net.is_bias(path.weight) else ""
         d.say("mlp_paths",
               case=f"{where}_{'softmax' if net.softmax else 'squared'}_{plural}{bias}",
@@ -257,9 +274,12 @@ class Backprop(Numbers):
                                       for f in d.result.atoms(PartialOf)})
         if net.softmax and c is None:
             d.then(net.gradient(path, explicit), "target_sums_to_one")
-        gradient = net.gradient(path, explicit, c if explicit else cls if c is not None
-                                else None)
-        d.then(gradient, "simplify").answer("gradient")
+        gradient = net.gradient(path, explicit, label)
+        d.then(gradient, "simplify")
+        if c is not None and net.softmax:           # ŷ_c − 1 = −Σ_{l≠c} ŷ_l: one term less
+            gradient = net.gradient_one_hot(path, explicit, label)
+            d.then(gradient, "probabilities_sum_to_one")
+        d.answer("gradient")
         return gradient
 
     def loss_factor(self, d: Derivation, net: MLP, c: int, values: dict[Any, Any]) -> None:
@@ -326,17 +346,15 @@ class Backprop(Numbers):
                values: dict[Any, Any]) -> None:
         """One SGD step, what it does whatever the numbers, and with them if given."""
         grad = PartialOf(M.L, path.weight, M.L)
-        inactive = "relu" if self.activation == "relu" and path.layer < net.depth else "plain"
-        if net.is_bias(path.weight):          # {b'}^v_j: b^{v}' would be a double superscript
-            letter = net.letters()[path.layer - 1]
-            new = sp.IndexedBase(f"{{b'}}^{{{letter}}}", real=True)[path.weight.indices]
-            d.say("mlp_sgd", case=f"{inactive}_{self.output}_bias", w=path.weight, g=grad,
-                  a=path.units[0])
+        bias = net.is_bias(path.weight)
+        if bias:                               # {b'}^v_j: b^{v}' would be a double superscript
+            new = Updated(f"{{b'}}^{{{net.letters()[path.layer - 1]}}}", real=True)
         else:
-            new = sp.IndexedBase(f"{path.weight.base}'", real=True)[path.weight.indices]
-            d.say("mlp_sgd", case=f"{inactive}_{self.output}", w=path.weight, g=grad,
-                  input=net.post(path.layer - 1)[path.weight.indices[0]], a=path.units[0])
-        d.chain(new, path.weight - M.eta * grad, "sgd_update")
+            new = Updated(f"{path.weight.base}'", real=True)
+        d.say("mlp_sgd", case="bias" if bias else "weight", w=path.weight, g=grad,
+              a=path.units[0])
+        d.chain(new[path.weight.indices], path.weight - M.eta * grad, "sgd_update")
+        self.effect(d, net, path, gradient)
         d.then(path.weight - M.eta * gradient, "substitute",       # shown as w − η (…)
                display=self.shown(path.weight - M.eta * sp.UnevaluatedExpr(gradient)))
         d.answer("update")
@@ -351,6 +369,24 @@ class Backprop(Numbers):
               w=path.weight, g=grad, gv=approx(g).strip(), old=number(old, paren=False),
               new=number(new_value, paren=False))
         self.put_in_sums(d, values, "update_value")
+
+    def effect(self, d: Derivation, net: MLP, path: Path, gradient: sp.Expr) -> None:
+        """What the step does to the weight, read off the factors of the gradient: those of
+        known sign, the product of the others (whose sign moves it), and when it is 0."""
+        signs = net.factor_signs(gradient)
+        known = [r"$\eta > 0$"] + [f"${self.shown(f)} {'>' if sign > 0 else '<'} 0$"
+                                     for f, sign in signs.items() if sign]
+        free = [f for f, sign in signs.items() if not sign]
+        flip = sum(1 for sign in signs.values() if sign < 0) % 2 == 1
+        values: dict[str, Any] = {"w": path.weight, "g": PartialOf(M.L, path.weight, M.L),
+                                  "known": Listing(known)}
+        if not free:
+            d.say("mlp_sgd_effect", case="up" if flip else "down", **values)
+            return
+        zeros = [f"${self.shown(z)}$" for z in map(net.zero_condition, free)]
+        d.say("mlp_sgd_effect", case=f"zero{len(zeros)}", s=sp.Mul(*free),
+              more="<" if flip else ">", less=">" if flip else "<",
+              **dict(zip(("z1", "z2", "z3"), zeros, strict=False)), **values)
 
     def value(self, answers: dict[str, Any]) -> Any:
         """With numbers: the loss, gradient and updated weight as numbers. Otherwise the
@@ -368,4 +404,4 @@ class Backprop(Numbers):
     def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
         from derive.questions.mlp_numbers import reference_answers
 
-        return reference_answers(self, data)
+        return reference_answers(self, data) | mlp_partials.reference(self, data)

@@ -75,7 +75,8 @@ class CrossEntropyGrad(SoftmaxGiven):
         d = self.start(c)
         L, j, k = self.L, S.j, S.k
         d.say("softmax_ce_setup", case="one_hot" if c is not None else "soft",
-              n=self.classes, p=s.prob_of(j), c=(c or 0) + self.index_base, pc=s.p[c or 0])
+              n=self.classes, p=s.prob_of(j), c=(c or 0) + self.index_base, pc=s.p[c or 0],
+              pj=s.p[j], y=sp.Symbol(self.label), ym=s.y[S.m], L=L)
         d.chain(L, s.loss().xreplace({S.m: j}), "definition", context=True)
         d.say("softmax_ce_factors")
         d.chain(PartialOf(L, s.p[j], L), PartialOf(L, s.p[j], L), "definition")
@@ -93,6 +94,7 @@ class CrossEntropyGrad(SoftmaxGiven):
         if c is None:
             d.then(s.p[k] * sp.Sum(s.y[j], (j, 0, s.last)) - s.y[k], "linearity")
             d.then(s.grad_scores(), "target_sums_to_one").answer("grad")
+            d.marked = frozenset({"grad"})
             return d
         d.apply("one_hot", label=s.y, target=S.cls).apply("simplify").answer("grad")
         if self.classes <= WRITTEN_OUT:
@@ -100,6 +102,7 @@ class CrossEntropyGrad(SoftmaxGiven):
             partials = Shown([PartialOf(L, s.o[q], L) for q in range(self.classes)])
             d.chain(sp.Symbol(rf"\nabla_{{{self.score}}} {self.loss}"), partials, "definition")
             d.then(s.grad_vector(c), "one_hot").answer("vector")
+        d.marked = frozenset({"grad", "vector"})     # the Jacobian is a step, not asked
         return d
 
     def target_index(self) -> int | None:
