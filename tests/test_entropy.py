@@ -110,10 +110,39 @@ def test_a_pure_set_has_no_gain_and_says_why() -> None:
 def test_pure_subsets_state_the_convention() -> None:
     text = page(KIND, "en", **SEED)
     assert r"by the convention $0 \log 0 = 0$ its entropy is 0" in text
-    assert "The largest information gain, 0.971, is that of $A_{1}$" not in text
-    assert "is that of $A_{2}$" in text
+    assert "is that of $A_{1}$" not in text
     french = page(KIND, "fr", **SEED)
     assert r"avec la convention $0 \log 0 = 0$ son entropie est nulle" in french
+    assert "la diminution d'entropie apportée par la partition" in french
+
+
+def test_the_root_of_the_tree_is_named_and_marked() -> None:
+    """The question asks which attribute ID3 tests at the root: the attribute of largest gain
+    (computed), in a sentence the page marks, its gain checked against numpy's."""
+    text = page(KIND, "en", **SEED)
+    assert (r"\answerhere The largest information gain (\num{0.971}) is that of $A_{2}$: the "
+            r"root of the ID3 tree tests $A_{2}$.") in text
+    french = page(KIND, "fr", **SEED)
+    assert (r"\answerhere Le plus grand gain d'information (\num{0.971}) est celui de $A_{2}$ : "
+            r"c'est l'attribut testé à la racine de l'arbre ID3.") in french
+    given = Q.DecisionTreeSplit.model_validate(SEED)
+    d = given.derive()
+    assert d.answers()["max_gain"].rhs == d.answers()["gain[A2]"].rhs
+    swapped = [[r[1], r[0], r[2], r[3]] for r in SEED["rows"]]      # A1 and A2 swapped
+    assert "the root of the ID3 tree tests $A_{1}$" in page(
+        KIND, "en", **{**SEED, "rows": swapped})
+
+
+def test_the_root_is_not_claimed_when_some_attributes_are_not_evaluated() -> None:
+    text = page(KIND, "en", **SEED, evaluate=["A1", "A3"])
+    assert "root" not in text and "Among the attributes evaluated" in text
+    assert r"\answerhere" in text
+
+
+def test_the_conventions_are_stated_once_and_the_rule_fits_subsets() -> None:
+    text = page(KIND, "en", **SEED)
+    assert "is, in bits:" in text and r"0 \log_2 0" not in text
+    assert "proportions $n_c/|S|$" not in text and "class proportions $p_c$" in text
 
 
 def test_more_decimals_when_three_do_not_separate_two_gains() -> None:

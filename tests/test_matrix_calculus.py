@@ -105,7 +105,7 @@ def test_dropping_sigma_prime_fails_the_check(report: str,
 
 def test_a_wrong_outer_product_fails_the_check(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(AffineSigmoid, "grad_A_matrix", lambda self, form="diag": sp.MatMul(
-        self.upstream_vector("delta"), T(self.named()["x"])) if form == "delta" else sp.MatMul(
+        self.upstream_vector("gz"), T(self.named()["x"])) if form == "gz" else sp.MatMul(
         Had(self.named()["s"], self.named()["g"]), T(self.named()["x"])))
     given = AffineSigmoidGrad(m=3, n=2, report="grad_A")
     assert not verify_derivation(given.derive(), given).passed
@@ -119,13 +119,53 @@ def test_bad_givens_are_rejected(bad: dict[str, object]) -> None:
 
 
 @pytest.mark.parametrize(("m", "n", "en", "fr"), [
-    (3, 2, "a slip: $z$ has $m$ entries, not $n$", "une coquille"),
-    (2, 2, "with $m = n = 2$ here", "avec ici $m = n = 2$"),
+    (3, 2, "The matrix $A$ has $m = 3$ rows and $n = 2$ columns",
+     "La matrice $A$ a $m = 3$ lignes et $n = 2$ colonnes"),
+    (2, 2, "Here $m = n = 2$", "Ici $m = n = 2$"),
 ])
-def test_the_typo_is_named_only_when_m_and_n_differ(m: int, n: int, en: str, fr: str) -> None:
-    assert en in _sentences("matrix_calculus.grad", "en", m=m, n=n)
-    assert fr in _sentences("matrix_calculus.grad", "fr", m=m, n=n)
-    assert "SymPy expands the difference" in _sentences("matrix_calculus.grad", "en", m=m, n=n)
+def test_no_typo_of_the_assignment_and_no_tool_is_named(m: int, n: int, en: str,
+                                                       fr: str) -> None:
+    """The kind does not read the assignment's wording: it names no slip of it, and the
+    sentences speak of the mathematics, not of SymPy."""
+    english = _sentences("matrix_calculus.grad", "en", m=m, n=n)
+    french = _sentences("matrix_calculus.grad", "fr", m=m, n=n)
+    assert en in english and fr in french
+    for text in (english, french):
+        assert "slip" not in text and "coquille" not in text and "SymPy" not in text
+    assert f"For $m = {m}$, $n = {n}$, written out entry by entry, this is the index form" in (
+        english)
+    assert "given sizes" not in english and "tailles données" not in french
+    assert "double somme, sur $k$ et sur $l$" in french
+
+
+@pytest.mark.parametrize("report", REPORTS)
+def test_the_named_gradient_is_not_the_kronecker_delta(report: str) -> None:
+    """δ_jq is Kronecker's in the index form; ∇_z L is written g."""
+    d = AffineSigmoidGrad(m=3, n=2, report=report).derive()
+    printed = " ".join(tex(in_base(s.rhs, 1)) for s in d.steps)
+    renamed = next(s for s in d.steps if s.rule == "rename")
+    assert r"\delta" not in tex(renamed.rhs) and "g" in tex(renamed.rhs)
+    assert r"\delta" not in tex(d.steps[-1].rhs) and "{g}_{1}" in tex(in_base(d.steps[-1].rhs,
+                                                                             1))
+    if report != "grad_b":
+        assert r"\delta_{j q}" in printed or r"\delta_{jq}" in printed
+    text = _sentences("matrix_calculus.grad", "en", m=3, n=2, report=report)
+    assert r"Write $g = w \odot" in text and r"\delta =" not in text
+
+
+def test_the_gradient_of_f_is_bracketed_in_an_outer_product() -> None:
+    """diag(u) ∇_w f xᵀ would read as ∇_w(f xᵀ)."""
+    g = AffineSigmoid(3, 2)
+    assert tex(g.grad_A_matrix()) == (
+        r"\operatorname{diag}\left(w \odot \left(\mathbf{1} - w\right)\right) "
+        r"\left(\nabla_{w} f\right) x^\top")
+
+
+@pytest.mark.parametrize("report", REPORTS)
+def test_the_stacked_partials_print_in_display_style(report: str) -> None:
+    d = AffineSigmoidGrad(m=3, n=2, report=report).derive()
+    stacked = next(s for s in d.steps if isinstance(s.lhs, MC.Named) and s.rule == "definition")
+    assert tex(stacked.rhs).count(r"\displaystyle") == stacked.rhs.rows * stacked.rhs.cols
 
 
 def test_shapes_are_stated_from_the_matrices() -> None:

@@ -67,13 +67,60 @@ def test_at_a_point_max_is_differentiable_or_not(point: list[float],
 @pytest.mark.parametrize(("point", "en", "fr"), [
     ([0.5, 2.5, 1], "reached only at $k = 2$: max is differentiable there",
      "atteinte qu'en $k = 2$"),
-    ([3, 1, 3, 2], "reached at 2 coordinates ($k = 1, 3$): max is not differentiable",
-     "atteinte en 2 coordonnées ($k = 1, 3$)"),
+    ([3, 1, 3, 2], "attained by two coordinates ($k = 1$ and $k = 3$)",
+     "atteint par deux coordonnées ($k = 1$ et $k = 3$)"),
+    ([1, 2, 2, 2], "attained by 3 coordinates ($k = 2$, $k = 3$, and $k = 4$)",
+     "atteint par 3 coordonnées ($k = 2$, $k = 3$ et $k = 4$)"),
 ])
 def test_the_point_sentence_follows_the_maximisers(point: list[float], en: str,
                                                    fr: str) -> None:
     assert en in _sentences("max.identity", "en", point=point)
     assert fr in _sentences("max.identity", "fr", point=point)
+    assert "k = 1, 3" not in _sentences("max.identity", "fr", point=point)   # not 1,3
+
+
+def _marked(**given: object) -> tuple[list[str], list[str]]:
+    """The sentences and the display lines the page marks as answers."""
+    from derive.derivation.page import ANSWER_TAG, ANSWER_TEXT, blocks
+    from derive.latex.environment import strings
+
+    g = MaxIdentity.model_validate(given)
+    shown = blocks(g.derive(), strings("en"), 1)
+    return ([b["sentence"] for b in shown if b["sentence"].startswith(ANSWER_TEXT)],
+            [line["rhs"] for b in shown for line in b["lines"]
+             if line["rule"].endswith(ANSWER_TAG)])
+
+
+def test_at_a_kink_the_general_gradient_is_neither_derived_nor_marked() -> None:
+    """At (3, 1, 3, 2) max is not differentiable: no δ_jk answer; the marked result is the
+    statement of non-differentiability and the subdifferential."""
+    d = MaxIdentity(point=[3, 1, 3, 2]).derive()
+    assert "gradient" not in d.answers() and "point_gradient" not in d.answers()
+    assert "Where one coordinate $x_k$" not in _sentences("max.identity", "en",
+                                                          point=[3, 1, 3, 2])
+    sentences, lines = _marked(point=[3, 1, 3, 2])
+    assert lines == [] and len(sentences) == 1
+    assert "not differentiable at this point" in sentences[0]
+    assert r"\operatorname{conv}\{e_{1}, e_{3}\}" in sentences[0]
+    assert "are 1 and 0" in sentences[0]                   # the derived one-sided rates
+
+
+def test_where_differentiable_only_the_gradient_at_the_point_is_marked() -> None:
+    sentences, lines = _marked(point=[0.5, 2.5, 1])
+    assert sentences == [] and len(lines) == 1 and r"\delta" not in lines[0]
+    assert "derived_above" in {s.rule for s in MaxIdentity(point=[0.5, 2.5, 1]).derive().steps}
+
+
+def test_the_kronecker_step_names_its_rule() -> None:
+    rules = [s.rule for s in MaxIdentity(n=3).derive().steps]
+    assert "coordinate_partial" in rules and "differentiate" not in rules
+
+
+def test_the_general_argument_is_said_to_hold_for_every_n() -> None:
+    text = _sentences("max.identity", "en", n=4)
+    assert "For any $n$" in text and "Written out for $n = 4$" in text
+    assert "For $n = 4$:" in text                                  # the gradient display
+    assert "en appliquant l'identité à chaque couple" in _sentences("max.identity", "fr", n=4)
 
 
 def test_the_subdifferential_is_the_hull_of_the_maximisers() -> None:

@@ -31,7 +31,7 @@ i, j, k, l, q = sp.symbols("i j k l q", integer=True, nonnegative=True)
 _r = sp.Symbol("r", integer=True, nonnegative=True)   # summed inside ∇_w f = c + Qw only
 A, x, b = (sp.IndexedBase(n, real=True) for n in ("A", "x", "b"))
 z, w = sp.IndexedBase("z", real=True), sp.IndexedBase("w", real=True)
-delta = sp.IndexedBase(r"\delta", real=True)        # δ_i = ∂L/∂z_i
+gz = sp.IndexedBase("g", real=True)    # g_i = ∂L/∂z_i (not δ: δ_jq is Kronecker's here)
 dfdw = Upstream.of("f", "w")
 c, Q = sp.IndexedBase("c", real=True), sp.IndexedBase("Q", real=True)
 L = sp.Symbol("L")
@@ -70,6 +70,20 @@ class Had(HadamardProduct):
                                 for a in self.args)
 
 
+class Prod(sp.MatMul):
+    """A product of matrices, sums and entrywise products in brackets; so is a factor with a
+    compound name (∇_w f) when another factor follows, so that diag(u) (∇_w f) xᵀ does not
+    read as diag(u) ∇_w(f xᵀ)."""
+
+    def _latex(self, printer: Any) -> str:
+        def bracketed(n: int, a: sp.MatrixExpr) -> bool:
+            compound = isinstance(a, Named) and " " in str(a.name) and n < len(self.args) - 1
+            return compound or isinstance(a, (HadamardProduct, sp.MatAdd))
+
+        return " ".join(rf"\left({printer._print(a)}\right)" if bracketed(n, a)
+                        else printer._print(a) for n, a in enumerate(self.args))
+
+
 class Diag(DiagMatrix):
     """diag(u): the square matrix with the vector u on its diagonal."""
 
@@ -104,41 +118,41 @@ class AffineSigmoid:
     def definitions(self) -> dict[Any, Any]:
         return {z: self.pre_activation, w: lambda row: sigmoid(z[row]),
                 dfdw: lambda row: c[row] + sp.Sum(Q[row, _r] * w[_r], (_r, 0, self.m - 1)),
-                delta: self.delta, **self.matrix_definitions()}
+                gz: self.upstream, **self.matrix_definitions()}
 
     def domains(self) -> dict[Any, Domain]:
         return {A: Domain((self.m, self.n)), x: Domain((self.n,)), b: Domain((self.m,)),
                 c: Domain((self.m,)), Q: Domain((self.m, self.m), "symmetric")}
 
-    def delta(self, row: sp.Expr) -> sp.Expr:
-        """δ_row = ∂L/∂z_row = w_row(1 − w_row) ∂f/∂w_row, where w_row = σ(z_row)."""
+    def upstream(self, row: sp.Expr) -> sp.Expr:
+        """g_row = ∂L/∂z_row = w_row(1 − w_row) ∂f/∂w_row, where w_row = σ(z_row)."""
         return w[row] * (1 - w[row]) * dfdw[row]
 
     def grad_x(self) -> sp.Expr:
         """∂L/∂x_j = Σ_i A_ij w_i(1 − w_i) ∂f/∂w_i."""
-        return sp.Sum(self.delta(i) * A[i, j], (i, 0, self.m - 1))
+        return sp.Sum(self.upstream(i) * A[i, j], (i, 0, self.m - 1))
 
     def grad_A(self) -> sp.Expr:
         """∂L/∂A_ij = w_i(1 − w_i) ∂f/∂w_i x_j."""
-        return self.delta(i) * x[j]
+        return self.upstream(i) * x[j]
 
     def grad_b(self) -> sp.Expr:
         """∂L/∂b_i = w_i(1 − w_i) ∂f/∂w_i."""
-        return self.delta(i)
+        return self.upstream(i)
 
     # matrix forms -----------------------------------------------------------------------
     def named(self) -> dict[str, Named]:
         m, n = self.m, self.n
         return {"A": Named("A", m, n), "x": Named("x", n, 1), "s": Named("w", m, 1),
                 "ds": Named(r"\sigma'(z)", m, 1), "one": Named(r"\mathbf{1}", m, 1),
-                "g": Named(r"\nabla_{w} f", m, 1), "delta": Named(r"\delta", m, 1)}
+                "g": Named(r"\nabla_{w} f", m, 1), "gz": Named("g", m, 1)}
 
     def matrix_definitions(self) -> dict[Any, Any]:
         """The entries of each named matrix."""
         m, n, N = self.m, self.n, self.named()
         column = {"s": lambda r: sigmoid(z[r]), "ds": lambda r: sigmoid_prime(sigmoid(z[r])),
                   "one": lambda r: sp.Integer(1), "g": lambda r: dfdw[r],
-                  "delta": lambda r: delta[r]}
+                  "gz": lambda r: gz[r]}
         out: dict[Any, Any] = {N[key]: sp.ImmutableMatrix(m, 1, [f(r) for r in range(m)])
                                for key, f in column.items()}
         out[N["A"]] = sp.ImmutableMatrix(m, n, lambda r, s: A[r, s])
@@ -147,23 +161,23 @@ class AffineSigmoid:
 
     def upstream_vector(self, form: str = "prime") -> sp.MatrixExpr:
         """∇_z L as a vector: σ′(z) ⊙ ∇_w f (`prime`), w ⊙ (1 − w) ⊙ ∇_w f (`sigma`),
-        diag(w ⊙ (1 − w)) ∇_w f (`diag`) or δ (`delta`), where w = σ(z)."""
+        diag(w ⊙ (1 − w)) (∇_w f) (`diag`) or g (`gz`), where w = σ(z)."""
         N = self.named()
         s_1_s = Had(N["s"], sp.MatAdd(N["one"], -N["s"]))
         return {"prime": Had(N["ds"], N["g"]), "sigma": Had(N["s"], N["one"] - N["s"], N["g"]),
-                "diag": sp.MatMul(Diag(s_1_s), N["g"]), "delta": N["delta"]}[form]
+                "diag": Prod(Diag(s_1_s), N["g"]), "gz": N["gz"]}[form]
 
     def grad_x_matrix(self, form: str = "diag") -> sp.MatrixExpr:
         """∇_x L = Aᵀ(σ′(z) ⊙ ∇_w f) = Aᵀ diag(w ⊙ (1 − w)) ∇_w f, n × 1."""
         v = self.upstream_vector(form)
-        tail = v.args if isinstance(v, sp.MatMul) else (v,)
-        return sp.MatMul(T(self.named()["A"]), *tail)
+        tail = v.args if isinstance(v, Prod) else (v,)
+        return Prod(T(self.named()["A"]), *tail)
 
     def grad_A_matrix(self, form: str = "diag") -> sp.MatrixExpr:
         """∇_A L = (σ′(z) ⊙ ∇_w f) xᵀ, m × n."""
         v = self.upstream_vector(form)
-        head = v.args if isinstance(v, sp.MatMul) else (v,)
-        return sp.MatMul(*head, T(self.named()["x"]))
+        head = v.args if isinstance(v, Prod) else (v,)
+        return Prod(*head, T(self.named()["x"]))
 
     def grad_b_matrix(self, form: str = "diag") -> sp.MatrixExpr:
         """∇_b L = σ′(z) ⊙ ∇_w f, m × 1."""

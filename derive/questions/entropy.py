@@ -14,6 +14,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from derive.derivation import Derivation
 from derive.derivation import function_rules as _rules  # noqa: F401  (registers the rules)
 from derive.errors import did_you_mean
+from derive.listing import Listing
 from derive.models.entropy import Table, plog, proportions, written_out
 from derive.models.function import Shown
 from derive.questions.declare import Derived, kind
@@ -258,20 +259,28 @@ class DecisionTreeSplit(Derived):
         return value
 
     def _best(self, d: Derivation, gains: dict[str, sp.Expr], places: int) -> None:
+        """The largest gain, then the conclusion (marked): the attribute ID3 tests at the
+        root when every attribute is evaluated, the best of those evaluated otherwise."""
         best = largest(gains)
         top = gains[best[0]]
+        among = "" if len(gains) == len(self.attributes) else "_among"
         if abs(sp.N(top, PRECISION)) <= CLOSE:
             case = "none"
         elif len(gains) == 1:
             case = "single"
         else:
-            case = "one" if len(best) == 1 else "tie"
+            case = ("one" if len(best) == 1 else "tie") + among
+        gain = Shown(rf"\operatorname{{Gain}}(S, {name_tex(best[0])})")
+        if len(gains) > 1:
+            d.say("tree_compare", n=len(gains))
+            d.chain(Shown(r"\max_A \operatorname{Gain}(S, A)"), gain, "read_off")
+            d.then(top, "substitute", display=self._approx(top, places))
         d.say("tree_best", case=case, a=name_tex(best[0]),
               g=decimal(float(sp.N(top, PRECISION)), places),
-              names=", ".join(name_tex(a) for a in best), n=len(best))
-        d.chain(Shown(r"\max_A \operatorname{Gain}(S, A)"),
-                Shown(rf"\operatorname{{Gain}}(S, {name_tex(best[0])})"), "read_off")
-        d.then(top, "substitute", display=self._approx(top, places))
+              names=Listing([f"${name_tex(a)}$" for a in best]))
+        d.chain(gain, top, "read_off").answer("max_gain")
+        d.steps[-1].shown = False         # stated in words, checked against numpy's gains
+        d.steps[-1].states = True
 
     # pieces of the page ------------------------------------------------------------------
     def _approx(self, exact: sp.Expr, places: int) -> str:
@@ -324,6 +333,7 @@ class DecisionTreeSplit(Derived):
                 remainder += mask.mean() * entropy(mask)
             out[f"H[S|{attribute}]"] = remainder
             out[f"gain[{attribute}]"] = out["H[S]"] - remainder
+        out["max_gain"] = max(out[f"gain[{a}]"] for a in self.evaluated())
         return out
 
     def value(self, answers: dict[str, Any]) -> Any:

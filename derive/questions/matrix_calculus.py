@@ -14,6 +14,7 @@ import derive.derivation.calculus_rules  # noqa: F401  (registers the family's r
 from derive.derivation import Derivation
 from derive.models import matrix_calculus as MC
 from derive.models.matrix_calculus import AffineSigmoid, Named
+from derive.models.softmax import Shown
 from derive.models.symbols import PartialOf, sigmoid
 from derive.questions.base import IndexBase, NonNegInt, PosInt
 from derive.questions.declare import Derived, kind
@@ -46,7 +47,7 @@ class AffineSigmoidGrad(Derived):
         free = {"grad_x": {MC.j: (0, n - 1)}, "grad_A": {MC.i: (0, m - 1), MC.j: (0, n - 1)},
                 "grad_b": {MC.i: (0, m - 1)}}[self.report]
         d = Derivation(g.domains(), free, g.definitions())
-        d.say("affine_setup", case="square" if m == n else "typo", m=m, n=n)
+        d.say("affine_setup", case="square" if m == n else "rect", m=m, n=n)
         d.chain(MC.z[MC.k], g.pre_activation(MC.k), "definition", context=True)
         self.index_form(d, g)
         self.matrix_form(d, g)
@@ -83,8 +84,7 @@ class AffineSigmoidGrad(Derived):
         rows, cols = form().shape
         var = {"grad_x": lambda r, s: MC.x[r], "grad_A": lambda r, s: MC.A[r, s],
                "grad_b": lambda r, s: MC.b[r]}[self.report]
-        stacked = sp.ImmutableMatrix(rows, cols, lambda r, s: PartialOf(MC.L, var(r, s),
-                                                                         g.loss()))
+        stacked = Shown(rows, cols, lambda r, s: PartialOf(MC.L, var(r, s), g.loss()))
         name = {"grad_x": "x", "grad_A": "A", "grad_b": "b"}[self.report]
         d.say("affine_matrix", case=self.report, rows=int(rows), cols=int(cols))
         d.chain(Named(rf"\nabla_{{{name}}} L", rows, cols), stacked, "definition")
@@ -93,10 +93,10 @@ class AffineSigmoidGrad(Derived):
         if self.report != "grad_b":
             d.then(form("diag"), "hadamard")
         d.answer(self.report + "_matrix")
-        written = g.explicit(form("delta"))
+        written = g.explicit(form("gz"))
         d.say("affine_written", case="exact" if self._agrees(g, written) else "numeric",
               m=self.m, n=self.n)
-        d.then(form("delta"), "rename")
+        d.then(form("gz"), "rename")
         d.apply("expand_matrix", names=g.matrix_definitions())
 
     def _agrees(self, g: AffineSigmoid, written: sp.ImmutableMatrix) -> bool:
@@ -104,8 +104,8 @@ class AffineSigmoidGrad(Derived):
         index = {"grad_x": g.grad_x, "grad_A": g.grad_A, "grad_b": g.grad_b}[self.report]()
         at = {"grad_x": lambda r, s: {MC.j: r}, "grad_A": lambda r, s: {MC.i: r, MC.j: s},
               "grad_b": lambda r, s: {MC.i: r}}[self.report]
-        deltas = {MC.delta[r]: g.delta(r) for r in range(self.m)}
-        return all(sp.expand(written[r, s].xreplace(deltas) - index.xreplace(at(r, s)).doit())
+        named = {MC.gz[r]: g.upstream(r) for r in range(self.m)}
+        return all(sp.expand(written[r, s].xreplace(named) - index.xreplace(at(r, s)).doit())
                    == 0 for r in range(written.rows) for s in range(written.cols))
 
     def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:

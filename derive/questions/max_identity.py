@@ -13,6 +13,8 @@ from pydantic import Field, model_validator
 
 import derive.derivation.calculus_rules  # noqa: F401  (registers the family's rules)
 from derive.derivation import Derivation, Domain
+from derive.derivation.rules import differentiate, register
+from derive.listing import Listing
 from derive.models import max_identity as X
 from derive.models.matrix_calculus import Named
 from derive.models.symbols import PartialOf
@@ -22,6 +24,7 @@ from derive.questions.logistic_numbers import shown
 from derive.verify import calculus_reference as ref
 
 K = sp.Symbol("k", integer=True, nonnegative=True)      # the maximiser, where unique
+register("coordinate_partial", differentiate)           # ∂x_k/∂x_j = δ_jk
 
 
 @kind("max.identity",
@@ -59,10 +62,10 @@ class MaxIdentity(Derived):
             self.pair(d)
             if n > 2:
                 self.nested(d)
-        self.gradient(d)
-        if self.point is None:
+            self.gradient(d)
             self.tie(d)
-        else:
+        else:                             # what is asked is the point: only that is marked
+            d.marked = frozenset({"point_gradient", "maximisers"})
             self.at_point(d, self.point)
         return d
 
@@ -102,10 +105,10 @@ class MaxIdentity(Derived):
         """∂ max/∂x_j = δ_jk where x_k is the only largest coordinate."""
         xs = X.vector(self.n)
         lhs = PartialOf(X.MaxOf(*xs), X.x[X.j], sp.Max(*xs))
-        d.say("max_gradient")
+        d.say("max_gradient", n=self.n)
         d.chain(lhs, lhs, "definition")
         d.then(PartialOf(X.x[K], X.x[X.j], X.x[K]), "local_max")
-        d.apply("differentiate").answer("gradient")
+        d.apply("coordinate_partial").answer("gradient")
 
     def tie(self, d: Derivation) -> None:
         """At x_1 = x_2 = c, the difference quotients along e_1 from each side."""
@@ -117,26 +120,32 @@ class MaxIdentity(Derived):
             d.then((sp.Max(moved, c) - sp.Max(c, c)) / t, "max_case").answer(key)
 
     def at_point(self, d: Derivation, point: list[float]) -> None:
-        """Differentiable at the point or not, from its maximisers."""
+        """Differentiable at the point or not, from its maximisers: the gradient where the
+        maximiser is unique, else the one-sided derivatives and the subdifferential."""
         exact = [sp.Rational(repr(float(v))) for v in point]
         top = max(exact)
         where = [q for q, v in enumerate(exact) if v == top]
         base = self.display_base()
         indicator = sp.ImmutableMatrix(self.n, 1, [int(v == top) for v in exact])
-        e = Named(r"\nabla \max(x)", self.n, 1)
         if len(where) == 1:
+            self.gradient(d)
             d.say("max_point_smooth", value=shown(top), k=where[0] + base)
-            d.chain(e, indicator, "derived_above").answer("point_gradient")
+            d.chain(Named(r"\nabla \max(x)", self.n, 1), indicator,
+                    "derived_above").answer("point_gradient")
             return
-        hull = _hull(where, self.n, base)
-        d.say("max_point_kink", value=shown(top), count=len(where), k=where[0] + base, hull=hull,
-              where=", ".join(str(q + base) for q in where))
+        d.say("max_point_kink", case="two" if len(where) == 2 else "many", value=shown(top),
+              count=len(where), k=where[0] + base,
+              where=Listing([f"$k = {q + base}$" for q in where]))
         ek = [int(q == where[0]) for q in range(self.n)]
+        rates = []
         for key, sign in (("point_right", 1), ("point_left", -1)):
             moved = [v + sign * X.t * u for v, u in zip(exact, ek, strict=True)]
             quotient = (X.MaxOf(*moved) - X.MaxOf(*exact)) / X.t
             d.chain(quotient, quotient, "definition")
             d.then((sp.Max(*moved) - sp.Max(*exact)) / X.t, "largest_entry").answer(key)
+            rates.append(d.result)
+        d.say("max_point_hull", k=where[0] + base, right=rates[0], left=rates[1],
+              hull=_hull(where, self.n, base))
         d.chain(Named("M", self.n, 1), indicator, "definition").answer("maximisers")
         d.steps[-1].shown = False         # checked against numpy's maximisers, not shown
 
