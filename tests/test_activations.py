@@ -173,9 +173,66 @@ def test_the_stability_kind_reports_numpy_results() -> None:
         [-2.40760596444438, -1.40760596444438, -0.40760596444438], abs=1e-13)
     en = _sentences("softmax.stability", "en")
     assert r"(+\infty,\allowbreak\ +\infty,\allowbreak\ +\infty)" in en
-    assert r"(\texttt{overflow})" in en and "not a usable value" in en
+    assert "(overflow)" in en and "no usable value" in en and r"\texttt" not in en
     fine = _sentences("softmax.stability", "en", vectors=[[1, 2, 3]])
     assert "all finite and positive" in fine and "no harm here" in fine
+
+
+@pytest.mark.parametrize(("vector", "words"), [
+    ([1000, 1001, 1002], "(dépassement de capacité)"),
+    ([-1000, -1001, -1002], "(soupassement de capacité)"),
+    ([1000, -1000, 0], "(dépassement et soupassement de capacité)"),
+    ([-740, 0, 1], "(soupassement de capacité) : tous finis"),
+])
+def test_numpy_s_events_are_named_in_french(vector: list[float], words: str) -> None:
+    fr = _sentences("softmax.stability", "fr", vectors=[vector])
+    assert words in fr
+    assert not any(w in fr for w in ("overflow", "underflow", "texttt"))
+
+
+def test_the_softmax_proof_is_written_for_any_length_and_checked_at_the_given_one() -> None:
+    from derive.derivation.page import blocks
+    from derive.latex.environment import strings
+
+    g = SoftmaxStability(vectors=[[1, 2, 3, 4]])
+    d = g.derive()
+    assert verify_derivation(d, g).passed
+    shown = blocks(d, strings("fr"), 1)
+    text = " ".join(b["sentence"] + " ".join(line["lhs"] + line["rhs"] for line in b["lines"])
+                    for b in shown)
+    assert r"\sum_{m=1}^{d}" in text and r"\sum_{m=1}^{4}" not in text.split("Z =")[0]
+    assert r"S(\mathbf{x})_{j}" in text and r"\log S(\mathbf{x})_{j}" in text
+    assert "$d = 4$" in text and r"\log d" in text and r"\mathbf{x}^{(1)} = (1" in text
+    vector = next(b for b in shown if any(r"\log S(\mathbf{x}^{(1)})" in line["lhs"]
+                                          for line in b["lines"]))
+    numbers = [line["rhs"] for line in vector["lines"] if r"\num" in line["rhs"]]
+    assert len(numbers) == 1 and numbers[0].startswith(r"\approx")     # one reading
+
+
+def test_the_gap_sentences_say_what_is_maximal_and_what_the_gap_depends_on() -> None:
+    fr = _sentences("activation.swish_limits", "fr")
+    assert "où la fonction atteint donc son maximum" in fr and "où elle est maximale" not in fr
+    assert "ne dépend que de" not in fr and r"|x|\,\sigma(-\beta|x|) \ge 0" in fr
+    en = _sentences("activation.swish_limits", "en")
+    assert "so the function is largest there" in en and "only:" not in en
+    assert "carries all the dependence on" in en and "(with equality at $x = 0$)" in en
+
+
+def test_the_construction_is_shown_again_only_at_the_breakpoints() -> None:
+    from derive.derivation.page import blocks
+    from derive.latex.environment import strings
+
+    g = ReluConstruction()
+    d = g.derive()
+    assert verify_derivation(d, g).passed
+    shown = blocks(d, strings("fr"), 0)
+    (verify,) = [b for b in shown if b["key"] == "act_relu_verify"]
+    lefts = [line["lhs"] for b in shown[shown.index(verify):] for line in b["lines"]
+             if line["lhs"]][:3]
+    assert lefts == [r"h{\left(\alpha \right)}", r"h{\left(\beta \right)}",
+                     r"h{\left(x \right)}"]              # then LeakyReLU: no piece again
+    table = next(line for b in shown for line in b["lines"] if "array" in line["rhs"])
+    assert table["lhs"] == r"\bigl(h(x_k)\bigr)_k"
 
 
 def test_vectors_of_different_lengths_are_refused() -> None:

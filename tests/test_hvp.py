@@ -223,3 +223,20 @@ def test_bad_input_is_refused() -> None:
         K.HvpFiniteDifference(expression="Abs(x)*y", point=[1, 1], direction=[1, 1])
     with pytest.raises(ValueError, match="labels"):
         K.HvpFiniteDifference(labels=[1, 0])
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_variable_of_f_its_dimension_and_the_point_are_named(language: str) -> None:
+    from helpers import page
+
+    from derive.latex.environment import strings
+
+    text = page("hvp.finite_difference", language, report="error")
+    n = len(K.HvpFiniteDifference().names())                # weights and the bias: 3
+    assert rf"\mathbf{{w}} = \left(w_{{1}}, w_{{2}}, b\right) \in \mathbb{{R}}^{{{n}}}" in text
+    assert rf"{n} \times {n}" in text and r"\mathbf{w} \in \mathbb{R}^{2}" not in text
+    assert r"\mathbf{w}_0 = \left(" in text                  # w₀, before it is used
+    assert text.index(r"\mathbf{w}_0 = ") < text.index(r"\mathbf{w}_0 \pm")
+    said = strings(language)["sentences"]["hvp_measured"]
+    assert ("epsilon" in said) and "rounding unit" not in text and "unité d'arrondi" not in text
+    assert r"\varepsilon &= 2^{-52}" in text

@@ -56,8 +56,20 @@ def test_the_seed_formula_fails(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_marginal_is_the_sum() -> None:
-    assert M.Mixture(2, 2).marginal() == sp.Sum(
-        M.pi[M.k] * sigmoid(sp.Sum(M.W[M.j, M.k] * M.x[M.j], (M.j, 0, 1))), (M.k, 0, 1))
+    m = M.Mixture(2, 2)
+    assert m.marginal() == sp.Sum(M.pi[M.k] * sigmoid(M.score[M.k]), (M.k, 0, 1))
+    assert m.definitions()[M.score](M.k) == sp.Sum(M.W[M.j, M.k] * M.x[M.j], (M.j, 0, 1))
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_probabilities_are_written_as_probabilities(language: str) -> None:
+    text = page("mixture.logistic_network", language, features=3, components=3)
+    assert r"p\left(y = 1, z = k \mid x\right)" in text
+    assert r"p\left(y = 1 \mid z = k, x\right) p\left(z = k\right)" in text
+    assert r"\sigma\left(w_{k}^{\top} x\right)" in text
+    assert "p_{y=1" not in text and "W_{j,k}" not in text and "W_{j, k}" not in text
+    assert ("]0, 1[" in text and "tous $d$ et $K$" in text) if language == "fr" else (
+        "(0, 1)" in text and "any $d$ and $K$" in text)
 
 
 @pytest.mark.parametrize(("change", "match"), [

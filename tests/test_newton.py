@@ -107,7 +107,38 @@ def test_a_negative_definite_example_says_maximum() -> None:
     solution = solve("newton.step", **given)
     assert solution.verify().passed and solution.answer["indefinite_lambda_min"] == -2
     words = strings("en")["sentences"]["newton_indefinite_values"]["maximum"]
-    assert words.split("{values}")[0] in page("newton.step", "en", **given)
+    text = page("newton.step", "en", **given)
+    assert words.split("{values}")[0] in text
+    assert "but the maximum of the model" in text and "saddle point of the model" not in text
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_an_indefinite_example_says_saddle_and_labels_the_expansion(language: str) -> None:
+    text = page("newton.step", language)                  # H = [[1, 2], [2, 1]]: −1 and 3
+    said = {"en": ("a saddle point of the model", "expanding the determinant"),
+            "fr": ("un point col du modèle", "développement du déterminant")}[language]
+    assert all(w in text for w in said) and "ou un maximum du modèle" not in text
+    roots = strings(language)["rules"]["newton_char_poly"]
+    expansion = next(line for line in text.splitlines() if r"\lambda^{2}" in line)
+    assert roots not in expansion and roots in text
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("fr", (r"une matrice $\num{284682} \times \num{284682}$",
+            r"octets en float32 ($\approx 324$\,Go)")),
+    ("en", (r"a $\num{284682} \times \num{284682}$ matrix",
+            r"bytes in float32 ($\approx 324$\,GB)")),
+])
+def test_the_size_of_h_is_answered_with_its_shape_and_units(language: str,
+                                                            words: tuple[str, str]) -> None:
+    layers = [{"dense": 512}, {"activation": "relu"}, {"dense": 512},
+              {"activation": "relu"}, {"dense": 10}]
+    text = page("architecture", language, input=[32], layers=layers, report="hessian")
+    assert all(w in text for w in words)
+    cost = page("newton.step", language, network=[32, 512, 512, 10])
+    summary = strings(language)["sentences"]["hessian_summary"]["scaled"].split("$")[0]
+    assert summary in text and summary not in cost           # 3.1 states no summary
+    assert ("Coût pour un vrai réseau" if language == "fr" else "Cost for a real network") in cost
 
 
 @pytest.mark.parametrize(("given", "match"), [

@@ -485,3 +485,15 @@ def test_a_spec_with_numbers_builds_in_both_languages(language: str, tmp_path: A
     words = {"en": ("The R-forward pass at these numbers", r"\num{0.0625}"),
              "fr": ("La passe R-avant avec ces valeurs", r"\num{0.0625}")}[language]
     assert all(w in tex for w in words)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_product_rule_brackets_each_derivative(language: str) -> None:
+    from helpers import page
+
+    text = page("roperator.rules", language, dim=3, proofs=["product"])
+    assert (r"\left(\frac{\partial}{\partial r} f\left(\mathbf{w} + r \mathbf{v}\right)\right)"
+            r" g\left(\mathbf{w} + r \mathbf{v}\right)") in text
+    assert "opérateur R " not in text and "R-operator is" not in text
+    if language == "fr":
+        assert "on dérive en $r$ le produit" in text and "on pose $r = 0$ :" in text

@@ -7,7 +7,10 @@ simplex as softmax(θ), θ random (π_k > 0, Σ_k π_k = 1), which is also the g
 
 >>> m = Mixture(2, 3)
 >>> m.marginal()
-Sum(sigmoid(Sum(W[j, k]*x[j], (j, 0, 1)))*\\pi[k], (k, 0, 2))
+Sum(sigmoid(w_{#}^{\\top} x[k])*\\pi[k], (k, 0, 2))
+>>> from derive.latex.printer import tex
+>>> print(tex(m.marginal().function))
+{\\pi}_{k} \\sigma\\left(w_{k}^{\\top} x\\right)
 """
 
 from __future__ import annotations
@@ -24,10 +27,27 @@ j, k, q = sp.symbols("j k q", integer=True, nonnegative=True)
 x, W, theta = (sp.IndexedBase(n, real=True) for n in ("x", "W", r"\theta"))
 pi = sp.IndexedBase(r"\pi", real=True)
 h = sp.IndexedBase("h", real=True)
-# p(y = 1, z = k | x), p(z = k), p(y = 1 | z = k, x): names whose meaning the model gives
-joint = sp.IndexedBase(r"p_{y=1,z}", real=True)
-prior = sp.IndexedBase(r"p_{z}", real=True)
-likelihood = sp.IndexedBase(r"p_{y=1 \mid z}", real=True)
+
+
+class Written(sp.IndexedBase):
+    """An indexed name printed as its label with the index in place of `#`: Written(
+    r"w_{#}^\\top x")[k] prints w_k^⊤x. Its meaning is the model's (`definitions`)."""
+
+    def __getitem__(self, indices: Any, **kw_args: Any) -> sp.Indexed:
+        return WrittenEntry(*super().__getitem__(indices, **kw_args).args)
+
+
+class WrittenEntry(sp.Indexed):
+    def _latex(self, printer: Any) -> str:
+        return str(self.base.label).replace("#", printer._print(self.indices[0]))
+
+
+# p(y = 1, z = k | x), p(z = k), p(y = 1 | z = k, x), w_kᵀx: names whose meaning the model
+# gives
+joint = Written(r"p\left(y = 1, z = # \mid x\right)", real=True)
+prior = Written(r"p\left(z = #\right)", real=True)
+likelihood = Written(r"p\left(y = 1 \mid z = #, x\right)", real=True)
+score = Written(r"w_{#}^{\top} x", real=True)
 
 
 class Prob(sp.Function):
@@ -50,8 +70,8 @@ class Mixture:
         return sp.Sum(body, (k, 0, self.K - 1))
 
     def marginal(self) -> sp.Expr:
-        """Σ_k π_k σ(w_kᵀx)."""
-        return self.total(pi[k] * sigmoid(self.score(k)))
+        """Σ_k π_k σ(w_kᵀx), w_kᵀx by name (its meaning: `score`)."""
+        return self.total(pi[k] * sigmoid(score[k]))
 
     def definitions(self) -> dict[Any, Any]:
         K = self.K
@@ -59,8 +79,9 @@ class Mixture:
             pi: lambda c: sp.exp(theta[c]) / sp.Sum(sp.exp(theta[q]), (q, 0, K - 1)),
             joint: lambda c: prior[c] * likelihood[c],
             prior: lambda c: pi[c],
-            likelihood: lambda c: sigmoid(self.score(c)),
-            h: lambda c: sigmoid(self.score(c)),
+            likelihood: lambda c: sigmoid(score[c]),
+            h: lambda c: sigmoid(score[c]),
+            score: self.score,
         }
 
     def domains(self) -> dict[Any, Domain]:

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
+from sympy.printing.precedence import PRECEDENCE
 
 from derive.models.roperator import Direction, R, r
 from derive.models.symbols import PartialOf
@@ -78,7 +79,10 @@ class ROp(PartialOf):
 
 
 class Dr(PartialOf):
-    """∂/∂r e for an e written at w + r v: args (e, r, e)."""
+    """∂/∂r e for an e written at w + r v: args (e, r, e). In a product it is bracketed,
+    (∂/∂r f(w + rv)) g(w + rv), so as not to read as the derivative of the product."""
+
+    precedence = PRECEDENCE["Add"]
 
     def _latex(self, printer: Any, exp: Any = None) -> str:
         inner = printer._print(self.args[0])

@@ -19,9 +19,10 @@ import numpy as np
 from derive.latex.typography import numbers
 
 DIGITS = 4
-# curve colours, in order; ReLU and other references are drawn black and dashed
-COLOURS = ("blue", "red", "green!55!black", "orange", "violet", "brown", "cyan!70!black",
-           "magenta")
+# curve colours, in order, no two alike (not orange beside brown, nor red beside magenta);
+# ReLU and other references are drawn black and dashed
+COLOURS = ("blue", "red", "green!55!black", "orange", "violet", "cyan!70!black",
+           "black!45", "magenta")
 # NaN written so that it reads NaN but is not the word a leak of Python's nan would be
 NAN = r"\mathrm{N{a}N}"
 

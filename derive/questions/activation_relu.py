@@ -17,6 +17,7 @@ from derive.derivation import Derivation, Domain
 from derive.latex.printer import tex
 from derive.models import activations as A
 from derive.models.activations import PiecewiseLinear, x
+from derive.models.function import Shown
 from derive.questions.activation_numbers import COLOURS, curve, frame
 from derive.questions.base import NonNegInt
 from derive.questions.declare import Derived, kind
@@ -91,12 +92,15 @@ class ReluConstruction(Derived):
         d.say("act_relu_match", c1=solved[A.c1], c2=solved[A.c2])
         d.chain(h(x), p.definition(), "definition")
         d.then(p.construction(), "act_relu_construction").answer("construction")
+        # the pieces were matched above with c₁, c₂ free; the breakpoints are new: shown
         d.say("act_relu_verify")
-        for point in (*p.regions().values(), p.alpha, p.beta):
+        for point in (p.alpha, p.beta, *p.regions().values()):
+            first = len(d.steps)
             d.chain(h(point), p.definition(point), "substitute")
-            d.steps[-1].shown = False
             d.then(p.construction(point), "act_relu_construction")
             d.apply("act_relu_signs", signs=p.signs())
+            for n, done in enumerate(d.steps[first:]):   # a piece: checked, shown above
+                done.shown = n > 0 and point in (p.alpha, p.beta)
         self._special(d, h)
         self._numbers(d, h)
         return d
@@ -134,7 +138,7 @@ class ReluConstruction(Derived):
         table = (r"\begin{array}{c|" + "c" * len(points) + r"} x & "
                  + " & ".join(tex(v) for v in points) + r" \\ \hline h(x) & "
                  + " & ".join(tex(v) for v in values) + r" \end{array}")
-        d.chain(sp.Symbol(r"\bigl(h(x_k)\bigr)_k"), values, "act_relu_construction")
+        d.chain(Shown(r"\bigl(h(x_k)\bigr)_k"), values, "act_relu_construction")
         d.steps[-1].display = table
         d.answer("samples")
         d.say("act_relu_figure", **{k: tex(v) for k, v in (

@@ -17,6 +17,7 @@ from derive.derivation.indices import in_base
 from derive.latex.printer import tex
 from derive.models import activations as A
 from derive.models import softmax as S
+from derive.models.function import Shown
 from derive.models.matrix_calculus import Named
 from derive.questions.activation_numbers import decimal, floats, shortest
 from derive.questions.base import IndexBase, NonNegInt
@@ -29,6 +30,7 @@ EXP_MAX = float(np.log(np.finfo(np.float64).max))          # ≈ 709.78: e^x ove
 # below this, e^x is less than half the smallest subnormal double and rounds to 0 (≈ −745.13)
 EXP_ZERO = float(np.log(np.finfo(np.float64).smallest_subnormal) - np.log(2.0))
 Z = sp.Symbol("Z", positive=True)           # Σ_m e^{x_m − M}, between 1 and the length
+D = sp.Symbol("d", integer=True, positive=True)     # the length of x, as the page writes it
 
 
 def _substitute(d: Derivation, values: dict[Any, Any]) -> Derivation:
@@ -43,14 +45,34 @@ def _column(entries: list[str]) -> str:
     return r"\begin{bmatrix}" + r" \\ ".join(entries) + r"\end{bmatrix}"
 
 
-def _exp_case(exps: np.ndarray) -> str:
+# what numpy's exp raises in each case of its results (the sentence names the events)
+EVENTS = {"overflow": {"overflow"}, "overflow_underflow": {"overflow", "underflow"},
+          "all_zero": {"underflow"}, "some_zero": {"underflow"}, "finite": set(),
+          "finite_subnormal": {"underflow"}}
+
+
+def _exp_case(exps: np.ndarray, events: tuple[str, ...]) -> str:
+    """The case of the sentence on e^{x_j}: which terms overflow or vanish, and the events
+    numpy raised (fail closed: the events must be those the case's words name)."""
     if np.any(np.isinf(exps)):
-        return "overflow"
-    if np.all(exps == 0):
-        return "all_zero"
-    if np.any(exps == 0):
-        return "some_zero"
-    return "finite"
+        case = "overflow_underflow" if "underflow" in events else "overflow"
+    elif np.all(exps == 0):
+        case = "all_zero"
+    elif np.any(exps == 0):
+        case = "some_zero"
+    else:
+        case = "finite_subnormal" if "underflow" in events else "finite"
+    if set(events) != EVENTS[case]:
+        raise AssertionError(f"numpy's exp raised {events}, not what case {case!r} says")
+    return case
+
+
+def _any_d(expr: sp.Basic, base: int) -> str:
+    """`expr` as the page prints it, every sum running to d (its upper limit as the general
+    length of x, not the length the steps are checked at)."""
+    shown = in_base(expr, base)
+    return tex(shown.replace(lambda e: isinstance(e, sp.Sum), lambda e: sp.Sum(
+        e.function, *((i, lo, D - 1 + base) for i, lo, _ in e.limits))))
 
 
 def _result_case(naive: np.ndarray, exact: np.ndarray) -> str:
@@ -93,27 +115,34 @@ class SoftmaxStability(Derived):
         return d
 
     def _shift(self, d: Derivation, s: S.Softmax) -> None:
+        """S(x + c)_j = S(x)_j, written for x ∈ ℝ^d and checked at the given length."""
         j, m, c, base = S.j, S.m, S.c, self.display_base()
         total = sp.Sum(sp.exp(s.o[m]), (m, 0, s.last))
         ec = sp.exp(c)
-        d.say("act_sm_shift")
-        d.chain(sp.Symbol(r"S(x + c)_j"), s.prob_of(j, c), "definition")
+        d.say("act_sm_shift", n=self.classes)
+        d.chain(Shown(r"S(\mathbf{x} + c)_{j}"), s.prob_of(j, c), "definition")
+        d.steps[-1].display = _any_d(s.prob_of(j, c), base)
         split = sp.exp(c) * sp.exp(s.o[j]) / sp.Sum(ec * sp.exp(s.o[m]), (m, 0, s.last))
-        d.then(split, "act_exp_sum")
+        d.then(split, "act_exp_sum", display=_any_d(split, base))
         shown = (rf"\frac{{{tex(ec)}\, {tex(in_base(sp.exp(s.o[j]), base))}}}"
-                 rf"{{{tex(ec)} {tex(in_base(total, base))}}}")
+                 rf"{{{tex(ec)} {_any_d(total, base)}}}")
         d.then(sp.exp(s.o[j]) / total, "linearity", display=shown)
-        d.then(sp.exp(s.o[j]) / total, "shift_cancels")
-        d.then(s.p[j], "definition").answer("shift")
+        d.then(sp.exp(s.o[j]) / total, "shift_cancels",
+               display=_any_d(sp.exp(s.o[j]) / total, base))
+        d.then(s.p[j], "definition", display=r"S(\mathbf{x})_{j}").answer("shift")
 
     def _stable(self, d: Derivation, s: S.Softmax) -> None:
-        j, m = S.j, S.m
+        j, m, base = S.j, S.m, self.display_base()
         total = sp.Sum(sp.exp(s.o[m]), (m, 0, s.last))
         d.say("act_sm_log")
-        d.chain(sp.log(s.p[j]), sp.log(sp.exp(s.o[j]) / total), "definition")
-        d.then(s.o[j] - sp.log(total), "log_sum_exp").answer("naive")
-        d.say("act_sm_stable", n=self.classes, logn=sp.log(self.classes))
-        d.then(s.log_prob(), "act_shift_by_max").answer("stable")
+        d.chain(Shown(r"\log S(\mathbf{x})_{j}"), sp.log(sp.exp(s.o[j]) / total),
+                "definition")
+        d.steps[-1].display = _any_d(sp.log(sp.exp(s.o[j]) / total), base)
+        d.then(s.o[j] - sp.log(total), "log_sum_exp",
+               display=_any_d(s.o[j] - sp.log(total), base)).answer("naive")
+        d.say("act_sm_stable")
+        d.then(s.log_prob(), "act_shift_by_max",
+               display=_any_d(s.log_prob(), base)).answer("stable")
 
     def _numbers(self, d: Derivation, s: S.Softmax, n: int, vector: list[float]) -> None:
         exact_in = [sp.Rational(repr(float(v))) for v in vector]
@@ -122,9 +151,9 @@ class SoftmaxStability(Derived):
         stable = A.stable_log_softmax(vector)
         exact = np.array([float(v) for v in ref.exact_log_softmax(vector)])
         events = naive.flags["exp"]
-        d.say("act_sm_vector", x=floats(vector, written=True), exps=floats(naive.exps),
-              case=_exp_case(naive.exps), high=decimal(EXP_MAX), low=decimal(EXP_ZERO),
-              flags=rf" (\texttt{{{', '.join(events)}}})" if events else "")
+        d.say("act_sm_vector", vector=floats(vector, written=True), exps=floats(naive.exps),
+              case=_exp_case(naive.exps, events), high=decimal(EXP_MAX),
+              low=decimal(EXP_ZERO), k=n + 1)
         given = {s.o[q]: v for q, v in enumerate(exact_in)}
         d.chain(S.top, s.largest(), "definition")
         _substitute(d, given).answer(f"max_{n}")
@@ -139,15 +168,16 @@ class SoftmaxStability(Derived):
         z = _substitute(d, {**given, S.top: top}).result
         d.steps[-1].display = rf"{tex(z)} \approx {decimal(float(sp.N(z, 30)), 6)}"
         column = sp.ImmutableMatrix([s.o[q] - S.top - sp.log(Z) for q in range(self.classes)])
-        d.chain(Named(rf"\log S(x^{{({n + 1})}})", self.classes, 1), column, "act_shift_by_max")
+        d.chain(Named(rf"\log S(\mathbf{{x}}^{{({n + 1})}})", self.classes, 1), column,
+                "act_shift_by_max")
         _substitute(d, {**given, S.top: top, Z: z})
         shifted = [v - top for v in exact_in]
-        d.steps[-1].display = (_column([rf"{shortest(float(v))} - \log Z" for v in shifted])
-                               + r" \approx "
-                               + _column([decimal(float(sp.N(e, 30)), 6) for e in d.result]))
+        d.steps[-1].display = _column([rf"{shortest(float(v))} - \log Z" for v in shifted])
         d.answer(f"exact_{n}")
+        # one reading of the numbers: float64's, which the check compares with the exact value
         d.then(sp.ImmutableMatrix([sp.Float(float(v), 17) for v in stable]), "act_float64",
-               display=_column([decimal(v, 10) for v in stable])).answer(f"float_{n}")
+               display=r"\approx " + _column([decimal(v, 10) for v in stable]))
+        d.answer(f"float_{n}")
         error = float(np.max(np.abs(stable - exact)))
         d.say("act_sm_compare", error=decimal(error, 2) if error else "0",
               shifted=floats([float(v) for v in shifted], written=True))

@@ -49,11 +49,21 @@ def human_bytes(n: int) -> dict[str, str]:
             "whole": whole, "frac": frac, "prefix": PREFIXES[power]}
 
 
+def _reading(n: int) -> dict[str, str]:
+    """n bytes read in decimal units for a sentence: the relation (= or ≈) and the number;
+    the language's strings write the prefix's unit (Go, GB)."""
+    read = human_bytes(n)
+    number = read["whole"] + ("." + read["frac"] if read["frac"] else "")
+    return {"rel": r"\approx" if read["case"].startswith("about") else "=", "number": number,
+            "prefix": read["prefix"]}
+
+
 def hessian_steps(d: Derivation, parameters: int, keys: str = "hessian",
-                  biases: bool = True) -> None:
+                  biases: bool = True, summary: bool = True) -> None:
     """P × P, P² entries, the bytes at float32 and float64, P(P + 1)/2 distinct entries;
     answers `<keys>_entries`, `<keys>_bytes_32`, `<keys>_bytes_64`, `<keys>_distinct`.
-    `biases`: P counts the biases (said so), else P is a given count."""
+    `biases`: P counts the biases (said so), else P is a given count. `summary`: then one
+    sentence that answers "how large is H" (its shape, entries, bytes with their unit)."""
     values = {A.P_ALL: parameters}
     d.say("arch_hessian_size", p=parameters,
           case="one" if parameters == 1 else "biases" if biases else "plain")
@@ -69,3 +79,23 @@ def hessian_steps(d: Derivation, parameters: int, keys: str = "hessian",
     d.chain(sp.Symbol(r"n_{H}^{\mathrm{sym}}"), A.FORMULAS["hessian_distinct"],
             RULE_OF["hessian_distinct"])
     d.put(values).answer(f"{keys}_distinct")
+    if summary:
+        _summary(d, keys, parameters)
+
+
+def _summary(d: Derivation, keys: str, parameters: int) -> None:
+    """The answer in words, with the numbers of the steps above (a hidden step carries the
+    sentence: P² entries once more, checked)."""
+    found = {key: int(step.rhs) for key, step in d.answers().items()
+             if key.startswith(keys)}
+    sizes = {bits: found[f"{keys}_bytes_{bits}"] for bits, _ in PRECISIONS}
+    readings = {f"{part}{bits}": value for bits, n in sizes.items()
+                for part, value in _reading(n).items()}
+    d.say("hessian_summary", p=parameters, entries=found[f"{keys}_entries"],
+          b32=sizes[32], b64=sizes[64], **readings,
+          case="one" if parameters == 1 else "scaled" if min(sizes.values()) >= 1000
+          else "plain")
+    d.chain(sp.Symbol("n_{H}"), A.FORMULAS["hessian_entries"], RULE_OF["hessian_entries"])
+    d.put({A.P_ALL: parameters})
+    for step in d.steps[-3:]:
+        step.shown = False

@@ -218,7 +218,7 @@ class HvpFiniteDifference(Derived):
         names = self._names(n)
         d.definitions |= self._meanings(line, names)
         self._function(d, line)
-        self._estimates(d, names)
+        self._estimates(d, line, names)
         if self.report == "estimate":
             d.say("hvp_limit")
             d.chain(names["p1"], names["p1"], "definition").then(names["hv"], "hvp_chain_rule")
@@ -283,13 +283,18 @@ class HvpFiniteDifference(Derived):
                              for k, (row, y) in enumerate(zip(
                                  [[sp.Rational(repr(c)) for c in row] for row in self.examples],
                                  self.labels, strict=True)))
-            d.say("hvp_logistic", n=len(self.examples), rows=rows, d=len(self.examples[0]))
+            d.say("hvp_logistic", n=len(self.examples), rows=rows,
+                  weights=", ".join(tex(v) for v in xs[:-1]))
         else:
             d.say("hvp_expression", n=len(xs), variables=written_tuple(xs))
         d.chain(lhs, line.f, "definition")
 
-    def _estimates(self, d: Derivation, m: dict[str, Named]) -> None:
-        d.say("hvp_estimate")
+    def _estimates(self, d: Derivation, line: Line, m: dict[str, Named]) -> None:
+        """The two quotients, after naming f's variable w (weights and bias for the
+        logistic loss), its dimension and H's."""
+        n = len(line.xs)
+        d.say("hvp_estimate", n=n, variables=written_tuple(line.xs),
+              case="logistic" if self.expression is None else "one" if n == 1 else "other")
         d.chain(m["df"], (m["gp"] - m["g0"]) / r, "definition")
         d.steps[-1].display = rf"\frac{{{tex(m['gp'])} - {tex(m['g0'])}}}{{r}}"
         d.say("hvp_central")
@@ -351,8 +356,7 @@ class HvpFiniteDifference(Derived):
     def _values(d: Derivation, line: Line, m: dict[str, Named], xs: list[sp.Symbol],
                 keys: tuple[str, ...], sentence: str, **values: Any) -> None:
         """Hv (and the leading error coefficients) at the point, six digits."""
-        d.say(sentence, point=rf"{written_tuple(xs)} = "
-              rf"{written_tuple(line.w0, exact_or_decimal)}",
+        d.say(sentence, point=rf"\mathbf{{w}}_0 = {written_tuple(line.w0, exact_or_decimal)}",
               vec=written_tuple(line.v, exact_or_decimal), **values)
         table = {"hv": (line.hv(), "hvp"),
                  "lf": (line.contracted(2) / 2, "forward_leading"),
@@ -370,7 +374,7 @@ class HvpFiniteDifference(Derived):
         first, last = self.r_exponents
         d.say("hvp_measured")
         d.chain(Shown(r"\varepsilon"), sp.Float(N.EPS, 17), "hvp_measured")
-        d.steps[-1].display = rf"2^{{-52}} \approx {_sci(N.EPS)}"
+        d.steps[-1].display = rf"2^{{{round(math.log2(N.EPS))}}} \approx {_sci(N.EPS)}"
         intro = {"count": len(rs), "first": _power(first), "last": _power(last),
                  "gnorm": _sci(meas.g_norm) if meas.g_norm else "0"}
         for scheme, label, key in ((meas.forward, "+", "forward"),

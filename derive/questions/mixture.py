@@ -110,8 +110,8 @@ class MixtureNetwork(Derived):
         d.say("mixture_range")
         d.chain(sp.Symbol(r"1 - p\left(y = 1 \mid x\right)"), 1 - m.marginal(), "definition")
         d.then(m.total(M.pi[k]) - m.marginal(), "mixture_simplex")
-        d.then(m.total(M.pi[k] * (1 - sigmoid(m.score(k)))), "linearity")
-        d.then(m.total(M.pi[k] * sigmoid(-m.score(k))), "mixture_sigmoid_symmetry")
+        d.then(m.total(M.pi[k] * (1 - sigmoid(M.score[k]))), "linearity")
+        d.then(m.total(M.pi[k] * sigmoid(-M.score[k])), "mixture_sigmoid_symmetry")
         d.answer("complement")
         if self.x is not None:
             self._numbers(d, m)

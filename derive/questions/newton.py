@@ -31,9 +31,9 @@ from derive.verify import newton_reference as R
 for _rule in ("newton_taylor", "newton_grad_linear", "newton_grad_quadratic",
               "newton_gradient_terms", "newton_symmetric", "newton_solve", "newton_inverse",
               "newton_complete_square", "newton_value", "newton_step", "newton_isotropic",
-              "newton_scaled_identity", "newton_rate_match", "newton_char_poly",
-              "newton_eigen_direction", "newton_mlp_parameters", "newton_cholesky",
-              "newton_slope_value"):
+              "newton_scaled_identity", "newton_rate_match", "newton_det_expand",
+              "newton_char_poly", "newton_eigen_direction", "newton_mlp_parameters",
+              "newton_cholesky", "newton_slope_value"):
     register(_rule)
 
 CHECK_DIMENSION = 2

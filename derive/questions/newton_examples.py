@@ -107,10 +107,11 @@ def indefinite(d: Derivation, g: NewtonStep) -> None:
     values, u = _eigen(H)
     d.say("newton_indefinite", H=bmatrix(H), g=bmatrix(gv))
     d.chain(sp.Symbol(r"\det\left(H - \lambda I\right)"),
-            sp.expand((H - LAM * sp.eye(n)).det()), "newton_char_poly")
+            sp.expand((H - LAM * sp.eye(n)).det()), "newton_det_expand")
     d.apply("simplify")
+    nature = "saddle" if float(sp.N(values[-1])) > 0 else "maximum"   # from the signs
     d.say("newton_indefinite_values", values=Listing([f"${tex(v)}$" for v in values]),
-          case="saddle" if float(sp.N(values[-1])) > 0 else "maximum")
+          case=nature)
     d.chain(sp.Symbol(r"\lambda_{\min}"), values[0], "newton_char_poly")
     d.answer("indefinite_lambda_min")
     d.say("newton_indefinite_step")
@@ -128,7 +129,8 @@ def indefinite(d: Derivation, g: NewtonStep) -> None:
     d.then(sp.Rational(1, 2) * values[0] * T_SYMBOL**2, "newton_eigen_direction")
     d.then(quad, "simplify").answer("indefinite_curvature")
     slope = (gv.T * value)[0, 0]
-    d.say("newton_slope", case="up" if slope > 0 else "flat" if slope == 0 else "down")
+    d.say("newton_slope",
+          case=f"{nature}_{'up' if slope > 0 else 'flat' if slope == 0 else 'down'}")
     d.chain(sp.Symbol(r"g^\top \left(w^{*} - w^{(t)}\right)"), slope, "newton_slope_value")
     d.answer("indefinite_slope")
     d.domains.setdefault(T_SYMBOL, Domain())          # t drawn as any real number
@@ -168,7 +170,8 @@ def cost(d: Derivation, g: NewtonStep) -> None:
     else:
         assert g.parameters is not None
         parameters = g.parameters
-    hessian_steps(d, parameters, keys="cost_hessian", biases=g.network is not None)
+    hessian_steps(d, parameters, keys="cost_hessian", biases=g.network is not None,
+                  summary=False)
     p = sp.Symbol("P", positive=True, integer=True)
     d.say("newton_cholesky")
     d.chain(sp.Symbol("C"), p * (p + 1) * (2 * p + 1) / 6, "newton_cholesky")
