@@ -500,7 +500,7 @@ def test_formulas_print_as_in_a_textbook(key: str, latex: str) -> None:
 
 def test_a_table_is_read_from_the_steps() -> None:
     text = page("architecture", "en", **SPEC_A, report="table")
-    assert r"& 7×7×2 & $24$ & $26$ & $1\,176$ & 2 & 1 \\" in text
+    assert r"& 7×7×2 & $24$ & $26$ & $1176$ & 2 & 1 \\" in text
     # each general formula once
     assert text.count(r"\left\lfloor{\frac{n + 2 p - k}{s}}\right\rfloor + 1") == 1
 
@@ -613,7 +613,8 @@ def test_sentences_follow_the_network(language: str) -> None:
     assert "30×30×4" in conv_dense and "3600" in conv_dense
     assert S["arch_variable"]["flatten_dense"].split("{from}")[0] in conv_dense
     mlp = page("architecture", language, **{**VARIABLE, "layers": ["flatten", {"dense": 4}]})
-    assert "perceptron" in S["arch_variable"]["flatten_dense_mlp"] and "perceptron" in mlp
+    named = "MLP" if language == "en" else "perceptron"
+    assert named in S["arch_variable"]["flatten_dense_mlp"] and named in mlp
     assert "perceptron" not in conv_dense
     pooled = page("architecture", language, **{**VARIABLE, "layers": [
         {"conv": 3, "filters": 4}, "global_avg_pool"]})
@@ -655,8 +656,8 @@ def test_mlp_parameters_and_hessian() -> None:
 
 def test_flat_table_has_no_receptive_field_columns() -> None:
     text = page("architecture", "en", **FLAT_MLP, report="table")
-    assert r"\begin{tabular}{@{}rlrrrr@{}}" in text and "RF" not in text
-    assert r"5 & FC{-}10 & 10 & $5\,120$ & $5\,130$ & $5\,120$ \\" in text
+    assert r"\begin{tabular}{@{}rlrrrr@{}}" in text and "Receptive field" not in text
+    assert r"5 & FC{-}10 & 10 & $5120$ & $5130$ & $5120$ \\" in text   # as displays
     fr = page("architecture", "fr", **FLAT_MLP, report="hessian")
     assert "324\\,Go" in fr and "648\\,Go" in fr
 
@@ -710,10 +711,11 @@ def _heads(tex_: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("report", "columns", "heads"), [
-    ("table", None, ["Layer", "Output", "Weights", "+ biases", "Multiplications", "RF", "Jump"]),
+    ("table", None, ["Layer", "Output", "Weights", "With biases", "Multiplications",
+                     "Receptive field", "Jump"]),
     ("output_shape", None, ["Layer", "Output"]),
-    ("parameters", None, ["Layer", "Output", "Weights", "+ biases"]),
-    ("receptive_field", None, ["Layer", "Output", "RF", "Jump"]),
+    ("parameters", None, ["Layer", "Output", "Weights", "With biases"]),
+    ("receptive_field", None, ["Layer", "Output", "Receptive field", "Jump"]),
     ("parameters", ["params"], ["Layer", "Weights"]),
     ("table", ["jump", "output"], ["Layer", "Output", "Jump"]),     # in the table's order
 ])
@@ -744,3 +746,64 @@ def test_the_total_row_sums_the_columns_shown() -> None:
 def test_bad_columns_are_refused(given: dict[str, Any], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         Architecture.model_validate(_USC | given)
+
+
+# --- names on the page, numbers as displays print them, what the checks compare ---------------
+USC = {"input": [8, 8, 3], "layers": [{"conv": 2, "filters": 2},
+                                      {"conv": 3, "filters": 4, "stride": 2},
+                                      {"maxpool": 2, "stride": 1}]}
+
+
+def test_sizes_and_counts_have_names_of_their_own() -> None:
+    text = page("architecture", "en", **USC, report="parameters")
+    assert "P^{b}" not in text and "H_{1}" not in text
+    assert "h_l \\times w_l" in text                       # defined before h_1 = w_1 is used
+    assert "N_{1}" in text and "P_{1}" in text and r"\sum_{l} P_{l}" in text
+    assert strings("en")["arch"]["params_bias"] == "With biases"
+    shapes = page("architecture", "en", **USC, report="output_shape")
+    assert "h_{1} = w_{1}" in shapes
+
+
+def test_table_numbers_print_as_displays_print_them() -> None:
+    net = {"input": [32, 32, 1], "layers": [{"conv": 3, "filters": 512},
+                                            {"conv": 3, "filters": 10}]}
+    table = solve("architecture", **net, report="parameters").context["table"]
+    assert table["rows"][1]["params"] == tex(46080) and table["rows"][0]["params"] == "4608"
+
+
+def test_activation_labels_are_written_as_in_the_literature() -> None:
+    net = {"input": [8, 8, 1], "layers": [{"conv": 3, "filters": 1}, {"activation": "relu"}]}
+    rows = solve("architecture", **net, report="table").answer
+    assert rows[1]["label"] == "ReLU"
+
+
+@pytest.mark.parametrize(("padding", "word"), [(1, "Yes: 32×32"), (0, "No: 24×24")])
+def test_output_shape_says_whether_it_is_the_input_size(padding: int, word: str) -> None:
+    net = {"input": [32, 32, 1], "layers": [{"conv": 3, "filters": 4, "padding": padding}] * 4}
+    text = page("architecture", "en", **net, report="output_shape", compare_input=True)
+    assert word in text
+    assert "Oui" in page("architecture", "fr", **{**net, "layers": [{"conv": 3, "filters": 4,
+                                                                      "padding": 1}]},
+                         report="output_shape", compare_input=True)
+
+
+def test_a_table_without_receptive_fields_does_not_compare_them() -> None:
+    net = {**USC, "report": "table", "columns": ["output", "params"]}
+    result = check("architecture", **net)
+    assert result.passed and result.method == "arch_table_shapes"
+    assert "receptive" not in strings("en")["checks"][result.method]
+    assert check("architecture", **USC, report="table").method == "arch_table"
+
+
+def test_storage_page_is_in_the_page_language() -> None:
+    given = {"weights_size": 40, "unit": "MB", "bytes_per_number": 4}
+    fr = page("storage.derivatives", "fr", **given)
+    for word in ("bytes", "MB", "TB", "gradient =", "hessian", "symmetric"):
+        assert word not in fr
+    assert "Mo" in fr and "To" in fr and "octets" in fr
+    en = page("storage.derivatives", "en", **given)
+    assert "$b = 4$ bytes per number" in en and "$S = 40$" in en
+    assert r"The gradient takes $40$\,MB" in en and r"$\approx 200$\,TB" in en
+    assert check("storage.derivatives", **given).passed
+    binary = page("storage.derivatives", "en", weights_size=1, unit="GiB", bytes_per_number=2)
+    assert "2^{30}" in binary and "GiB" in binary

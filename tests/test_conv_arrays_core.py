@@ -144,8 +144,13 @@ def test_a_wrong_entry_of_the_matrix_fails(monkeypatch: pytest.MonkeyPatch) -> N
 
     monkeypatch.setattr(conv_arrays, "conv_matrix", wrong)
     check = _check("conv2d.matrix", **LINEAR[0][1])
+    derivation = _solve("conv2d.matrix", **LINEAR[0][1]).derivation
+    assert derivation is not None
+    steps = derivation.steps
+    product = next(n for n, s in enumerate(steps) if "linear_map" in s.answer)
     assert not check.passed
-    assert "step 3" in check.detail and "answer linear_map" in check.detail
+    assert f"step {product} " in check.detail and "answer linear_map" in check.detail
+    assert check.detail.count("step ") == 1          # the output written out is still right
 
 
 def test_a_matrix_off_by_one_column_fails(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -320,7 +325,8 @@ def test_extremes_of_a_large_output_are_found_on_every_entry() -> None:
 
 def test_french_sentences_space_high_punctuation() -> None:
     words = strings("fr")
-    texts = [words["checks"][k] for k in ("conv_arrays", "conv_matrix", "conv_transposed")]
+    texts = [text for k, text in words["checks"].items()
+             if k.startswith(("conv_arrays", "conv_matrix", "conv_transposed"))]
     for key, value in words["sentences"].items():
         if key.startswith(("arrays_", "conv_matrix_", "transposed_")):
             texts += list(value.values()) if isinstance(value, dict) else [value]
@@ -338,3 +344,50 @@ def test_matrices_are_the_models_in_the_spec_base(kind: str, given: dict[str, An
     expected = (conv_matrix(Conv2D(*geometry)) if kind == "conv2d.matrix"
                 else conv_matrix(TransposedConv2D(*geometry).forward_conv()).T)
     assert _solve(kind, **given).answer == expected
+
+
+# --- what the pages say: every symbol named, nothing shown twice, only what is asked --------
+def test_output_size_names_its_symbols_and_states_the_size() -> None:
+    text = _page("conv2d.output_size", "en", input=[5, 5], kernel=[2, 2], output="Z")
+    assert "input size $N = 5$, kernel size $K = 2$, padding $p = 0$ and stride $s = 1$" in text
+    assert "padded" not in text
+    assert r"\answerhere $Z$ is $4 \times 4$." in text
+    padded = _page("conv2d.output_size", "fr", input=[5, 7], kernel=[3, 2], padding=2)
+    assert "complétée de zéros" in padded and r"La sortie est de taille $7 \times 10$." in padded
+    assert _check("conv2d.output_size", input=[5, 7], kernel=[3, 2], padding=2).passed
+
+
+def test_operations_define_the_kernel_size() -> None:
+    text = _page("conv2d.operations", "en", input=[5, 5], kernel=[3, 2])
+    sentence = text.split(r"\begin{align*}")[0]
+    assert r"$K_1 \times K_2$ kernel (here $3 \times 2$)" in sentence
+    assert r"$I \times J$ output pixels (here $3 \times 4$)" in sentence
+
+
+def test_the_given_arrays_are_not_displayed_again_unless_asked() -> None:
+    arrays = {"x": [[0, 1, 2], [3, 4, 5], [6, 7, 8]], "w": [[1, -1]], "report": "max"}
+    assert "of the assignment" in _page("conv2d.arrays", "en", **arrays)
+    assert "X = " not in _page("conv2d.arrays", "en", **arrays)
+    assert "X = " in _page("conv2d.arrays", "en", **arrays, show_arrays=True)
+
+
+def test_each_arrays_report_has_its_own_check_words() -> None:
+    words = strings("en")["checks"]
+    arrays = {"x": [[0, 1, 2], [3, 4, 5], [6, 7, 8]], "w": [[1, -1]]}
+    limits = _check("conv2d.arrays", **arrays, report="limits").method
+    assert "padded" not in words[limits]
+    assert "zero-padded" in words[_check("conv2d.arrays", **arrays, report="limits",
+                                         padding=1).method]
+    assert "zeros" in words[_check("conv2d.arrays", **arrays, report="zeros").method]
+    assert "padded" not in words[_check("conv2d.output_size", input=5, kernel=2).method]
+
+
+def test_the_matrix_part_writes_out_its_output_and_marks_it() -> None:
+    given = {"input": [3, 3], "kernel": [3, 3], "stride": 2, "padding": 1, "index_base": 0}
+    solution = _solve("conv2d.matrix", **given)
+    assert solution.verify().passed
+    assert solution.derivation is not None
+    keys = set(solution.derivation.answers())
+    assert {"y_0_0", "y_0_1", "y_1_0", "y_1_1", "linear_map"} <= keys
+    text = _page("conv2d.matrix", "fr", **given)
+    assert text.count(r"\answermark") == 5

@@ -424,3 +424,73 @@ def test_realistic_size(kwargs: dict[str, Any]) -> None:
     _close(_evaluate(layer, layer.grad_W(chain=True), "W", data), data["ref_W"])
     _close(_evaluate(layer, layer.grad_X(chain=True), "X", data), data["ref_X"])
     _close(_evaluate(layer, layer.grad_b(), "b", data), data["ref_b"])
+
+
+# ---------------------------------------------------------------------------------------
+# The page of conv_layer.sizes: every symbol named, only what is asked, in the page's language.
+
+HW8 = {"input": [48, 64, 10], "kernel": [3, 3], "out_channels": 20, "activation": "relu"}
+
+
+def _sizes_page(language: str, **given: Any) -> str:
+    from helpers import page
+
+    return page("conv_layer.sizes", language, **{**HW8, **given})
+
+
+def test_sizes_name_the_output_size_apart_from_the_kernel() -> None:
+    text = _sizes_page("en", report="multiplications")
+    sentence, product = text.split(r"\begin{align*}")[-2:]
+    for name in (r"H_\text{out}", r"W_\text{out}", "K_1", "K_2", r"C_\text{in}",
+                 r"C_\text{out}", "$M$"):
+        assert name in sentence                                # named before it is used
+    assert r"W_\text{out}" in product and " W " not in product    # not the kernel W
+
+
+def test_sizes_show_only_what_is_asked() -> None:
+    from helpers import solve
+
+    mults = solve("conv_layer.sizes", **HW8, report="multiplications")
+    assert mults.verify().passed
+    page = _sizes_page("en", report="multiplications")
+    assert "addition" not in page.split("not a multiplication")[-1]
+    assert page.count(r"\answermark") == 1
+    params = _sizes_page("en", report="parameters")
+    assert "1800" not in params and "1820" in params
+    assert params.count(r"\answermark") == 1
+    solved = solve("conv_layer.sizes", **HW8, report="parameters")
+    assert solved.answer == {"with_bias": 1820}                 # what is shown is what is given
+    assert solved.derivation is not None and solved.derivation.answers()[
+        "without_bias"].rhs == 1800                             # the other count, still checked
+
+
+def test_sizes_state_the_shapes_in_a_concluding_sentence() -> None:
+    text = _sizes_page("en", report="shapes")
+    assert r"\answerhere so $Z$ and $U$ both have shape $46 \times 62 \times 20$" in text
+    assert "One output channel per filter" in text
+    assert "input size" not in text and "size $N$" in text        # N, not the channel n
+    fr = _sizes_page("fr", report="shapes")
+    assert "de dimensions $46 \\times 62 \\times 20$" in fr
+    other = _sizes_page("en", report="shapes", input=[9, 9, 2], stride=2, padding=1,
+                        activation="identity")
+    assert "shape $5 \\times 5 \\times 20$, and so has $U = Z$" in other
+
+
+@pytest.mark.parametrize("report", ["shapes", "channels", "multiplications", "parameters"])
+def test_sizes_french_page_has_no_english_word(report: str) -> None:
+    text = _sizes_page("fr", report=report)
+    for word in ("parameters", "without bias", "with a bias", "multiplications ="):
+        assert word not in text
+
+
+def test_sizes_check_method_says_what_each_report_compares() -> None:
+    from helpers import check
+
+    methods = {r: check("conv_layer.sizes", **HW8, report=r).method
+               for r in ("shapes", "channels", "multiplications", "parameters")}
+    words = __import__("derive.latex.environment", fromlist=["strings"]).strings("en")
+    assert "gradient" not in words["checks"][methods["shapes"]]
+    assert "padded" not in words["checks"][methods["multiplications"]]
+    assert "gradient arrays" in words["checks"][methods["parameters"]]
+    padded = check("conv_layer.sizes", **HW8, padding=1, report="multiplications").method
+    assert "zero-padded" in words["checks"][padded]

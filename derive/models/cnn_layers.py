@@ -196,7 +196,14 @@ class Activation:
 
     @property
     def label(self) -> str:
-        return self.name
+        """As the literature writes it: relu → ReLU, tanh stays tanh."""
+        return ACTIVATION_NAMES.get(self.name.lower(), self.name)
+
+
+# Activation names written as the literature writes them (others are kept as given).
+ACTIVATION_NAMES = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "leakyrelu": "leaky ReLU",
+                    "elu": "ELU", "gelu": "GELU", "selu": "SELU", "silu": "SiLU",
+                    "sigmoid": "sigmoid", "softmax": "softmax", "tanh": "tanh"}
 
 
 Layer = Conv | MaxPool | AvgPool | GlobalAvgPool | Flatten | Dense | Activation

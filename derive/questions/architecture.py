@@ -17,6 +17,7 @@ import sympy as sp
 from pydantic import Field, model_validator
 
 from derive.derivation import Derivation
+from derive.latex.printer import grouped
 from derive.models import architecture as A
 from derive.questions.architecture_layers import LayerSpec, as_data
 from derive.questions.architecture_steps import (
@@ -86,7 +87,11 @@ class _PerReport:
     method is the table's."""
 
     def __get__(self, given: Any, cls: type | None = None) -> str:
-        return "arch_table" if given is None else f"arch_{given.report}"
+        if given is None:
+            return "arch_table"
+        if given.report == "table" and not given.compared() & FIELDS:
+            return "arch_table_shapes"
+        return f"arch_{given.report}"
 
 
 def _text(shape: tuple[int, ...] | list[int]) -> str:
@@ -110,6 +115,8 @@ class Architecture(Derived):
     columns: list[Column] | None = Field(
         None, min_length=1, description="The table's columns (output, params, params_bias, "
         "mults, rf, jump); by default those the report asks for, with the output size.")
+    compare_input: bool = Field(False, description="output_shape: also say whether the "
+                                "output has the input's height and width (yes or no).")
     index_base_default: ClassVar[int] = 0       # no index on the page: formulas kept as built
     method: ClassVar[str] = _PerReport()        # type: ignore[assignment]
 
@@ -126,6 +133,8 @@ class Architecture(Derived):
         if self.report == "hessian" and not 0 < count <= MAX_PARAMETERS:
             raise ValueError(f"report 'hessian' needs between 1 and {MAX_PARAMETERS:,} "
                              f"parameters, the network has {count:,}")
+        if self.compare_input and (self.report != "output_shape" or self.flat):
+            raise ValueError("compare_input: only with report 'output_shape' on an image input")
         if self.columns is not None and self.report not in TABLE:
             raise ValueError(f"columns: report {self.report!r} has no table")
         if self.flat and set(self.columns or ()) & {"rf", "jump"}:
@@ -147,6 +156,13 @@ class Architecture(Derived):
         named = self.columns if self.columns is not None else DEFAULT_COLUMNS[self.report]
         return [c for c in ALL_COLUMNS if c in named
                 and not (self.flat and c in ("rf", "jump"))]
+
+    def compared(self) -> set[str]:
+        """The quantities whose numbers are answers, compared with numpy: the report's; a
+        table's receptive fields and jumps only when it shows them."""
+        if self.report == "table" and not {"rf", "jump"} & set(self.shown_columns()):
+            return ANSWERS["table"] - FIELDS
+        return ANSWERS[self.report]
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -180,7 +196,7 @@ class Architecture(Derived):
         d = NetworkDerivation()
         general = {what for c in self.shown_columns() for what in COLUMNS[c]}
         walker = Walker(d, FOCUS[report], count_uses(self.shape, layers),
-                        general=general, answer=ANSWERS[report])
+                        general=general, answer=self.compared())
         rows = A.walk(self.shape, layers, walker)
         walker.arrange()
         if report in TABLE:
@@ -198,8 +214,8 @@ class Architecture(Derived):
         sums = [total(d, rf"\sum_{{l}} {name}_{{l}}",
                       {sp.Symbol(f"{name}_{{{n}}}"): getattr(rows[n - 1], column)
                        for n in weighted}, key, shown and key != "total_mults")
-                for name, column, key in (("P", "params", "total_weights"),
-                                          ("P^{b}", "params_with_bias", "total_params"),
+                for name, column, key in (("N", "params", "total_weights"),
+                                          ("P", "params_with_bias", "total_params"),
                                           ("M", "mults", "total_mults"))]
         if shown:
             self._conclude(d, "arch_result_params", rows, case="some" if weighted else "none",
@@ -216,7 +232,13 @@ class Architecture(Derived):
         hessian_steps(d, int(d.answers()["total_params"].rhs))
 
     def _output_shape(self, d: Derivation, layers: list[A.Layer], rows: list[A.Row]) -> None:
-        self._conclude(d, "arch_result_output", rows, shape=_text(rows[-1].output_shape))
+        final = rows[-1].output_shape
+        case = "plain"
+        if self.compare_input:
+            case = ("flat" if len(final) != 3 else "same" if final[:2] == self.shape[:2]
+                    else "different")
+        self._conclude(d, "arch_result_output", rows, case=case, shape=_text(final),
+                       size=_text(final[:2]), input=_text(self.input[:2]))
 
     def _same_size(self, d: Derivation, layers: list[A.Layer], rows: list[A.Row]) -> None:
         before: tuple[int, ...] = self.shape
@@ -348,25 +370,23 @@ class Architecture(Derived):
         assert isinstance(d, NetworkDerivation)
         answers = {key: step.rhs for key, step in d.answers().items()}
         rows = A.walk(self.shape, self.network(), d.read())
-        grouped = [f"{int(answers[k]):,}".replace(",", r"\,")
-                   for k in ("total_weights", "total_params", "total_mults")]
+        sums = [grouped(int(answers[k])) for k in ("total_weights", "total_params", "total_mults")]
         return {"table": {
             "input": _text(self.input), "dilated": A.dilated(self.network()), "flat": self.flat,
             "columns": self.shown_columns(),
             "rows": [{"number": n, "label": r.label, "shape": r.shape_text,
-                      "params": f"{r.params:,}".replace(",", r"\,"),
-                      "params_with_bias": f"{r.params_with_bias:,}".replace(",", r"\,"),
-                      "mults": f"{r.mults:,}".replace(",", r"\,"), "rf": r.receptive_field_text,
+                      "params": grouped(r.params), "params_with_bias": grouped(r.params_with_bias),
+                      "mults": grouped(r.mults), "rf": r.receptive_field_text,
                       "jump": "" if r.jump is None else
                       str(r.jump[0]) if r.jump[0] == r.jump[1] else _text(r.jump)}
                      for n, r in enumerate(rows, 1)],
-            "total": dict(zip(("params", "params_with_bias", "mults"), grouped, strict=True))}}
+            "total": dict(zip(("params", "params_with_bias", "mults"), sums, strict=True))}}
 
     # reference ---------------------------------------------------------------------------
     def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """The network run in numpy: arrays measured, fields found by brute force; only
         what the report's answers need."""
-        layers, out, wanted = self.data(), {}, ANSWERS[self.report]
+        layers, out, wanted = self.data(), {}, self.compared()
         if wanted & SHAPES:
             measured = R.measure(self.shape, layers, fast=True if len(layers) > 10 else None)
             for n, m in enumerate(measured, 1):

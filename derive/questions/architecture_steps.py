@@ -55,12 +55,12 @@ FAMILY_OF: dict[str, str] = {
 
 # What the left-hand side of each formula is called, in general and at layer l.
 _GENERAL: dict[str, str] = {
-    "size": "n'", "features": "n", "weights": "P", "params": "P^{b}", "mults": "M",
+    "size": "n'", "features": "n", "weights": "N_l", "params": "P_l", "mults": "M_l",
     "field": "r'", "jump": "j'", "min_size": "m",
 }
-_AXES = {"size": ("H", "W"), "field": ("r^{(H)}", "r^{(W)}"), "jump": ("j^{(H)}", "j^{(W)}"),
+_AXES = {"size": ("h", "w"), "field": ("r^{(H)}", "r^{(W)}"), "jump": ("j^{(H)}", "j^{(W)}"),
          "min_size": ("m^{(H)}", "m^{(W)}")}
-_SCALAR = {"features": "n", "weights": "P", "params": "P^{b}", "mults": "M", "field": "r",
+_SCALAR = {"features": "n", "weights": "N", "params": "P", "mults": "M", "field": "r",
            "jump": "j", "min_size": "m"}
 # Answer keys of a number: size → rows_l, cols_l; field → field_rows_l, …
 _KEY = {"size": "", "field": "field_", "jump": "jump_", "min_size": "min_"}
@@ -79,13 +79,13 @@ def keys(q: Quantity) -> tuple[str, ...]:
 
 
 def lhs(q: Quantity) -> sp.Symbol:
-    """H_3, or H_3 = W_3 when both axes share the step; m (minimum sizes) is numbered by
+    """h_3, or h_3 = w_3 when both axes share the step; m (minimum sizes) is numbered by
     the layer whose input it is, so m_0 is the network's input."""
     n = q.layer - 1 if q.what == "min_size" else q.layer
     if q.what in _AXES and q.axis is not None:
         return sp.Symbol(f"{_AXES[q.what][q.axis]}_{{{n}}}")
     if q.what == "size":
-        return sp.Symbol(f"H_{{{n}}} = W_{{{n}}}")
+        return sp.Symbol(f"h_{{{n}}} = w_{{{n}}}")
     return sp.Symbol(f"{_SCALAR[q.what]}_{{{n}}}")
 
 

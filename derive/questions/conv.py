@@ -186,25 +186,50 @@ class Forward(ConvGiven):
 
 
 N, K, P, S = sp.symbols("N K p s", integer=True, positive=True)
+
+
+class _Padded:
+    """A check method worded for the input the window walks over: `<name>_padded` when the
+    input is padded (a walk over zeros), `<name>` otherwise."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __get__(self, given: Any, cls: type | None = None) -> str:
+        return self.name + ("_padded" if given is not None and given.padding else "")
+
+
 I, J, KR, KC = sp.symbols("I J K_1 K_2", integer=True, positive=True)
 
 
 @kind("conv2d.output_size",
       "Output size of a 2-D convolution from input, kernel, stride and padding.", EXAMPLE)
 class OutputSize(ConvGiven):
-    method: ClassVar[str] = "window_walk"
+    output: str | None = Field(
+        None, pattern=r"^[A-Za-z](_\{?[A-Za-z0-9]+\}?)?$",
+        description="The output's name in the assignment (Z, Y): the answer says `Z is "
+                    "4 × 4`; without it, `the output is 4 × 4`.")
+    method: ClassVar[str] = _Padded("window_positions")     # type: ignore[assignment]
 
     def derive(self) -> Derivation:
         d = Derivation()                 # numbers only: every step is checked at the givens
-        d.say("conv_size")
-        axes: list[tuple[str, tuple[str, ...], int, int]] = [
-                ("I", ("rows",), self.input[0], self.kernel[0]),
-                ("J", ("cols",), self.input[1], self.kernel[1])]
-        if axes[0][2:] == axes[1][2:]:
-            axes = [("I = J", ("rows", "cols"), self.input[0], self.kernel[0])]
+        (n1, n2), (k1, k2) = self.input, self.kernel
+        square = (n1, k1) == (n2, k2)
+        d.say("conv_size", n=n1, k=k1, n2=n2, k2=k2, p=self.padding, s=self.stride,
+              case=("square" if square else "rect") + ("_padded" if self.padding else ""))
+        axes: list[tuple[sp.Basic, tuple[str, ...], int, int]] = [
+                (I, ("rows",), n1, k1), (J, ("cols",), n2, k2)]
+        if square:
+            axes = [(sp.Eq(I, J, evaluate=False), ("rows", "cols"), n1, k1)]
         for name, keys, n, k in axes:
-            d.chain(sp.Symbol(name), sp.floor((N + 2 * P - K) / S) + 1, "definition")
+            d.chain(name, sp.floor((N + 2 * P - K) / S) + 1, "definition")
             d.put({N: n, K: k, P: self.padding, S: self.stride}).answer(*keys)
+        rows, cols = self.layer().output_shape
+        d.say("conv_size_result", name=self.output or "", r=rows, c=cols,
+              case="named" if self.output else "unnamed")
+        d.chain(sp.Symbol(r"\text{size}"), sp.Integer(rows), "read_off")
+        d.steps[-1].shown, d.steps[-1].states = False, True
+        d.marked = frozenset()
         return d
 
     def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -215,13 +240,13 @@ class OutputSize(ConvGiven):
 
 @kind("conv2d.operations", "Multiplications and additions of the forward pass.", EXAMPLE)
 class Operations(ConvGiven):
-    method: ClassVar[str] = "window_walk"
+    method: ClassVar[str] = _Padded("window_walk")          # type: ignore[assignment]
 
     def derive(self) -> Derivation:
         out_r, out_c = self.layer().output_shape
         d = Derivation()
         given = {I: out_r, J: out_c, KR: self.kernel[0], KC: self.kernel[1]}
-        d.say("conv_ops", outputs=out_r * out_c, taps=self.kernel[0] * self.kernel[1],
+        d.say("conv_ops", r=out_r, c=out_c, k1=self.kernel[0], k2=self.kernel[1],
               case=("padded" if self.padding else "valid")
               + ("_one" if out_r * out_c == 1 else "_other"))
         d.chain(sp.Symbol(r"\text{multiplications}"), I * J * KR * KC, "definition")

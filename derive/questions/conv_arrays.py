@@ -177,6 +177,17 @@ def _fitted(sizes: list[int], kernel: list[int], padding: int) -> None:
 
 
 # --- conv2d.arrays ---------------------------------------------------------------------------
+class _PerReport:
+    """The check method in the words of what the report compares (`conv_arrays_<report>`;
+    the limits, walked over a padded input, `conv_arrays_limits_padded`)."""
+
+    def __get__(self, given: Any, cls: type | None = None) -> str:
+        if given is None:
+            return "conv_arrays_output"
+        padded = "_padded" if given.report == "limits" and given.padding else ""
+        return f"conv_arrays_{given.report}{padded}"
+
+
 @kind("conv2d.arrays",
       "On given arrays: summation limits, the output, its extremes or its zeros.",
       {"x": [[0, 1, 2], [3, 4, 5], [6, 7, 8]], "w": [[1, -1]], "report": "max"})
@@ -187,7 +198,9 @@ class ArraysGiven(Derived):
     padding: NonNegInt = 0
     index_base: IndexBase = 1
     report: Literal["limits", "output", "max", "min", "zeros"] = "output"
-    method: ClassVar[str] = "conv_arrays"
+    show_arrays: bool = Field(False, description="Display X and W again before the output "
+                              "(for an assignment whose text does not show them).")
+    method: ClassVar[str] = _PerReport()        # type: ignore[assignment]
     tolerance: ClassVar[float] = TOLERANCE
     limits: ClassVar[dict[str, int]] = PADDED
 
@@ -242,7 +255,8 @@ class ArraysGiven(Derived):
         whole = sp.MatrixSymbol("Z", rows, cols)
         d.definitions[whole] = sp.ImmutableMatrix(rows, cols, lambda r, c: Z[r, c])
         d.say("arrays_values", r=rows, c=cols, b=self.index_base,
-              case="side" if len(self.x[0]) + len(self.w[0]) <= 10 else "stacked",
+              case="named" if not self.show_arrays else "side"
+              if len(self.x[0]) + len(self.w[0]) <= 10 else "stacked",
               x=sp.ImmutableMatrix(self.x).applyfunc(_number),
               w=sp.ImmutableMatrix(self.w).applyfunc(_number))
         d.chain(whole, whole, "definition").then(out, "evaluate")
@@ -324,6 +338,7 @@ class ArraysGiven(Derived):
 
 
 # --- conv2d.matrix and conv2d.transposed ------------------------------------------------------
+MAX_PIXELS = 16          # an output too wide for one matrix is written pixel by pixel up to this
 def _sparsity(matrix: sp.SparseMatrix, width: float = 11.0) -> dict[str, object]:
     """Cells of a TikZ sparsity figure, scaled to fit `width` cm (and 7 cm high)."""
     cell = min(0.5, width / matrix.cols, 7.0 / matrix.rows)
@@ -354,19 +369,29 @@ class LinearMap(Derived):
                           {C.i: (0, out[0] - 1), C.j: (0, out[1] - 1)})
 
     def written_out(self, d: Derivation, formula: sp.Expr, out: tuple[int, int],
-                    key: str) -> None:
-        """Y entry by entry, when it fits on the page (compared with its definition)."""
+                    key: str, answer: bool = False) -> None:
+        """Y entry by entry, when it fits on the page (compared with its definition): as one
+        matrix, or, when its entries are too wide for one, one line per output pixel (up to
+        MAX_PIXELS of them). `answer`: Y is asked for (the answer `output`, or `y_<r>_<c>`
+        pixel by pixel, compared with the numpy convolution)."""
         rows, cols = out
-        if not fits(sp.zeros(rows, cols)):     # too many rows or columns, whatever the entries
-            return
         values = apply_rule("expand_sum", sp.ImmutableMatrix(
             rows, cols, lambda r, c: formula.xreplace({C.i: r, C.j: c})))
-        if not fits(values):
+        if fits(sp.zeros(rows, cols)) and fits(values):
+            whole = sp.MatrixSymbol("Y", rows, cols)
+            d.definitions[whole] = sp.ImmutableMatrix(rows, cols, lambda r, c: C.y[r, c])
+            d.say(key, case="padded" if self.padding else "valid", r=rows, c=cols)
+            d.chain(whole, whole, "definition").then(values, "expand_sum")
+            if answer:
+                d.answer("output")
             return
-        whole = sp.MatrixSymbol("Y", rows, cols)
-        d.definitions[whole] = sp.ImmutableMatrix(rows, cols, lambda r, c: C.y[r, c])
+        if not answer or rows * cols > MAX_PIXELS:
+            return
         d.say(key, case="padded" if self.padding else "valid", r=rows, c=cols)
-        d.chain(whole, whole, "definition").then(values, "expand_sum")
+        for r in range(rows):
+            for c in range(cols):
+                d.chain(C.y[r, c], C.y[r, c], "definition").then(values[r, c], "expand_sum")
+                d.answer(f"y_{r}_{c}")
 
     def linear_map(self, d: Derivation, matrix: sp.SparseMatrix, out: tuple[int, int],
                    key: str) -> Derivation:
@@ -420,14 +445,17 @@ class MatrixGiven(LinearMap):
             d.then(layer.forward(), "tighten_sum_limits")
         else:
             d.chain(C.y[C.i, C.j], layer.forward(), "definition")
-        self.written_out(d, layer.forward(), layer.output_shape, "conv_matrix_written")
+        self.written_out(d, layer.forward(), layer.output_shape, "conv_matrix_written",
+                         answer=True)
         return self.linear_map(d, conv_matrix(layer), layer.output_shape,
                                "conv_matrix_linear").answer("linear_map")
 
     def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
-        """A vec(x) is the numpy convolution of x, row-major."""
+        """A vec(x) is the numpy convolution of x, row-major; Y is that convolution."""
         s, p = (self.stride,) * 2, (self.padding,) * 2
-        return {"linear_map": ref.conv2d(data["x"], data["w"], s, p).reshape(-1, 1)}
+        y = ref.conv2d(data["x"], data["w"], s, p)
+        pixels = {f"y_{r}_{c}": y[r, c] for r in range(y.shape[0]) for c in range(y.shape[1])}
+        return {"linear_map": y.reshape(-1, 1), "output": y, **pixels}
 
     def figures(self) -> list[dict[str, object]]:
         return [_sparsity(conv_matrix(self.layer()))]

@@ -17,14 +17,10 @@ from derive.questions.declare import Derived, kind
 from derive.verify import reference_nd as ref
 from derive.verify.counting import walk_conv_layer
 
-N, K, P, S, D = sp.symbols("n k p s d", integer=True, positive=True)
-H, Wd, C_IN, C_OUT, K1, K2 = sp.symbols(r"H W C_\text{in} C_\text{out} K_1 K_2", integer=True,
-                                         positive=True)
-
-
-def text(name: str) -> sp.Symbol:
-    return sp.Symbol(rf"\text{{{name}}}")
-
+N, K, P, S, D = sp.symbols("N K p s d", integer=True, positive=True)
+H, Wd, C_IN, C_OUT, K1, K2 = sp.symbols(r"H_\text{out} W_\text{out} C_\text{in} C_\text{out} "
+                                         r"K_1 K_2", integer=True, positive=True)
+MULTS, ADDS, PARAMS = sp.symbols("M A P", integer=True, positive=True)
 
 # The formulas, as data: a test breaks each of them and expects the check to fail.
 FORMULAS: dict[str, sp.Expr] = {
@@ -38,11 +34,22 @@ FORMULAS: dict[str, sp.Expr] = {
 }
 
 
+class _PerReport:
+    """The check method: each report's own words (`layer_sizes_<report>`, `_padded` when
+    the operations are counted on a padded input)."""
+
+    def __get__(self, given: Any, cls: type | None = None) -> str:
+        if given is None:
+            return "layer_sizes_shapes"
+        padded = "_padded" if given.report == "multiplications" and given.padding else ""
+        return f"layer_sizes_{given.report}{padded}"
+
+
 @kind("conv_layer.sizes", "Multi-channel convolution layer: output shapes, channels, "
       "multiplications or trainable parameters.", {**EXAMPLE, "report": "parameters"})
 class LayerSizes(LayerGiven, Derived):
     report: Literal["shapes", "channels", "multiplications", "parameters"] = "shapes"
-    method: ClassVar[str] = "layer_sizes"
+    method: ClassVar[str] = _PerReport()        # type: ignore[assignment]
 
     def derive(self) -> Derivation:
         layer = self.layer()
@@ -55,19 +62,25 @@ class LayerSizes(LayerGiven, Derived):
         return d
 
     def _shapes(self, d: Derivation, sizes: dict[sp.Symbol, int]) -> None:
+        """Rows, columns and channels, then the shape of Z and U in one sentence (marked)."""
         dilated = self.dilation > 1
         formula = FORMULAS["size_dilated" if dilated else "size"]
-        axes = [("H", "rows", self.input[0], self.kernel[0]),
-                ("W", "cols", self.input[1], self.kernel[1])]
+        axes = [(H, "rows", self.input[0], self.kernel[0]),
+                (Wd, "cols", self.input[1], self.kernel[1])]
         if axes[0][2:] == axes[1][2:]:
-            axes = [("H = W", "rows", self.input[0], self.kernel[0])]
+            axes = [(sp.Eq(H, Wd, evaluate=False), "rows", self.input[0], self.kernel[0])]
         d.say("layer_shapes", case="dilated" if dilated else "plain")
         for name, key, n, k in axes:
-            d.chain(sp.Symbol(name), formula, "definition")
+            d.chain(name, formula, "definition")
             d.put({N: n, K: k, P: self.padding, S: self.stride, D: self.dilation})
-            d.answer(*(("rows", "cols") if name == "H = W" else (key,)))
-        d.say("layer_shapes_result", h=sizes[H], w=sizes[Wd], m=sizes[C_OUT])
+            d.answer(*(("rows", "cols") if len(axes) == 1 else (key,)))
+        d.say("layer_out_channels")
         d.chain(C_OUT, sp.Integer(sizes[C_OUT]), "definition").answer("channels")
+        d.say("layer_shapes_result", h=sizes[H], w=sizes[Wd], m=sizes[C_OUT],
+              case="identity" if self.activation == "identity" else "act")
+        d.chain(sp.Symbol(r"\text{shape}"), sp.Integer(sizes[H]), "read_off")
+        d.steps[-1].shown, d.steps[-1].states = False, True
+        d.marked = frozenset()
 
     def _channels(self, d: Derivation, sizes: dict[sp.Symbol, int]) -> None:
         d.say("layer_channels")
@@ -75,34 +88,51 @@ class LayerSizes(LayerGiven, Derived):
         d.chain(C_OUT, sp.Integer(sizes[C_OUT]), "definition").answer("out")
 
     def _multiplications(self, d: Derivation, sizes: dict[sp.Symbol, int]) -> None:
-        d.say("layer_mults", case="bias" if self.bias else "plain")
-        d.chain(text("multiplications"), FORMULAS["multiplications"], "definition")
+        """The multiplications, as asked; the additions are checked, not shown."""
+        d.say("layer_mults", case="bias" if self.bias else "plain", h=sizes[H], w=sizes[Wd],
+              m=sizes[C_OUT], k1=sizes[K1], k2=sizes[K2], n=sizes[C_IN])
+        d.chain(MULTS, FORMULAS["multiplications"], "definition")
         d.put(sizes).answer("multiplications")
-        d.say("layer_adds", case="bias" if self.bias else "plain")
-        d.chain(text("additions"), FORMULAS["additions_bias" if self.bias else "additions"],
-                "definition")
-        d.put(sizes).answer("additions")
+        self._hidden(d, ADDS, FORMULAS["additions_bias" if self.bias else "additions"], sizes,
+                     "additions")
+        d.marked = frozenset({"multiplications"})
 
     def _parameters(self, d: Derivation, sizes: dict[sp.Symbol, int]) -> None:
-        d.say("layer_params", case="bias" if self.bias else "plain")
-        chains = [("with_bias", FORMULAS["with_bias"]),
-                  ("without_bias", FORMULAS["without_bias"])]
-        for key, formula in chains if self.bias else chains[::-1]:
-            d.chain(text("parameters" + (" without bias" if key == "without_bias" else
-                                         " with a bias" if not self.bias else "")),
-                    formula, "definition")
-            d.put(sizes).answer(key)
+        """The trainable parameters of this layer, as asked (with its biases when it has
+        them); the other count is checked, not shown."""
+        asked, other = ("with_bias", "without_bias") if self.bias else ("without_bias",
+                                                                         "with_bias")
+        d.say("layer_params", case="bias" if self.bias else "plain", k1=sizes[K1],
+              k2=sizes[K2], n=sizes[C_IN], m=sizes[C_OUT])
+        d.chain(PARAMS, FORMULAS[asked], "definition")
+        d.put(sizes).answer(asked)
+        self._hidden(d, PARAMS, FORMULAS[other], sizes, other)
+        d.marked = frozenset({asked})
+
+    @staticmethod
+    def _hidden(d: Derivation, lhs: sp.Symbol, formula: sp.Expr,
+                sizes: dict[sp.Symbol, int], key: str) -> None:
+        """A count the question does not ask for: checked (answers.json gives it), not shown."""
+        start = len(d.steps)
+        d.chain(lhs, formula, "definition")
+        d.put(sizes).answer(key)
+        for step in d.steps[start:]:
+            step.shown = False
 
     def value(self, answers: dict[str, Any]) -> Any:
         if self.report == "shapes":
             return [int(answers["rows"]), int(answers["cols"]), int(answers["channels"])]
         if self.report == "multiplications":
             return int(answers["multiplications"])
+        if self.report == "parameters":       # the other count: checked, not shown, not given
+            asked = "with_bias" if self.bias else "without_bias"
+            return {asked: int(answers[asked])}
         return {k: int(v) for k, v in answers.items()}
 
     def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
-        """Sizes read off numpy arrays, operations counted in a walk over the padded input,
-        parameters as entries of numpy gradient arrays: only what the report asks."""
+        """Sizes read off numpy arrays, operations counted in a walk of the kernel over the
+        (padded) input, parameters as entries of numpy gradient arrays: only what the report
+        asks."""
         if self.report in ("shapes", "channels"):
             rng = np.random.default_rng(self.seed)
             x = rng.normal(size=self.input)

@@ -16,16 +16,22 @@ from derive.questions.declare import Derived, kind
 UNITS = {"B": 1, "kB": 10**3, "MB": 10**6, "GB": 10**9, "KiB": 2**10, "MiB": 2**20,
          "GiB": 2**30}
 DTYPES = {2: np.float16, 4: np.float32, 8: np.float64}
-P, B, W = sp.symbols("P b W", integer=True, positive=True)
+P, B, S = sp.symbols("P b S", integer=True, positive=True)
+S_GRAD, S_HESS, S_SYM = sp.symbols(r"S_g S_H S_\text{sym}", integer=True, positive=True)
+DECIMAL = (("P", 10**15), ("T", 10**12), ("G", 10**9), ("M", 10**6), ("k", 10**3))
+BINARY = (("Pi", 2**50), ("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10))
 
 
-def reading(nbytes: int) -> str:
-    """A decimal-prefix reading of a byte count, in math mode: 400\\,\\mathrm{TB}."""
-    for unit, size in (("PB", 10**15), ("TB", 10**12), ("GB", 10**9), ("MB", 10**6),
-                       ("kB", 10**3)):
+def reading(nbytes: int, binary: bool = False) -> tuple[str, str]:
+    """A byte count read with a prefix, for a sentence: (the number in math mode, exact or
+    with ≈, and the prefix the language's byte symbol follows), ("$\\approx 200$", "T")."""
+    for prefix, size in BINARY if binary else DECIMAL:
         if nbytes >= size:
-            return rf"{nbytes / size:g}\,\mathrm{{{unit}}}"
-    return rf"{nbytes}\,\mathrm{{B}}"
+            value = nbytes / size
+            shown = f"{value:.3g}"
+            exact = float(shown) * size == nbytes
+            return (f"${shown}$" if exact else rf"$\approx {shown}$"), prefix
+    return f"${nbytes}$", ""
 
 
 @kind("storage.derivatives",
@@ -54,21 +60,27 @@ class Storage(Derived):
     def derive(self) -> Derivation:
         total = self.weights_size * UNITS[self.unit]
         count, b = total // self.bytes_per_number, self.bytes_per_number
+        binary = self.unit.endswith("iB")
         d = Derivation()                 # numbers only: every step is checked at the givens
-        d.say("storage_count", b=b, size=self.weights_size, unit=self.unit,
-              k=round(np.log10(UNITS[self.unit])),
-              case="binary" if self.unit.endswith("iB") else "decimal")
-        d.chain(P, W / B, "definition")
-        d.put({W: total, B: b}).answer("weights")
-        words = r"~\text{bytes} \approx "
-        for key, name, formula, nbytes in (
-                ("gradient_bytes", "gradient", B * P, b * count),
-                ("hessian_bytes", "hessian", B * P**2, b * count**2),
-                ("hessian_symmetric_bytes", "symmetric", B * P * (P + 1) / 2,
-                 b * count * (count + 1) // 2)):
+        d.say("storage_count", b=b, size=self.weights_size, prefix=self.unit[:-1],
+              k=round(np.log2(UNITS[self.unit]) if binary else np.log10(UNITS[self.unit])),
+              case="bytes" if self.unit == "B" else "binary" if binary else "decimal")
+        d.chain(P, S / B, "definition")
+        d.put({S: total, B: b}).answer("weights")
+        for key, name, lhs, formula in (
+                ("gradient_bytes", "gradient", S_GRAD, B * P),
+                ("hessian_bytes", "hessian", S_HESS, B * P**2),
+                ("hessian_symmetric_bytes", "symmetric", S_SYM, B * P * (P + 1) / 2)):
             d.say(f"storage_{name}")
-            d.chain(sp.Symbol(rf"\text{{{name}}}"), formula, "definition")
-            d.put({P: count, B: b}, words + reading(nbytes)).answer(key)
+            d.chain(lhs, formula, "definition")
+            d.put({P: count, B: b}).answer(key)
+        readings = {name: reading(int(d.answers()[key].rhs), binary) for name, key in (
+            ("g", "gradient_bytes"), ("h", "hessian_bytes"), ("s", "hessian_symmetric_bytes"))}
+        d.say("storage_result", **{name: value for name, (value, _) in readings.items()},
+              **{f"{name}p": prefix for name, (_, prefix) in readings.items()})
+        d.chain(sp.Symbol(r"\text{storage}"), sp.Integer(b * count), "read_off")
+        d.steps[-1].shown, d.steps[-1].states = False, True
+        d.marked = frozenset()
         return d
 
     def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
