@@ -263,8 +263,8 @@ def _sentences(name: str, language: str, **given: object) -> str:
 
 @pytest.mark.parametrize(("inp", "en", "fr"), [
     ([1, 1], "the output has only this one", "n'a que celui-ci"),
-    ([2, 1], "the other one follows", "l'autre suit"),
-    ([3, 3], "the other 8 follow", "les 8 autres suivent"),
+    ([2, 1], "the other one follows by shifting", "l'autre s'obtient en décalant"),
+    ([3, 3], "the other 8 follow by shifting", "les 8 autres s'obtiennent en décalant"),
 ])
 def test_first_pixel_sentence_counts_the_other_pixels(inp: list[int], en: str, fr: str) -> None:
     given = {"input": inp, "kernel": [1, 1]}
@@ -273,11 +273,12 @@ def test_first_pixel_sentence_counts_the_other_pixels(inp: list[int], en: str, f
 
 
 @pytest.mark.parametrize(("given", "en", "fr"), [
-    ({"input": [3, 3], "kernel": [3, 3], "stride": 3}, "The single output pixel",
-     "L'unique pixel"),
-    ({"input": [5, 5], "kernel": [3, 3]}, "Each of the 9 output pixels", "Chacun des 9 pixels"),
+    ({"input": [3, 3], "kernel": [3, 3], "stride": 3}, "The output has a single pixel",
+     "La sortie n'a qu'un pixel"),
+    ({"input": [5, 5], "kernel": [3, 3]}, r"output pixels (here $3 \times 3$)",
+     r"pixels de sortie (ici $3 \times 3$)"),
     ({"input": [5, 5], "kernel": [3, 3], "padding": 1}, "zeros of the padding",
-     "zéros du bourrage"),
+     "zéros du remplissage"),
 ])
 def test_operation_sentence_follows_the_counts(given: dict[str, object], en: str,
                                                fr: str) -> None:

@@ -182,7 +182,7 @@ def test_the_usc_backprop_problem_shows_its_network_once(tmp_path: Path) -> None
     # 1.1 asks for the counts, 1.2 for the output's size: two tables with their own columns
     assert body.count(r"\begin{tabular}") == 2
     # matrices too long to name are referred to at once, their parts in page order
-    assert r"Same steps as in \partref{4.2} and \partref{4.4}.\par" in body
+    assert r"Same steps as in questions \partref{4.2} and \partref{4.4}.\par" in body
     assert not re.search(r"Same steps as in [^\n]*\n\s*Same steps", body)
 
 
@@ -205,7 +205,7 @@ def test_a_repeated_answer_is_stated_and_marked_where_it_is_asked(tmp_path: Path
         assert part[fid].count(ANSWER_TAG) + part[fid].count(ANSWER_TEXT) == 1, fid
     assert (ANSWER_TEXT + "The final output is") in part["1.3"]
     assert (ANSWER_TEXT + "The network has") in part["1.4"]
-    assert "Same table as in \\partref{1.3}." in part["1.4"]
+    assert "Same table as in question \\partref{1.3}." in part["1.4"]
 
 
 def test_answers_json_keeps_every_value_of_a_part_that_refers_to_another(

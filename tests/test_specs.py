@@ -72,7 +72,7 @@ def test_intro_ml_hw8_questions_2_and_3(answers: dict[str, dict[str, Any]]) -> N
     assert value(a["1.2a"]) == [46, 62, 20]
     assert value(a["1.2b"]) == {"in": 10, "out": 20}
     assert value(a["1.2c"]) == 46 * 62 * 20 * 3 * 3 * 10
-    assert value(a["1.2d"]) == {"with_bias": 1820, "without_bias": 1800}
+    assert value(a["1.2d"]) == {"with_bias": 1820}             # asked: with the biases
     grad_x = a["1.3c"]["answer"]["text"]
     for piece in ("W[k1, k2, n, m]", "dJ_dU[i - k1, j - k2, m]",
                   "sigmoid_prime(U[i - k1, j - k2, m])",
