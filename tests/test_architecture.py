@@ -11,6 +11,7 @@ from __future__ import annotations
 import doctest
 import inspect
 import itertools
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -706,7 +707,11 @@ _USC = {"input": [8, 8, 3], "layers": [{"conv": 2, "filters": 2},
 
 
 def _heads(tex_: str) -> list[str]:
-    head = tex_.split(r"\toprule", 1)[1].split(r"\\", 1)[0]
+    """The table's headings as read: a \\shortstack's lines joined by a space."""
+    head = tex_.split(r"\toprule", 1)[1].split(r"\midrule", 1)[0]
+    head = re.sub(r"\\shortstack\[r\]\{((?:[^{}]|\{[^{}]*\})*)\}",
+                  lambda m: m.group(1).replace("\\\\", " "), head)
+    head = head.rsplit(r"\\", 1)[0]
     return [cell.strip() for cell in head.split("&")][1:]
 
 
