@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,14 @@ class QuestionView:
         """The points of the question: those of its parts, None when none has any."""
         given = [p.points for p in self.parts if p.points is not None]
         return sum(given) if given else None
+
+
+def _date(day: dt.date, words: dict[str, Any]) -> str:
+    """'17 October 2022', and ', 23:00' (French '23 h 00') when the spec gives a time."""
+    text = f"{day.day} {words['months'][day.month - 1]} {day.year}"
+    if isinstance(day, dt.datetime):
+        text += ", " + words["time"].format(h=day.hour, m=day.minute)
+    return text
 
 
 def _points(points: float | None, words: dict[str, Any]) -> str:
@@ -141,9 +150,7 @@ def render(loaded: LoadedSpec, solutions: dict[str, Solution]) -> str:
         problems.append({"id": section.id, "title": section.title, "intro": section.intro,
                          "points_text": _points(section.points, words), "questions": questions,
                          "points_list": points_list(questions, section.points, words)})
-    due = ""
-    if meta.due:
-        due = f"{meta.due.day} {words['months'][meta.due.month - 1]} {meta.due.year}"
+    due = _date(meta.due, words) if meta.due else ""
     layout = f"layouts/{meta.layout}.tex.j2"
     try:
         template = environment(folder).get_template(layout)

@@ -16,9 +16,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainValidator,
     PrivateAttr,
     Tag,
     ValidationError,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -27,6 +29,24 @@ from derive.prose import check_prose
 from derive.specfile import read_yaml
 
 Prose = Annotated[str, Field(min_length=1), AfterValidator(check_prose)]
+
+
+def _when(value: Any) -> dt.date:
+    """A date, or a date and time: YAML's own timestamps, or text such as '2022-10-17 23:00'."""
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            when = dt.datetime.fromisoformat(value.strip())
+            return when if ":" in value else when.date()
+        except ValueError:
+            pass
+    raise ValueError(f"expected a date such as 2022-10-17, or a date and time such as "
+                     f"2022-10-17 23:00, got {value!r}")
+
+
+When = Annotated[dt.date, PlainValidator(_when),
+                 WithJsonSchema({"type": "string", "format": "date-time"})]
 
 
 class _Strict(BaseModel):
@@ -47,7 +67,12 @@ class Meta(_Strict):
     title: Prose
     term: Prose | None = None
     authors: list[Prose] = []
-    due: dt.date | None = None
+    authors_label: Prose | None = Field(
+        None, description="The word the assignment puts before its authors' names in the "
+        "header ('Prof', 'Instructors'); without it, the names alone.")
+    due: When | None = Field(
+        None, description="Due date, and time when the assignment gives one: 2022-10-17 or "
+        "2022-10-17 23:00.")
     language: Literal["en", "fr"] = "en"
     layout: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")] = Field(
         "homework", description="homework: problems, then questions '3.' and parts '(a)', each "

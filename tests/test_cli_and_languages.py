@@ -158,6 +158,28 @@ def test_every_kind_compiles_in_every_language(language: str, tmp_path: Path) ->
     assert ("octobre" if language == "fr" else "October") in text
 
 
+@pytest.mark.parametrize(("language", "label", "due", "line"), [
+    ("fr", "Prof.", "2022-10-17 23:00", "Date de remise: 17 octobre 2022, 23~h~05"),
+    ("en", "Instructor", "2022-10-17 09:05", "Due: 17 October 2022, 9:05"),
+    ("en", None, "2022-10-17", "Due: 17 October 2022\\par"),
+])
+def test_the_header_has_the_assignments_authors_label_and_due_time(
+        language: str, label: str | None, due: str, line: str, tmp_path: Path) -> None:
+    data = _spec_with_every_kind(language)
+    data["meta"].update({"due": due.replace("23:00", "23:05"), "authors": ["A. B.", "C. D."]}
+                        | ({"authors_label": label} if label else {}))
+    data["problems"][0]["parts"] = data["problems"][0]["parts"][:1]
+    spec = tmp_path / "header.yaml"
+    with spec.open("w") as fh:
+        YAML().dump(data, fh)
+    (loaded,) = load_all([spec])
+    build(loaded, tmp_path / "out", pdf=False)
+    tex = (tmp_path / "out" / "header" / "solutions.tex").read_text()
+    assert line in tex
+    names = "A. B. \\& C. D.\\par"
+    assert (f"{label}: {names}" if label else f"\n{names}") in tex
+
+
 @pytest.mark.parametrize("name", sorted(KINDS))
 def test_every_kind_example_is_valid_and_verifies(name: str) -> None:
     kind = KINDS[name]

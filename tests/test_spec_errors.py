@@ -55,10 +55,13 @@ CASES = {
                        ["9: problems[0].parts[0].prompt: '\\input' is not allowed in math"]),
     "unknown_meta": (GOOD.replace("title: Test\n", "title: Test\n  lang: fr\n"),
                      ["4: meta.lang: unknown key, did you mean 'language'? (accepted: course, "
-                      "title, term, authors, due, language, layout, templates, numbering, "
-                      "instructions, source, checks, indexing, index_base)"]),
+                      "title, term, authors, authors_label, due, language, layout, templates, "
+                      "numbering, instructions, source, checks, indexing, index_base)"]),
     "bad_index_base": (GOOD.replace("title: Test\n", "title: Test\n  index_base: 2\n"),
                        ["4: meta.index_base: expected 0 or 1, got 2"]),
+    "bad_due": (GOOD.replace("title: Test\n", "title: Test\n  due: 2022-10-17 25:00\n"),
+                ["4: meta.due: expected a date such as 2022-10-17, or a date and time such as "
+                 "2022-10-17 23:00, got '2022-10-17 25:00'"]),
     "bad_language": (GOOD.replace("title: Test\n", "title: Test\n  language: de\n"),
                      ["4: meta.language: expected 'en' or 'fr', got 'de'"]),
     "malformed": (GOOD.replace("kind: conv2d", "kind: [conv2d"), ["malformed YAML"]),
