@@ -12,8 +12,9 @@ page order:
   of a block whose first steps were shown before (the rest is shown from its left side on);
 - each dropped display is named by its left side in one sentence per earlier part ("$L$ and
   $\\partial L/\\partial v$: see question 4.1."), placed where the dropped blocks stood, when
-  what the part still shows uses that name; one shown earlier in the same part, or one whose
-  name the part no longer uses, is dropped without a word;
+  what the part still shows uses that name or a display it announced goes on at once (the
+  substitutions into a formula shown before); one shown earlier in the same part, or one
+  whose name the part no longer uses, is dropped without a word;
 - a dropped line that is one of this part's answers is stated inline, marked as the answer
   ("As in question 4.2, $x = 3$."), or, a matrix or too long to read inline, named and
   marked ("$Hv$: see question 3.3.");
@@ -118,6 +119,8 @@ class SharedFacts:
             lines = block["lines"]
             keys = tuple(_key(line) for line in lines)
             k = max((k for k in _boundaries(lines) if keys[:k] in self.lines), default=0)
+            if k == len(lines) and (block["sentence"], keys) in self.sentences:
+                continue                          # dropped whole, its sentence with it
             texts.append(block["sentence"])
             texts.extend(line["lhs"] + " " + line["rhs"] for line in lines[k:])
         return "\n".join(texts)
@@ -167,7 +170,7 @@ class SharedFacts:
                             "lines": []})
                 pending = [now]
                 continue
-            said = self._references(full_id, pending, display_next=not sentence)
+            said = self._references(full_id, pending, display_next=not sentence and bool(rest))
             pending = []
             if said and rest and not sentence and not any(r["lines"] for r in said):
                 # the references introduce the display
@@ -213,7 +216,7 @@ class SharedFacts:
         for d in dropped:
             if d.answers or d.ref == full_id:     # shown just above in this part, or
                 continue                          # restated below: no word
-            if not _uses(self.shown, d.lhs) and len(d.name) <= _LONG_NAME:
+            if not (display_next or _uses(self.shown, d.lhs)) and len(d.name) <= _LONG_NAME:
                 continue                          # a name the part does not use any more
             if len(d.name) > _LONG_NAME:
                 unnamed.append(d.ref)

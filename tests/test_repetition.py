@@ -107,6 +107,26 @@ def assert_references_exist(tex: str) -> list[str]:
     return refs
 
 
+_SEE = re.compile(r"^(?P<names>\$.*?) ?: (?:see|voir (?:la|les)) questions? .*$", re.M)
+
+
+def assert_references_are_used(tex: str) -> None:
+    """A display named by reference ("$n'$: see question 4.1.") is one the part goes on to
+    use: its name is written elsewhere in the part, or a display follows at once (the
+    formula's substitutions). An answer restated by reference is exempt: it is asked."""
+    body = tex.split(r"\section*{Verification}")[0].split(r"\section*{Vérification}")[0]
+    pieces = _PART.split(body)
+    for fid, text in zip(pieces[1::2], pieces[2::2], strict=True):
+        for match in _SEE.finditer(text):
+            if ANSWER_TEXT.strip() in match.group(0):
+                continue
+            after = text[match.end():].lstrip().replace(r"\par", "").lstrip()
+            rest = text[:match.start()] + text[match.end():]
+            for name in re.findall(r"\$([^$]+)\$", match.group("names")):
+                assert name in rest or after.startswith(r"\begin{align"), (
+                    f"{fid} names ${name}$ by reference but never uses it")
+
+
 # --- specs with many parts on one network -----------------------------------------------------
 def _spec(tmp: Path, problems: list[dict[str, Any]], language: str = "en",
           name: str = "shared") -> Path:
@@ -169,6 +189,13 @@ def test_no_table_or_display_twice_and_every_reference_exists(
     tex, _ = _tex(_spec(tmp_path, problems, language))
     assert_nothing_repeated(tex)
     assert_references_exist(tex)
+    assert_references_are_used(tex)
+
+
+@pytest.mark.parametrize("spec", sorted(p.name for p in (ROOT / "specs").glob("*.yaml")))
+def test_the_shipped_specs_name_only_displays_they_use(spec: str) -> None:
+    tex, _ = _tex(ROOT / "specs" / spec)
+    assert_references_are_used(tex)
 
 
 def test_the_usc_backprop_problem_shows_its_network_once(tmp_path: Path) -> None:
