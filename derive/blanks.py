@@ -17,10 +17,10 @@ from typing import Any
 
 from derive.answers import typed_value
 from derive.errors import Problem, SpecError
+from derive.latex.decimals import significant
 from derive.latex.printer import grouped
 from derive.latex.typography import localize, mark
 from derive.questions.base import Solution
-from derive.questions.function_numbers import significant
 from derive.spec import LoadedSpec
 
 

@@ -15,12 +15,12 @@ from derive.__main__ import main
 from derive.build import load_all
 from derive.derivation import RULES, Rule
 from derive.errors import SpecError
+from derive.latex.decimals import significant
 from derive.latex.printer import tex
 from derive.models import function as F
 from derive.models.symbols import sigmoid
 from derive.questions.declare import verify_derivation
 from derive.questions.function import FunctionDerivatives
-from derive.questions.function_numbers import significant
 from derive.verify import function_reference as R
 from tests.helpers import check, page, solve
 

@@ -16,6 +16,7 @@ import jinja2
 import jinja2.sandbox
 from ruamel.yaml import YAML
 
+from derive.latex.decimals import significant
 from derive.latex.printer import tex
 from derive.latex.typography import localize, localize_prose, mark
 from derive.prose import prose_to_latex
@@ -25,10 +26,7 @@ TEMPLATES = files("derive") / "templates"
 
 def _number(value: float) -> str:
     """A float for a one-line note: 3.1e-10 → 3.1 \\times 10^{-10}."""
-    if value == 0:
-        return "0"
-    mantissa, exponent = f"{value:.1e}".split("e")
-    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    return significant(value, 2, fixed=None)
 
 
 def _translate(text: str, table: dict[str, str]) -> str:

@@ -10,12 +10,12 @@ siunitx: a figure is not localised with the page's sentences).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from derive.latex.decimals import shortest, significant
 from derive.latex.typography import numbers
 
 DIGITS = 4
@@ -23,34 +23,11 @@ DIGITS = 4
 # ReLU and other references are drawn black and dashed
 COLOURS = ("blue", "red", "green!55!black", "orange", "violet", "cyan!70!black",
            "black!45", "magenta")
-# NaN written so that it reads NaN but is not the word a leak of Python's nan would be
-NAN = r"\mathrm{N{a}N}"
 
 
 def decimal(v: float, digits: int = DIGITS) -> str:
     """`digits` significant digits, trailing zeros dropped; ×10^k beyond 10^±5; ±∞, NaN."""
-    if math.isnan(v):
-        return NAN
-    if math.isinf(v):
-        return r"+\infty" if v > 0 else r"-\infty"
-    if v == 0:
-        return "0"
-    if 1e-5 <= abs(v) < 1e6:
-        places = max(0, digits - 1 - math.floor(math.log10(abs(v))))
-        text = f"{v:.{places}f}"
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    mantissa, _, exponent = f"{v:.{digits - 1}e}".partition("e")
-    mantissa = mantissa.rstrip("0").rstrip(".")
-    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
-
-
-def shortest(v: float) -> str:
-    """A given number as it was written: the shortest decimal that reads back as v."""
-    if float(v).is_integer() and abs(v) < 1e15:
-        return str(int(v))
-    mantissa, _, exponent = repr(float(v)).partition("e")
-    return mantissa + (rf" \times 10^{{{int(exponent)}}}" if exponent else "")
-
+    return significant(v, digits, fixed=(1e-5, 1e6))
 
 def floats(values: Sequence[float] | np.ndarray, digits: int = DIGITS,
            written: bool = False) -> str:

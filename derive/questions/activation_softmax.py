@@ -14,12 +14,13 @@ from pydantic import Field, model_validator
 import derive.derivation.activation_rules  # noqa: F401  (registers the family's rules)
 from derive.derivation import Derivation
 from derive.derivation.indices import in_base
+from derive.latex.decimals import shortest
 from derive.latex.printer import tex
 from derive.models import activations as A
 from derive.models import softmax as S
 from derive.models.function import Shown
 from derive.models.matrix_calculus import Named
-from derive.questions.activation_numbers import decimal, floats, shortest
+from derive.questions.activation_numbers import decimal, floats
 from derive.questions.base import IndexBase, NonNegInt
 from derive.questions.declare import Derived, kind
 from derive.verify import activation_reference as ref

@@ -14,6 +14,7 @@ from derive.derivation import Derivation, Domain
 from derive.derivation import function_rules as _rules  # noqa: F401  (registers the rules)
 from derive.derivation.check import draw
 from derive.derivation.steps import DomainKind, apply_rule
+from derive.latex.decimals import significant
 from derive.latex.printer import DISPLAY_WIDTH, TextbookPrinter, tex
 from derive.listing import Listing
 from derive.models import function as F
@@ -28,7 +29,6 @@ from derive.questions.function_numbers import (
     exact_or_decimal,
     in_place,
     printed_width,
-    significant,
     written_tuple,
 )
 from derive.verify import function_reference as R

@@ -9,20 +9,8 @@ from typing import Any
 
 import sympy as sp
 
+from derive.latex.decimals import significant
 from derive.latex.printer import tex, width
-
-
-def significant(x: float, digits: int = 6) -> str:
-    """6 significant digits, scientific notation outside [10⁻⁴, 10⁶)."""
-    if x == 0:
-        return "0"
-    if 1e-4 <= abs(x) < 1e6:
-        decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
-        text = f"{x:.{decimals}f}"
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
-    mantissa = mantissa.rstrip("0").rstrip(".")
-    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
 
 
 def exact_or_decimal(v: sp.Expr) -> str:

@@ -21,6 +21,7 @@ from pydantic import Field, model_validator
 
 from derive.derivation import Derivation, Domain
 from derive.derivation.rules import register
+from derive.latex.decimals import significant
 from derive.latex.printer import tex
 from derive.models import function as F
 from derive.models.function import Shown
@@ -28,7 +29,7 @@ from derive.models.matrix_calculus import Named
 from derive.questions import hvp_numbers as N
 from derive.questions.base import NonNegInt
 from derive.questions.declare import Derived, kind
-from derive.questions.function_numbers import exact_or_decimal, significant, written_tuple
+from derive.questions.function_numbers import exact_or_decimal, written_tuple
 from derive.questions.hvp_line import Line, logistic_loss, logistic_names, r
 from derive.verify import hvp_reference as R
 
@@ -48,10 +49,7 @@ def _vec(name: str, n: int) -> Named:
 
 def _sci(x: float) -> str:
     """A positive number to 2 significant digits, in scientific notation outside [10⁻³, 10⁴)."""
-    if 1e-3 <= x < 1e4:
-        return significant(x, 2)
-    mantissa, exponent = f"{x:.1e}".split("e")
-    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    return significant(x, 2, fixed=(1e-3, 1e4))
 
 
 def _power(exponent: float) -> str:

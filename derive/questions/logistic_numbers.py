@@ -15,6 +15,7 @@ import sympy as sp
 
 import derive.derivation.calculus_rules  # noqa: F401  (registers the family's rules)
 from derive.derivation import Derivation
+from derive.latex.decimals import significant
 from derive.models import logistic as M
 from derive.models.matrix_calculus import Named
 from derive.models.symbols import PartialOf, sigmoid
@@ -84,8 +85,7 @@ def shown(v: Any) -> str:
     v = float(v)
     if v == int(v) and abs(v) < 1e6:
         return str(int(v))
-    mantissa, _, exponent = f"{v:.{DIGITS}g}".partition("e")
-    return mantissa + (rf" \times 10^{{{int(exponent)}}}" if exponent else "")
+    return significant(v, DIGITS, fixed=(1e-4, 10.0 ** DIGITS))
 
 
 def _exact(v: float) -> sp.Rational:

@@ -20,6 +20,7 @@ from pydantic import Field, model_validator
 
 from derive.derivation import Derivation
 from derive.derivation.rules import register
+from derive.latex.decimals import significant
 from derive.models import mixture as M
 from derive.models.symbols import sigmoid
 from derive.questions.base import IndexBase, NonNegInt, PosInt
@@ -180,5 +181,5 @@ class MixtureNetwork(Derived):
 def _short(v: Any) -> str:
     """A given number in a formula: exact when short, else 4 significant digits."""
     f = float(v)
-    text = f"{f:.4g}" if f != int(f) else str(int(f))
+    text = significant(f, 4, fixed=(1e-4, 1e4)) if f != int(f) else str(int(f))
     return f"({text})" if f < 0 else text

@@ -4,7 +4,6 @@ rounded); and the reference answers, by numpy and finite differences."""
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from decimal import Decimal, localcontext
@@ -15,6 +14,7 @@ import sympy as sp
 from pydantic import Field
 
 from derive.derivation import Derivation
+from derive.latex.decimals import significant
 from derive.models import mlp as M
 from derive.models.mlp import MLP, write_out
 from derive.models.softmax import Shown, cls
@@ -73,14 +73,7 @@ def _decimal(v: sp.Basic) -> str | None:
 
 def rounded(x: float) -> str:
     """x to DIGITS significant digits, without exponent notation between 10⁻⁴ and 10⁶."""
-    if x == 0 or not math.isfinite(x):
-        return "0" if x == 0 else str(x)
-    e = math.floor(math.log10(abs(x)))
-    if -4 <= e < 6:
-        text = f"{x:.{max(0, DIGITS - 1 - e)}f}"
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    mantissa = f"{x / 10 ** e:.{DIGITS - 1}f}".rstrip("0").rstrip(".")
-    return rf"{mantissa} \times 10^{{{e}}}"
+    return significant(x, DIGITS)
 
 
 def number(v: Any, paren: bool = True) -> str:
