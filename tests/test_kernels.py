@@ -300,3 +300,18 @@ def test_two_points_are_written_in_words() -> None:
     d = KernelClaim(claim="pd_implies_cpd").derive()
     gram = next(s for s in d.steps if s.note is not None and s.note.key == "kernel_cx_gram")
     assert gram.note.values["case"] == "two"
+
+
+def test_a_gram_matrix_whose_eigenvalues_need_complex_radicals_is_read_in_decimals() -> None:
+    """−(x − y)² at −2, −1, 1/2: a 3 × 3 rational K whose cubic has three real roots that
+    radicals write with i (casus irreducibilis). The smallest is found numerically and the
+    page gives its decimal, not a complex radical or 30 digits."""
+    from tests.helpers import check, page
+
+    given = {"kernel": "-(x - y)**2", "property": "pd", "points": [-2, -1, 0.5], "seed": 0}
+    text = page("kernel.check", "en", **given)
+    K = np.array([[-(a - b) ** 2 for b in (-2, -1, 0.5)] for a in (-2, -1, 0.5)])
+    low = f"{np.linalg.eigvalsh(K)[0]:.4f}"                 # -7.0098
+    line = text.split(r"\lambda_{\min}(K)")[1].split("\n")[0]
+    assert line.startswith(rf" & \approx -\num{{{low[1:]}}} \tag*")
+    assert check("kernel.check", **given).passed

@@ -164,10 +164,12 @@ def smallest_eigenvalue(M: sp.Matrix, digits: int = DIGITS) -> sp.Float:
 
 
 def eigenvalues(M: sp.Matrix) -> list[sp.Expr]:
-    """The eigenvalues of a small symmetric M, exact when SymPy finds them (sorted)."""
+    """The eigenvalues of a small symmetric M (sorted): exact when SymPy finds them in real
+    radicals; else (a cubic's three real roots, which radicals write with i) to DIGITS digits."""
     if M.rows <= 3 and rational(M):
         found = [v for v, m in M.eigenvals().items() for _ in range(m)]
-        return sorted(found, key=lambda v: float(sp.N(v, 30)))
+        if not any(v.has(sp.I) for v in found):
+            return sorted(found, key=lambda v: float(sp.N(v, 30)))
     with mpmath.workdps(DIGITS):
         A = mpmath.matrix([[mpmath.mpf(str(sp.N(e, DIGITS + 10))) for e in row]
                            for row in M.tolist()])

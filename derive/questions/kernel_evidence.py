@@ -113,6 +113,8 @@ def _shown(value: sp.Basic) -> str:
     if isinstance(value, sp.MatrixBase):
         exact = all(e.is_Rational for e in value)
         return tex(value if exact else sp.ImmutableMatrix(value.applyfunc(approx)))
+    if isinstance(value, sp.Float):            # known to digits only: its decimal alone
+        return r"\approx " + tex(approx(value))
     return tex(value) + ("" if value.is_Rational else r" \approx " + tex(approx(value)))
 
 
