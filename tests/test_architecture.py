@@ -620,10 +620,10 @@ def test_sentences_follow_the_network(language: str) -> None:
     pooled = page("architecture", language, **{**VARIABLE, "layers": [
         {"conv": 3, "filters": 4}, "global_avg_pool"]})
     assert S["arch_variable"]["global_pool"][:60] in pooled
-    assert r"3\,$\times$\,3" in pooled
+    assert r"$3 \times 3$ pixels" in pooled
     field = page("architecture", language, input=[16, 16, 3], report="receptive_field",
                  layers=[{"conv": [3, 5], "filters": 4}])
-    assert r"3\,$\times$\,5" in field
+    assert r"$3 \times 5$ window" in field or r"fenêtre $3 \times 5$" in field
     skipped = page("architecture", language, input=[8, 8, 1], report="receptive_field",
                    layers=[{"conv": 1, "filters": 2, "stride": 2}, "flatten", {"dense": 3}])
     assert S["arch_result_field"]["part"].split("{rows}")[0] in skipped
@@ -660,7 +660,7 @@ def test_flat_table_has_no_receptive_field_columns() -> None:
     assert r"\begin{tabular}{@{}rlrrrr@{}}" in text and "Receptive field" not in text
     assert r"5 & FC{-}10 & 10 & $5120$ & $5130$ & $5120$ \\" in text   # as displays
     fr = page("architecture", "fr", **FLAT_MLP, report="hessian")
-    assert "324\\,Go" in fr and "648\\,Go" in fr
+    assert r"\qty{324}{Go}" in fr and r"\qty{648}{Go}" in fr
 
 
 @pytest.mark.parametrize(("given", "match"), [
@@ -807,8 +807,11 @@ def test_storage_page_is_in_the_page_language() -> None:
         assert word not in fr
     assert "Mo" in fr and "To" in fr and "octets" in fr
     en = page("storage.derivatives", "en", **given)
-    assert "$b = 4$ bytes per number" in en and "$S = 40$" in en
-    assert r"The gradient takes $40$\,MB" in en and r"$\approx 200$\,TB" in en
+    assert "$B = 4$ bytes per number" in en and r"$S = \qty{40}{MB}$" in en
+    assert r"The gradient takes $\qty{40}{MB}$" in en and r"$\approx \qty{200}{TB}$" in en
+    # past the largest prefix, all of the integer digits, never Python's 8e+03
+    huge = page("storage.derivatives", "en", weights_size=8, unit="GB", bytes_per_number=8)
+    assert r"the Hessian $\qty{8000}{PB}$" in huge and "e+" not in huge
     assert check("storage.derivatives", **given).passed
     binary = page("storage.derivatives", "en", weights_size=1, unit="GiB", bytes_per_number=2)
     assert "2^{30}" in binary and "GiB" in binary

@@ -125,9 +125,9 @@ def test_an_indefinite_example_says_saddle_and_labels_the_expansion(language: st
 
 @pytest.mark.parametrize(("language", "words"), [
     ("fr", (r"une matrice $\num{284682} \times \num{284682}$",
-            r"octets en float32 ($\approx 324$\,Go)")),
+            r"octets en float32 ($\approx \qty{324}{Go}$)")),
     ("en", (r"a $\num{284682} \times \num{284682}$ matrix",
-            r"bytes in float32 ($\approx 324$\,GB)")),
+            r"bytes in float32 ($\approx \qty{324}{GB}$)")),
 ])
 def test_the_size_of_h_is_answered_with_its_shape_and_units(language: str,
                                                             words: tuple[str, str]) -> None:

@@ -36,7 +36,7 @@ _POWER = re.compile(r"(?<![\w.\\{])(\d+)\s*\\times\s*10\^\{(-?\d+)\}")
 # after a command or \\, and the arguments of commands whose numbers are sizes.
 _KEEP = re.compile(
     r"(?<!\\)%[^\n]*"
-    r"|\\num\{[^{}]*\}"
+    r"|\\(?:num|qty)\{[^{}]*\}"
     r"|\\begin\{tikzpicture\}.*?\\end\{tikzpicture\}"
     r"|\\begin\{axis\}.*?\\end\{axis\}"
     r"|(?:\\(?!left|right|middle|[bB]igg?[lrm]?(?![a-zA-Z]))[a-zA-Z]+\*?"

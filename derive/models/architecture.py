@@ -106,7 +106,7 @@ N_IN, N_UNITS = sp.symbols(r"n_\text{in} n_\text{out}", integer=True, positive=T
 H, W, C = sp.symbols("h w c", integer=True, positive=True)
 R, J = sp.symbols("r j", integer=True, positive=True)
 # The whole network: its P parameters, and the bytes b of one stored number.
-P_ALL, BYTES = sp.symbols("P b", integer=True, positive=True)
+P_ALL, BYTES = sp.symbols("P B", integer=True, positive=True)
 
 # The formulas, as data: a test breaks each one and expects the kind's check to fail.
 FORMULAS: dict[str, sp.Expr] = {

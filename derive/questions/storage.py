@@ -10,28 +10,29 @@ import sympy as sp
 from pydantic import Field, model_validator
 
 from derive.derivation import Derivation
+from derive.latex.decimals import significant
 from derive.questions.base import PosInt
 from derive.questions.declare import Derived, kind
 
 UNITS = {"B": 1, "kB": 10**3, "MB": 10**6, "GB": 10**9, "KiB": 2**10, "MiB": 2**20,
          "GiB": 2**30}
 DTYPES = {2: np.float16, 4: np.float32, 8: np.float64}
-P, B, S = sp.symbols("P b S", integer=True, positive=True)
+P, B, S = sp.symbols("P B S", integer=True, positive=True)
 S_GRAD, S_HESS, S_SYM = sp.symbols(r"S_g S_H S_\text{sym}", integer=True, positive=True)
 DECIMAL = (("P", 10**15), ("T", 10**12), ("G", 10**9), ("M", 10**6), ("k", 10**3))
 BINARY = (("Pi", 2**50), ("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10))
 
 
-def reading(nbytes: int, binary: bool = False) -> tuple[str, str]:
-    """A byte count read with a prefix, for a sentence: (the number in math mode, exact or
-    with ≈, and the prefix the language's byte symbol follows), ("$\\approx 200$", "T")."""
+def reading(nbytes: int, binary: bool = False) -> tuple[str, str, str]:
+    """A byte count read with a prefix, for a sentence: the relation (= or ≈), the number to
+    three significant digits (all of its integer digits past the largest prefix), and the
+    prefix the language's byte symbol follows: (r"\\approx", "200", "T")."""
     for prefix, size in BINARY if binary else DECIMAL:
         if nbytes >= size:
-            value = nbytes / size
-            shown = f"{value:.3g}"
+            shown = significant(nbytes / size, 3)
             exact = float(shown) * size == nbytes
-            return (f"${shown}$" if exact else rf"$\approx {shown}$"), prefix
-    return f"${nbytes}$", ""
+            return ("=" if exact else r"\approx"), shown, prefix
+    return "=", str(nbytes), ""
 
 
 @kind("storage.derivatives",
@@ -62,7 +63,7 @@ class Storage(Derived):
         count, b = total // self.bytes_per_number, self.bytes_per_number
         binary = self.unit.endswith("iB")
         d = Derivation()                 # numbers only: every step is checked at the givens
-        d.say("storage_count", b=b, size=self.weights_size, prefix=self.unit[:-1],
+        d.say("storage_count", b=b, size=str(self.weights_size), prefix=self.unit[:-1],
               k=round(np.log2(UNITS[self.unit]) if binary else np.log10(UNITS[self.unit])),
               case="bytes" if self.unit == "B" else "binary" if binary else "decimal")
         d.chain(P, S / B, "definition")
@@ -76,8 +77,10 @@ class Storage(Derived):
             d.put({P: count, B: b}).answer(key)
         readings = {name: reading(int(d.answers()[key].rhs), binary) for name, key in (
             ("g", "gradient_bytes"), ("h", "hessian_bytes"), ("s", "hessian_symmetric_bytes"))}
-        d.say("storage_result", **{name: value for name, (value, _) in readings.items()},
-              **{f"{name}p": prefix for name, (_, prefix) in readings.items()})
+        d.say("storage_result", **{name: value for name, (_, value, _) in readings.items()},
+              **{f"{name}r": "" if rel == "=" else rel + " " for name, (rel, _, _) in
+                 readings.items()},
+              **{f"{name}p": prefix for name, (_, _, prefix) in readings.items()})
         d.chain(sp.Symbol(r"\text{storage}"), sp.Integer(b * count), "read_off")
         d.steps[-1].shown, d.steps[-1].states = False, True
         d.marked = frozenset()
