@@ -149,20 +149,22 @@ class SharedFacts:
                 rest[0]["lhs"] = lines[0]["lhs"]
             sentence = self._setup(full_id, block)
             following = blocks[at + 1] if at + 1 < len(blocks) else None
-            if (k and not rest and sentence.rstrip().endswith(":") and following is not None
-                    and following["lines"] and not following["sentence"]
-                    and not pending[-1].answers and k <= 2
-                    and sum(len(line["lhs"]) + len(line["rhs"]) for line in lines) <= _LONG_ANSWER):
+            if (k and not rest and following is not None and following["lines"]
+                    and not following["sentence"] and self._inlined(sentence, pending, lines)):
                 # a short display left out while the one it opens goes on: stated inline
-                now = pending.pop()
-                out.extend(self._references(full_id, pending, display_next=False))
+                out.extend(self._references(full_id, pending[:-1], display_next=False))
+                out.append({**block, "sentence": self._continued(full_id, sentence,
+                                                                 pending[-1], lines),
+                            "lines": []})
                 pending = []
-                equation = " ".join(" ".join(filter(None, (
-                    _inline(line["lhs"]), line["rel"], _inline(line["rhs"])))) for line in lines)
-                out.append({**block, "sentence": re.sub(r"\s*:\s*$", ", ", sentence) + self._refer(
-                    "continued", "continued_above", (now.ref,), full_id,
-                    equation=equation), "lines": []})
                 continue
+            if (k and rest and self._inlined(sentence, pending, lines[:k])
+                    and pending[-1].ref != full_id
+                    and not any(r"\begin{" in line["rhs"] for line in lines[:k])):
+                # the first steps of a chain shown before, its substitutions shown now
+                out.extend(self._references(full_id, pending[:-1], display_next=False))
+                sentence = self._continued(full_id, sentence, pending[-1], lines[:k])
+                pending = []
             if k and not rest:          # the display it announced is left out: refer after it
                 now = pending.pop()
                 out.extend(self._references(full_id, pending))
@@ -181,6 +183,23 @@ class SharedFacts:
                 out.append({**block, "sentence": sentence, "lines": rest})
         out.extend(self._references(full_id, pending))
         return out
+
+    @staticmethod
+    def _inlined(sentence: str, pending: list[_Dropped], lines: list[dict[str, str]]) -> bool:
+        """Whether the display just left out (`lines`, the last of `pending`) is short enough
+        to be stated inside the sentence that announces what follows."""
+        return (sentence.rstrip().endswith(":") and bool(pending) and not pending[-1].answers
+                and len(lines) <= 2
+                and sum(len(line["lhs"]) + len(line["rhs"]) for line in lines) <= _LONG_ANSWER)
+
+    def _continued(self, full_id: str, sentence: str, dropped: _Dropped,
+                   lines: list[dict[str, str]]) -> str:
+        """The sentence, its colon replaced by the left-out display stated inline with where
+        it was shown: "…, $P = S/B$ (see question 1.1), and:"."""
+        equation = " ".join(" ".join(filter(None, (
+            _inline(line["lhs"]), line["rel"], _inline(line["rhs"])))) for line in lines)
+        return re.sub(r"\s*:\s*$", ", ", sentence) + self._refer(
+            "continued", "continued_above", (dropped.ref,), full_id, equation=equation)
 
     def _setup(self, full_id: str, block: dict[str, Any]) -> str:
         """The block's sentence; a statement of notation (a `*_setup` sentence ending in a
