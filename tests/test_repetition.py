@@ -344,3 +344,18 @@ def test_notation_stated_in_an_earlier_part_is_referred_to(tmp_path: Path, langu
     assert setup in part["1.1"] and setup not in part["1.2"]
     assert rf"{said} \partref{{1.1}}." in part["1.2"]
     assert setup in part["1.3"] and said not in part["1.3"]       # n = 3: new notation
+
+
+def test_the_first_steps_of_a_chain_shown_before_are_stated_in_its_sentence(
+        tmp_path: Path) -> None:
+    """Part 2's P = S/B was shown in part 1: its sentence states it inline, with where, and
+    goes on to the substitutions; no bare reference line stands before the sentence."""
+    storage = [{"weights_size": 40, "unit": "MB", "bytes_per_number": 4},
+               {"weights_size": 3, "unit": "MiB", "bytes_per_number": 2}]
+    tex, _ = _tex(_spec(tmp_path, [{"id": 1, "title": "P",
+                                    "parts": _parts("storage.derivatives", storage)}]))
+    second = tex.split("% derive-part: 1.2")[1].split(r"\section*{Verification}")[0]
+    assert (r"they hold $P$ numbers, $P = \frac{S}{B}$ (see question \partref{1.1}), and:"
+            "\n" r"\begin{align*}" "\n" r"P &= \frac{\num{3145728}}{2}") in second
+    assert "$P$: see" not in second
+    assert_references_are_used(tex)
