@@ -19,6 +19,8 @@ page order:
   ("As in question 4.2, $x = 3$."), or, a matrix or too long to read inline, named and
   marked ("$Hv$: see question 3.3.");
 - a table (`c["table"]`) shown before is replaced by a reference to it (`c["table_ref"]`);
+- a sentence that announced a display left out says where it is ("Each factor, by its
+  rule, as in question 4.2."), so that no sentence announces what does not follow;
 - a sentence that states notation (key `*_setup`, ending in a full stop) made in an earlier
   part becomes "Notation as in 4(a).".
 
@@ -165,12 +167,16 @@ class SharedFacts:
                 out.extend(self._references(full_id, pending[:-1], display_next=False))
                 sentence = self._continued(full_id, sentence, pending[-1], lines[:k])
                 pending = []
-            if k and not rest:          # the display it announced is left out: refer after it
+            if k and not rest:          # the display it announced is left out
                 now = pending.pop()
                 out.extend(self._references(full_id, pending))
-                out.append({**block, "sentence": re.sub(r"\s*:\s*$", ".", sentence),
-                            "lines": []})
-                pending = [now]
+                if sentence.rstrip().endswith(":"):     # it says where the display is
+                    sentence = re.sub(r"\s*:\s*$", "", sentence) + self._refer(
+                        "shown", "shown_above", (now.ref,), full_id)
+                    pending = [now] if now.answers else []
+                else:                                   # refer after it
+                    pending = [now]
+                out.append({**block, "sentence": sentence, "lines": []})
                 continue
             said = self._references(full_id, pending, display_next=not sentence and bool(rest))
             pending = []

@@ -190,12 +190,14 @@ def test_no_table_or_display_twice_and_every_reference_exists(
     assert_nothing_repeated(tex)
     assert_references_exist(tex)
     assert_references_are_used(tex)
+    assert_every_colon_opens_a_display(tex)
 
 
 @pytest.mark.parametrize("spec", sorted(p.name for p in (ROOT / "specs").glob("*.yaml")))
 def test_the_shipped_specs_name_only_displays_they_use(spec: str) -> None:
     tex, _ = _tex(ROOT / "specs" / spec)
     assert_references_are_used(tex)
+    assert_every_colon_opens_a_display(tex)
 
 
 def test_the_usc_backprop_problem_shows_its_network_once(tmp_path: Path) -> None:
@@ -209,7 +211,7 @@ def test_the_usc_backprop_problem_shows_its_network_once(tmp_path: Path) -> None
     # 1.1 asks for the counts, 1.2 for the output's size: two tables with their own columns
     assert body.count(r"\begin{tabular}") == 2
     # matrices too long to name are referred to at once, their parts in page order
-    assert r"Same steps as in questions \partref{4.2} and \partref{4.4}.\par" in body
+    assert r"Same steps as in questions \partref{4.2} and \partref{4.4}." in body
     assert not re.search(r"Same steps as in [^\n]*\n\s*Same steps", body)
 
 
@@ -359,3 +361,39 @@ def test_the_first_steps_of_a_chain_shown_before_are_stated_in_its_sentence(
             "\n" r"\begin{align*}" "\n" r"P &= \frac{\num{3145728}}{2}") in second
     assert "$P$: see" not in second
     assert_references_are_used(tex)
+
+
+_COLON_END = re.compile(r"(\\par|\\nopagebreak|\\\\\*?|\s)+$")
+
+
+def assert_every_colon_opens_a_display(tex: str) -> None:
+    """A sentence of the body that ends with a colon is followed by what it announces."""
+    body = re.split(r"\\section\*\{V[ée]rification\}", tex.split(r"\begin{document}", 1)[1])[0]
+    lines = body.split("\n")
+    for n, line in enumerate(lines):
+        text = _COLON_END.sub("", line)
+        if text.endswith(":") and "&" not in text and not text.lstrip().startswith("%"):
+            after = next((x for x in lines[n + 1:] if x.strip()), "")
+            assert after.lstrip().startswith(("\\begin{", "\\[")), f"announces nothing: {text}"
+
+
+def _block(sentence: str, lhs: str, rhs: str) -> dict[str, Any]:
+    return {"sentence": sentence, "key": "x", "answer": False,
+            "lines": [{"lhs": lhs, "rel": "=", "rhs": rhs, "rule": "chain rule"}]}
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_sentence_whose_display_is_left_out_says_where_it_is(language: str) -> None:
+    """Part 2 announces, in its own words, a display part 1 showed: the display is left out and
+    the sentence, no longer ending in a colon, points to part 1."""
+    from derive.shared import SharedFacts
+
+    facts = SharedFacts(strings(language))
+    shown = _block("The chain:", r"\frac{\partial L}{\partial v}", r"a b c")
+    facts.share("1.1", {"blocks": [shown]})
+    out = facts.share("1.2", {"blocks": [_block("Each factor, by its rule:", *(
+        shown["lines"][0][k] for k in ("lhs", "rhs"))), _block("Then:", "y", "2 x + 1")]})
+    first, second = out["blocks"]
+    said = strings(language)["shared"]["shown"].replace("{ref}", r"\partref{1.1}")
+    assert first == {**first, "sentence": "Each factor, by its rule" + said, "lines": []}
+    assert second["sentence"] == "Then:" and second["lines"]
