@@ -47,6 +47,7 @@ class QuestionView:
     stem: str | None
     raw: str
     parts: list[PartView] = field(default_factory=list)
+    ref: str = ""          # its number in references: with the problem's when two share it
 
     @property
     def points(self) -> float | None:
@@ -132,13 +133,20 @@ def render(loaded: LoadedSpec, solutions: dict[str, Solution]) -> str:
     problems = []
     facts = SharedFacts(words)                        # a display shown once, then referred to
     blanks = fill(loaded, solutions)                  # the assignment's blanks, located errors
+    owners: dict[str, set[int]] = {}                 # question number → its problems
+    for section in loaded.spec.problems:
+        for part in section.parts:
+            owners.setdefault(part.question, set()).add(section.id)
+    shared_numbers = any(len(problems_) > 1 for problems_ in owners.values())
     for section in loaded.spec.problems:
         questions: list[QuestionView] = []
         for part in section.parts:
             if not questions or questions[-1].raw != part.question:
                 number = part.question if meta.numbering == "question" else (
                     f"{section.id}.{part.question}")
-                questions.append(QuestionView(number, part.stem, part.question))
+                # two problems with a question 3: references say which ("question 2.3")
+                ref = f"{section.id}.{part.question}" if shared_numbers else number
+                questions.append(QuestionView(number, part.stem, part.question, ref=ref))
             full_id = f"{section.id}.{part.id}"
             first = not questions[-1].parts
             view = _part_view(full_id, part, solutions[full_id], words, first)

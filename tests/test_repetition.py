@@ -397,3 +397,26 @@ def test_a_sentence_whose_display_is_left_out_says_where_it_is(language: str) ->
     said = strings(language)["shared"]["shown"].replace("{ref}", r"\partref{1.1}")
     assert first == {**first, "sentence": "Each factor, by its rule" + said, "lines": []}
     assert second["sentence"] == "Then:" and second["lines"]
+
+
+def test_references_name_the_problem_when_two_problems_share_a_question_number(
+        tmp_path: Path) -> None:
+    """Numbering 'question': problems 1 and 2 both have a question 1, so a reference (and the
+    appendix) says 'question 1.1', not a bare 'question 1' that could be either."""
+    size = {"input": [6, 6], "kernel": [3, 3]}
+    part = {"id": "1", "prompt": "Size?", "kind": "conv2d.output_size", "given": size}
+    data = {"meta": {"course": "C", "title": "T"}, "problems": [
+        {"id": 1, "title": "A", "parts": [part]},
+        {"id": 2, "title": "B", "parts": [part, {**part, "id": "2"}]}]}
+    path = tmp_path / "twice.yaml"
+    with path.open("w", encoding="utf-8") as fh:
+        YAML().dump(data, fh)
+    tex, _ = _tex(path)
+    anchors = re.findall(r"\\partanchor\{([^}]*)\}\{([^}]*)\}", tex)
+    assert anchors == [("1.1", "1.1"), ("2.1", "2.1"), ("2.2", "2.2")]
+    assert r"\subsection*{1.}" in tex                  # the page keeps the assignment's "1."
+    del data["problems"][0]
+    with path.open("w", encoding="utf-8") as fh:
+        YAML().dump(data, fh)
+    tex, _ = _tex(path)
+    assert re.findall(r"\\partanchor\{([^}]*)\}\{([^}]*)\}", tex) == [("2.1", "1"), ("2.2", "2")]
