@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from derive.latex.environment import _number
+from derive.latex.printer import grouped
 from derive.latex.typography import localize, mark
 from derive.listing import listing
 from derive.prose import prose_to_latex
@@ -52,5 +53,5 @@ def _result(full_id: str, check: Check, words: dict[str, Any], named: bool) -> s
     key = ("result" if named else "alone") + ("" if check.samples > 1 else "_one")
     text = words["appendix"][key]
     error = localize(_number(check.max_abs_error), mark(words))    # the label is not localised
-    return (text.replace("{part}", partref(full_id)).replace("{samples}", str(check.samples))
+    return (text.replace("{part}", partref(full_id)).replace("{samples}", grouped(check.samples))
             .replace("{error}", error))

@@ -15,6 +15,7 @@ from derive.blanks import fill, written
 from derive.derivation.page import blocks
 from derive.errors import Problem, SpecError
 from derive.latex.environment import _number, environment, packaged_layouts
+from derive.latex.printer import grouped
 from derive.latex.typography import localize, mark
 from derive.latex.user_templates import page_strings, templates_folder
 from derive.prose import prose_to_latex
@@ -102,7 +103,7 @@ def _part_view(full_id: str, part: Part, solution: Solution, words: dict[str, An
     method = (words.get("checks", {}).get(check.method)
               or words.get("methods", {}).get(check.method, check.method))
     line = (template.replace("{method}", prose_to_latex(method))
-            .replace("{samples}", str(check.samples))
+            .replace("{samples}", grouped(check.samples))
             .replace("{error}", _number(check.max_abs_error)))
     line = localize(line, mark(words))
     context = solution.context
