@@ -11,6 +11,7 @@ import pytest
 import sympy as sp
 
 from derive.build import load_all
+from derive.derivation.page import blocks
 from derive.errors import SpecError
 from derive.latex.printer import tex
 from derive.models.entropy import Table, entropy_of, logb, plog, proportions, written_out
@@ -107,13 +108,84 @@ def test_a_pure_set_has_no_gain_and_says_why() -> None:
     assert "is pure" in text and "every information gain is 0" in text
 
 
-def test_pure_subsets_state_the_convention() -> None:
-    text = page(KIND, "en", **SEED)
-    assert r"by the convention $0 \log 0 = 0$ its entropy is 0" in text
-    assert "is that of $A_{1}$" not in text
+def _blocks(language: str, **given: Any) -> list[dict[str, Any]]:
+    from derive.latex.environment import strings
+
+    d = Q.DecisionTreeSplit.model_validate(given).derive()
+    return blocks(d, strings(language), 0)
+
+
+def test_the_convention_is_said_once_and_each_entropy_is_one_display() -> None:
+    """0 log 0 = 0 is said once, where a subset first lacks a class; a pure subset's entropy
+    is one display (its proportions, then 0), not two split by a sentence."""
+    english = page(KIND, "en", **SEED)
+    assert english.count(r"taken as 0 by convention") == 1
+    assert english.index("taken as 0 by convention") < english.index(r"H(S_{A_{1}=0})")
+    assert "is that of $A_{1}$" not in english
     french = page(KIND, "fr", **SEED)
-    assert r"avec la convention $0 \log 0 = 0$ son entropie est nulle" in french
+    assert french.count(r"nul par convention") == 1
     assert "la diminution d'entropie apportée par la partition" in french
+    for language in ("en", "fr"):
+        pure = [b for b in _blocks(language, **SEED) if b["lines"]
+                and b["lines"][0]["lhs"].startswith(r"H(S_{A_{2}")]
+        assert len(pure) == 2 and all(len(b["lines"]) == 2 for b in pure)
+        assert pure[0]["key"] == "tree_split" and not pure[1]["sentence"]
+        assert all(r"0 \log_{2} 0" in b["lines"][0]["rhs"] and b["lines"][1]["rhs"] == "0"
+                   for b in pure)
+    full = [[0, 1, "+"], [0, 0, "-"], [1, 1, "+"], [1, 0, "-"]]    # A1: no class missing
+    text = page(KIND, "en", attributes=["A1", "A2"], rows=full)
+    assert text.count("by convention") == 1
+    assert text.index("by convention") > text.index("on $A_{2}$")     # said where first used
+    three = [[0, "a"], [0, "b"], [1, "c"], [1, "a"], [1, "b"]]      # A=0 lacks c, not pure
+    text = page(KIND, "en", attributes=["A"], rows=three)
+    assert text.count("by convention") == 1
+    assert [s.rule for s in Q.DecisionTreeSplit(attributes=["A"], rows=three).derive().steps
+            if s.rule in ("zero_log_zero", "exact_logs")] == [
+        "exact_logs", "zero_log_zero", "exact_logs"]
+
+
+def test_only_what_is_asked_is_marked() -> None:
+    """The entropy of S, each gain and the root: not the subsets' entropies nor the
+    entropies left after each split."""
+    from derive.derivation.page import ANSWER_TAG, ANSWER_TEXT
+
+    shown = _blocks("en", **SEED)
+    marked = [line["lhs"] or shown[n]["lines"][0]["lhs"] for n, b in enumerate(shown)
+              for line in b["lines"] if line["rule"].endswith(ANSWER_TAG)]
+    assert marked == ["H(S)", *(rf"\operatorname{{Gain}}(S, A_{{{k}}})" for k in (1, 2, 3))]
+    assert sum(b["sentence"].startswith(ANSWER_TEXT) for b in shown) == 1
+    among = Q.DecisionTreeSplit.model_validate({**SEED, "evaluate": ["A3"]}).derive()
+    assert among.marked == frozenset({"H[S]", "gain[A3]", "max_gain"})
+
+
+def test_the_weighting_is_explained_once_with_its_index() -> None:
+    english = page(KIND, "en", **SEED)
+    assert english.count("Weighting the entropy of each subset") == 1
+    assert (r"each subset $S_{A_{1}=v}$ (where $v$ is a value of $A_{1}$) by its share "
+            r"$|S_{A_{1}=v}|/|S|$") in english
+    assert "The entropy left after the split on $A_{3}$, weighted in the same way:" in english
+    assert "S_v" not in english and "S_v" not in page(KIND, "fr", **SEED)
+    french = page(KIND, "fr", **SEED)
+    assert french.count("on obtient l'entropie qui reste") == 1
+    assert "(où $v$ est une valeur prise par $A_{1}$)" in french
+
+
+def test_an_exact_gain_is_not_padded_with_zeros() -> None:
+    full = [[0, 1, "+"], [0, 0, "-"], [1, 1, "+"], [1, 0, "-"]]    # A2 separates: gain 1
+    text = page(KIND, "en", attributes=["A1", "A2"], rows=full)
+    assert "The largest information gain (1) is that of $A_{2}$" in text
+    assert "(1.000)" not in text
+
+
+def test_class_counts_are_equations_not_a_tuple() -> None:
+    """(n_0, n_1) = (3, 2) would sit beside decimal commas on a French page."""
+    assert "the class counts $n_{0} = 3$ and $n_{1} = 2$:" in page(KIND, "en", **SEED)
+    french = page(KIND, "fr", **SEED)
+    assert "effectifs de classe $n_{0} = 3$ et $n_{1} = 2$ :" in french
+    assert "(3, 2)" not in french
+    words = [[0, "yes"], [1, "no"], [1, "maybe"], [0, "yes"]]
+    assert (r"$n_{\text{maybe}} = 1$, $n_{\text{no}} = 1$, and $n_{\text{yes}} = 2$"
+            in page(KIND, "en", attributes=["A"], rows=words))
 
 
 def test_the_root_of_the_tree_is_named_and_marked() -> None:

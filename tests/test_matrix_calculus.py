@@ -33,8 +33,8 @@ def test_every_step_and_answer_is_checked(report: str, m: int, n: int) -> None:
 
 def test_index_forms_are_the_textbook_ones() -> None:
     g = AffineSigmoid(3, 2)
-    i, j, w, A, x, g_ = MC.i, MC.j, MC.w, MC.A, MC.x, MC.dfdw
-    assert g.grad_x() == sp.Sum(A[i, j] * w[i] * (1 - w[i]) * g_[i], (i, 0, 2))
+    i, j, k, w, A, x, g_ = MC.i, MC.j, MC.k, MC.w, MC.A, MC.x, MC.dfdw
+    assert g.grad_x() == sp.Sum(A[k, j] * w[k] * (1 - w[k]) * g_[k], (k, 0, 2))
     assert g.grad_A() == w[i] * (1 - w[i]) * g_[i] * x[j]
     assert g.grad_b() == w[i] * (1 - w[i]) * g_[i]
     for report in REPORTS:           # what the derivation ends with is the model's formula
@@ -52,8 +52,8 @@ def test_matrix_forms_print_the_textbook_way() -> None:
         r"\left(\sigma'(z) \odot \nabla_{w} f\right) x^\top")
     assert tex(g.grad_b_matrix("prime")) == r"\sigma'(z) \odot \nabla_{w} f"
     assert tex(in_base(g.grad_x(), 1)) == (
-        r"\sum_{i=1}^{3} {w}_{i} {A}_{i,j} \frac{\partial f}{\partial w_{i}} "
-        r"\left(1 - {w}_{i}\right)")
+        r"\sum_{k=1}^{3} {w}_{k} {A}_{k,j} \frac{\partial f}{\partial w_{k}} "
+        r"\left(1 - {w}_{k}\right)")
 
 
 @pytest.mark.parametrize(("m", "n"), [(1, 1), (2, 3), (3, 2), (4, 4)])
@@ -151,6 +151,39 @@ def test_the_named_gradient_is_not_the_kronecker_delta(report: str) -> None:
         assert r"\delta_{j q}" in printed or r"\delta_{jq}" in printed
     text = _sentences("matrix_calculus.grad", "en", m=3, n=2, report=report)
     assert r"Write $g = w \odot" in text and r"\delta =" not in text
+
+
+@pytest.mark.parametrize(("m", "n"), [(3, 2), (2, 4)])
+def test_the_summation_index_of_grad_x_stays_k(m: int, n: int) -> None:
+    """The chain rule sums over k; the index does not turn into i on the next line."""
+    d = AffineSigmoidGrad(m=m, n=n).derive()
+    chain = next(c for c in d.chains() if any(s.rule == "chain_rule" for s in c))
+    sums = [s.rhs.atoms(sp.Sum) for s in chain[1:]]
+    outer = [max(found, key=lambda e: e.count(sp.Sum)).limits[0][0] for found in sums]
+    assert outer == [MC.k] * len(outer)
+    assert all(MC.i not in s.rhs.free_symbols for s in chain)
+
+
+@pytest.mark.parametrize(("report", "rule", "collapsed", "label"), [
+    ("grad_x", "delta_sum_A", MC.A[MC.k, MC.q] * sp.KroneckerDelta(MC.j, MC.q),
+     r"$\sum_q A_{k,q}\, \delta_{jq} = A_{k,j}$"),
+    ("grad_A", "delta_sum_x", MC.x[MC.q] * sp.KroneckerDelta(MC.j, MC.q),
+     r"$\sum_q x_q\, \delta_{jq} = x_j$"),
+])
+def test_the_kronecker_sum_is_labelled_with_its_own_indices(report: str, rule: str,
+                                                           collapsed: sp.Expr,
+                                                           label: str) -> None:
+    """The rule names the sum it collapses (Σ_q A_kq δ_jq), not the shared Σ_i δ_ij f_i = f_j,
+    whose f is L's outer function here and whose i is a live index."""
+    from derive.latex.environment import strings
+
+    d = AffineSigmoidGrad(m=3, n=2, report=report).derive()
+    (at,) = [n for n, s in enumerate(d.steps) if s.rule == rule]
+    before = d.steps[at - 1].rhs
+    assert any(e.function == collapsed for e in before.atoms(sp.Sum))
+    assert "sum_collapse" not in {s.rule for s in d.steps}
+    for language in ("en", "fr"):
+        assert strings(language)["rules"][rule] == label
 
 
 def test_the_gradient_of_f_is_bracketed_in_an_outer_product() -> None:

@@ -65,8 +65,8 @@ def test_at_a_point_max_is_differentiable_or_not(point: list[float],
 
 
 @pytest.mark.parametrize(("point", "en", "fr"), [
-    ([0.5, 2.5, 1], "reached only at $k = 2$: max is differentiable there",
-     "atteinte qu'en $k = 2$"),
+    ([0.5, 2.5, 1], r"reached only at $k = 2$: $\max$ is differentiable there",
+     r"atteinte qu'en $k = 2$ : la fonction $\max$ y est différentiable"),
     ([3, 1, 3, 2], "attained by two coordinates ($k = 1$ and $k = 3$)",
      "atteint par deux coordonnées ($k = 1$ et $k = 3$)"),
     ([1, 2, 2, 2], "attained by 3 coordinates ($k = 2$, $k = 3$, and $k = 4$)",
@@ -124,11 +124,76 @@ def test_the_general_argument_is_said_to_hold_for_every_n() -> None:
 
 
 def test_the_subdifferential_is_the_hull_of_the_maximisers() -> None:
+    """Written as the combinations of the e_k, not as a tuple (whose commas a French page
+    reads as decimal commas), each relation braced so that no line breaks inside it."""
     text = _sentences("max.identity", "en", point=[3, 1, 3, 2])
-    assert (r"\operatorname{conv}\{e_{1}, e_{3}\} = \{(\lambda_{1}, 0, \lambda_{3}, 0)^\top"
-            in text)
+    assert (r"\operatorname{conv}\{e_{1}, e_{3}\} = \{\lambda_{1} e_{1} + \lambda_{3} e_{3} : "
+            r"{\lambda_k \ge 0},\ {\lambda_{1} + \lambda_{3} = 1}\}") in text
+    assert r"^\top" not in text and "0, \\lambda" not in text
     text0 = _sentences("max.identity", "en", point=[3, 1, 3, 2], index_base=0)
     assert r"\operatorname{conv}\{e_{0}, e_{2}\}" in text0
+    many = _sentences("max.identity", "fr", point=[2, 2, 1, 2])
+    assert r"\lambda_{1} e_{1} + \lambda_{2} e_{2} + \lambda_{4} e_{4}" in many
+
+
+def test_what_is_asked_is_marked_and_the_tie_quotients_are_not() -> None:
+    """2.2 asks for the identity, f written with it, and where f is differentiable with its
+    gradient: those are marked (the last as the concluding sentence); the one-sided
+    quotients at a tie and the δ_jk step are steps toward it."""
+    sentences, lines = _marked(n=3, function="f")
+    assert len(sentences) == 1 and "So $f$ is differentiable exactly at the points" in (
+        sentences[0])
+    assert "two or more coordinates attain it, $f$ is not differentiable" in sentences[0]
+    assert len(lines) == 2 and all(r"\tfrac{1}{2}" in line for line in lines)
+    d = MaxIdentity(n=3).derive()
+    assert d.marked == frozenset({"identity", "nested"})
+    assert "right" in d.answers() and "left" in d.answers()          # checked, not marked
+    french = _sentences("max.identity", "fr", n=3, function="f")
+    assert "Ainsi, la fonction $f$ est différentiable exactement" in french
+    assert "le max " not in french and "le max\u00a0" not in french
+
+
+@pytest.mark.parametrize(("n", "others", "en", "fr"), [
+    (2, [], "Where both coordinates attain the maximum",
+     "Là où les deux coordonnées atteignent le maximum"),
+    (3, ["x_{3}"], r"so that $x_{3} \le c$", r"de sorte que $x_{3} \le c$"),
+    (4, ["r"], r"write $r = \max(x_{3}, x_{4}) \le c$", r"notons $r = \max(x_{3}, x_{4}) \le c$"),
+    (7, ["r"], r"write $r = \max(x_{3}, \dots, x_{7}) \le c$",
+     r"notons $r = \max(x_{3}, \dots, x_{7}) \le c$"),
+])
+def test_the_tie_keeps_the_other_coordinates(n: int, others: list[str], en: str,
+                                             fr: str) -> None:
+    """max(c + t, c, x_3) − max(c, c, x_3): the other coordinates are written (x_3, or r,
+    their maximum), and they are at most c in the check as in the sentence."""
+    from derive.latex.printer import tex
+
+    d = MaxIdentity(n=n).derive()
+    quotients = [s for s in d.steps if s.answer and s.answer[0] in ("right", "left")]
+    for step in quotients:
+        assert [tex(a) for a in d.lhs_of(step).atoms(X.MaxOf).pop().args[2:]] == others
+    assert en in _sentences("max.identity", "en", n=n)
+    assert fr in _sentences("max.identity", "fr", n=n)
+    _solved(n=n)
+
+
+def test_others_above_the_tie_fail_the_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the other coordinates could exceed c, moving x_1 up would not move the maximum
+    at c + t: the step `= 1` fails, so the sentence's x_3 ≤ c is what the check draws."""
+    monkeypatch.setattr(X, "others_at_most",
+                        lambda name: (X.AtMost(name, real=True), X.c + X.u))
+    given = MaxIdentity(n=3)
+    d = given.derive()
+    assert not verify_derivation(d, given).passed
+    failed = [s.answer for s in d.steps if s.check is not None and not s.check.passed]
+    assert ("right",) in failed         # moving x_1 down leaves max(c, c + u): 0 still holds
+
+
+def test_index_base_0_names_the_first_coordinates() -> None:
+    text = _sentences("max.identity", "en", n=3, index_base=0)
+    assert r"Take $x_{0} = x_{1} = c$ the largest, so that $x_{2} \le c$" in text
+    assert r"along $e_{0}$ and along $-e_{0}$" in text
+    assert r"$\max(x_{0}, \dots, x_{2}) = x_k$" in text
+    assert r"$\max(x_{1}, x_{2}) = x_k$" in _sentences("max.identity", "en", n=2)
 
 
 def test_a_wrong_case_fails_the_check(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -162,6 +227,8 @@ def test_a_wrong_gradient_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     ({"n": 13}, "less than or equal to 12"),
     ({"n": 3, "point": [1, 2]}, "point has 2 entries, n is 3"),
     ({"point": [1, "x"]}, "valid number"),
+    ({"function": "fx"}, "should match pattern"),
+    ({"function": "r"}, "'r' already names something on the page"),
 ])
 def test_bad_givens_are_rejected(bad: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError, match=message):

@@ -1,7 +1,8 @@
 """Rules of the calculus families (matrix calculus, the SGD step, max as an identity).
 
 Each is worded in templates/strings/<language>/calculus.yaml under `rules:`. Most are
-stated by the kind (the reason for an expression it writes); `expand_matrix` computes.
+stated by the kind (the reason for an expression it writes); `expand_matrix` and the two
+Kronecker sums (`delta_sum_A`, `delta_sum_x`) compute.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 
 import sympy as sp
 
-from derive.derivation.rules import register
+from derive.derivation.rules import collapse_deltas, register
 
 
 def expand_matrix(expr: sp.Basic, names: dict[Any, Any] | None = None, **_: Any) -> sp.Basic:
@@ -41,3 +42,7 @@ _STATED = (
 for _name in _STATED:
     register(_name)
 register("expand_matrix", expand_matrix)
+# Σ_q A_kq δ_jq = A_kj and Σ_q x_q δ_jq = x_j: the Kronecker sums of ∂z/∂x_j and ∂z_i/∂A_ij,
+# worded with their own indices (the shared `sum_collapse` names f and i, both taken here)
+register("delta_sum_A", collapse_deltas)
+register("delta_sum_x", collapse_deltas)

@@ -11,7 +11,7 @@ compares a matrix form with the index form entry by entry.
 
 >>> g = AffineSigmoid(3, 2)
 >>> g.grad_x()
-Sum((1 - w[i])*A[i, j]*w[i]*df_dw[i], (i, 0, 2))
+Sum((1 - w[k])*A[k, j]*w[k]*df_dw[k], (k, 0, 2))
 >>> g.grad_x_matrix().shape
 (2, 1)
 """
@@ -129,8 +129,8 @@ class AffineSigmoid:
         return w[row] * (1 - w[row]) * dfdw[row]
 
     def grad_x(self) -> sp.Expr:
-        """∂L/∂x_j = Σ_i A_ij w_i(1 − w_i) ∂f/∂w_i."""
-        return sp.Sum(self.upstream(i) * A[i, j], (i, 0, self.m - 1))
+        """∂L/∂x_j = Σ_k A_kj w_k(1 − w_k) ∂f/∂w_k (k, the index of the chain rule's sum)."""
+        return sp.Sum(self.upstream(k) * A[k, j], (k, 0, self.m - 1))
 
     def grad_A(self) -> sp.Expr:
         """∂L/∂A_ij = w_i(1 − w_i) ∂f/∂w_i x_j."""

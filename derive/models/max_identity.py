@@ -25,6 +25,7 @@ c = sp.Symbol("c", real=True)              # the common value at a tie
 x1, x2 = sp.Symbol("x_1", real=True), sp.Symbol("x_2", real=True)
 s, v = sp.Symbol("s", real=True), sp.Symbol("v", real=True)    # x_2 = x_1 + s v (s ∈ {0, 1})
 gap = sp.Symbol("g", real=True)            # in the case x_1 ≥ x_2: x_2 = x_1 − g t, g ∈ {0, 1}
+u = sp.Symbol("u", positive=True)          # how far below c the other coordinates are
 
 
 class AtLeast(sp.Symbol):
@@ -35,7 +36,18 @@ class Above(sp.Symbol):
     """x_2 in the case x_1 < x_2."""
 
 
+class AtMost(sp.Symbol):
+    """The largest of the coordinates other than two tied at c (x_3, or a name for the max
+    of several): at most c, drawn equal to c about half of the time."""
+
+
 x2_ge, x2_lt = AtLeast("x_2", real=True), Above("x_2", real=True)
+
+
+def others_at_most(name: str) -> tuple[AtMost, sp.Expr]:
+    """A symbol printed `name` for the other coordinates at a tie at c, and its meaning
+    c − g u (g ∈ {0, 1}, u > 0): at most c, ties with c included."""
+    return AtMost(name, real=True), c - gap * u
 
 
 class MaxOf(sp.Function):
@@ -76,7 +88,7 @@ def half(*terms: sp.Expr) -> sp.Expr:
 
 def case_domains() -> dict[Any, Domain]:
     return {x1: Domain(), t: Domain(kind="positive"), gap: Domain(kind="binary"),
-            s: Domain(kind="binary"), v: Domain(), c: Domain()}
+            s: Domain(kind="binary"), v: Domain(), c: Domain(), u: Domain(kind="positive")}
 
 
 def case_definitions() -> dict[Any, Any]:

@@ -179,9 +179,22 @@ class DecisionTreeSplit(Derived):
         d.chain(entropy, sp.Add(*(-plog(s, b) for s in p)), "definition")
         places = places_for(list(self.exact_gains().values()))
         self._entropy(d, entropy, t.counts(), "S", "H[S]", places)
-        gains = {a: self._split(d, a, entropy, places) for a in self.evaluated()}
+        convention = self._first_with_absent_class()
+        gains = {a: self._split(d, a, entropy, places, first=a == self.evaluated()[0],
+                                convention=a == convention) for a in self.evaluated()}
         self._best(d, gains, places)
+        # marked: what is asked (the entropy, the gains, the root); the rest are steps
+        d.marked = frozenset({"H[S]", "max_gain", *(f"gain[{a}]" for a in gains)})
         return d
+
+    def _first_with_absent_class(self) -> str | None:
+        """The first evaluated attribute with a subset that lacks a class: where the
+        convention 0 log 0 = 0 is first used, and said (once)."""
+        t = self.table()
+        for a in self.evaluated():
+            if any(0 in t.counts(t.subset(a, v)) for v in t.values(a)):
+                return a
+        return None
 
     def exact_gains(self) -> dict[str, sp.Expr]:
         """Gain(S, A) of every evaluated attribute, exact (from the counts alone)."""
@@ -197,19 +210,13 @@ class DecisionTreeSplit(Derived):
         """H(subset) from its class counts: the proportions in place, then exact."""
         t, b = self.table(), BASES[self.base]
         present = [c for c, n in zip(t.classes, counts, strict=True) if n]
-        absent = [c for c, n in zip(t.classes, counts, strict=True) if not n]
         start = proportions(counts, b)
         exact = written_out(start)
         if subset == "S":
             d.say("tree_counts" if len(present) > 1 else "tree_pure_set", n=sum(counts),
-                  counts=self._counts_tex(counts), c=value_tex(present[0]))
+                  counts=self._counts(counts), c=value_tex(present[0]))
         d.chain(name, start, "entropy_counts")
-        if subset != "S" and len(present) == 1:       # said where the convention is used
-            d.say("tree_pure_subset", s=subset, c=value_tex(present[0]))
-        elif subset != "S" and absent:
-            d.say("tree_absent", s=subset, n=len(absent),
-                  c=", ".join(value_tex(c) for c in absent))
-        d.then(exact, "zero_log_zero" if absent else "exact_logs",
+        d.then(exact, "exact_logs" if all(counts) else "zero_log_zero",
                display=self._approx(exact, places))
         d.answer(key)
         d.definitions[name] = exact
@@ -219,7 +226,12 @@ class DecisionTreeSplit(Derived):
         """The share |S_v|/|S| of a subset."""
         return sp.Rational(size, total)
 
-    def _split(self, d: Derivation, attribute: str, entropy: Shown, places: int) -> sp.Expr:
+    def _split(self, d: Derivation, attribute: str, entropy: Shown, places: int,
+               first: bool, convention: bool) -> sp.Expr:
+        """The subsets of a split on `attribute`, their entropies, the entropy left and the
+        gain; `first`: the first split of the part (its sentences say what is weighted and
+        why); `convention`: the first split with a subset that lacks a class (its sentence
+        says 0 log 0 = 0)."""
         t, a = self.table(), name_tex(attribute)
         values = t.values(attribute)
         names = self.sample_names()
@@ -230,7 +242,8 @@ class DecisionTreeSplit(Derived):
         layout = r",\quad ".join(sets) if len(self.rows) <= 12 and len(sets) <= 3 else None
         shown = (rf"\[ {layout} \]" if layout else
                  r"\begin{gather*} " + r",\\ ".join(sets) + r" \end{gather*}")
-        d.say("tree_split", n=len(values), a=a, subsets=shown)
+        d.say("tree_split", n=len(values), a=a, subsets=shown,
+              case="convention" if convention else None)
         terms = []
         total = len(self.rows)
         for v in values:
@@ -244,14 +257,14 @@ class DecisionTreeSplit(Derived):
             terms.append(term)
         conditional = Shown(rf"H(S \mid {a})")
         exact = sp.expand(sum((d.definitions[term] for term in terms), sp.Integer(0)))
-        d.say("tree_remainder", a=a)
+        d.say("tree_remainder", case="first" if first else "later", a=a)
         d.chain(conditional, sp.Add(*terms), "weighted_entropy")
         d.then(exact, "substitute", display=self._approx(exact, places)).answer(
             f"H[S|{attribute}]")
         d.definitions[conditional] = exact
         gain = Shown(rf"\operatorname{{Gain}}(S, {a})")
         value = sp.expand(d.definitions[entropy] - exact)
-        d.say("tree_gain", a=a)
+        d.say("tree_gain", case="first" if first else "later", a=a)
         d.chain(gain, entropy - conditional, "information_gain")
         d.then(value, "substitute", display=self._approx(value, places)).answer(
             f"gain[{attribute}]")
@@ -276,7 +289,7 @@ class DecisionTreeSplit(Derived):
             d.chain(Shown(r"\max_A \operatorname{Gain}(S, A)"), gain, "read_off")
             d.then(top, "substitute", display=self._approx(top, places))
         d.say("tree_best", case=case, a=name_tex(best[0]),
-              g=decimal(float(sp.N(top, PRECISION)), places),
+              g=str(top) if top.is_Integer else decimal(float(sp.N(top, PRECISION)), places),
               names=Listing([f"${name_tex(a)}$" for a in best]))
         d.chain(gain, top, "read_off").answer("max_gain")
         d.steps[-1].shown = False         # stated in words, checked against numpy's gains
@@ -294,10 +307,11 @@ class DecisionTreeSplit(Derived):
                 rf"{tex(exact)} \approx {decimal(value, places)}")
         return rf"{tex(exact)} \approx {decimal(value, places)}"
 
-    def _counts_tex(self, counts: tuple[int, ...]) -> str:
-        t = self.table()
-        names = ", ".join(f"n_{{{value_tex(c)}}}" for c in t.classes)
-        return f"({names}) = ({', '.join(map(str, counts))})"
+    def _counts(self, counts: tuple[int, ...]) -> Listing:
+        """n_0 = 3 and n_1 = 2: one equation per class (no tuple, whose commas would read
+        as decimal commas on a French page)."""
+        return Listing([f"$n_{{{value_tex(c)}}} = {n}$"
+                        for c, n in zip(self.table().classes, counts, strict=True)])
 
     def _table_tex(self) -> str:
         head = " & ".join([*(name_tex(a) for a in self.attributes), name_tex(self.label)])

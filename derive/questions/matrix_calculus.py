@@ -54,7 +54,8 @@ class AffineSigmoidGrad(Derived):
         return d
 
     def index_form(self, d: Derivation, g: AffineSigmoid) -> None:
-        """∂L/∂v by the chain rule through every z_k and w_i, then collapsed."""
+        """∂L/∂v by the chain rule through every w_k and z_l, then collapsed: the sum stays
+        over k for ∇_x L; ∇_A L and ∇_b L keep the one term k = i."""
         i, k, l, m = MC.i, MC.k, MC.l, self.m
         var = {"grad_x": MC.x[MC.j], "grad_A": MC.A[MC.i, MC.j], "grad_b": MC.b[MC.i]}[
             self.report]
@@ -67,14 +68,15 @@ class AffineSigmoidGrad(Derived):
                     * PartialOf(MC.z[mid], var, g.pre_activation(mid)))
 
         d.then(sp.Sum(link(k, l), (k, 0, m - 1), (l, 0, m - 1)), "chain_rule")
-        if self.report == "grad_x":
-            d.then(sp.Sum(link(i, i), (i, 0, m - 1)), "elementwise")
-        else:
-            d.then(sp.Sum(link(k, k), (k, 0, m - 1)), "elementwise")
+        d.then(sp.Sum(link(k, k), (k, 0, m - 1)), "elementwise")
+        row = k if self.report == "grad_x" else i        # the index of w and z left
+        if self.report != "grad_x":
             d.then(link(i, i), "one_dependence")
         d.apply("differentiate")
-        d.apply("expand_sum" if self.report == "grad_b" else "sum_collapse")   # Σ_q 0 = 0
-        d.apply("sigma_prime", names={sigmoid(MC.z[i]): MC.w[i]}).answer(self.report)
+        # ∂z_row/∂x_j = Σ_q A_row,q δ_jq, ∂z_i/∂A_ij = Σ_q x_q δ_jq, ∂z_i/∂b_i = Σ_q 0 + 1
+        d.apply({"grad_x": "delta_sum_A", "grad_A": "delta_sum_x",
+                 "grad_b": "expand_sum"}[self.report])
+        d.apply("sigma_prime", names={sigmoid(MC.z[row]): MC.w[row]}).answer(self.report)
 
     def matrix_form(self, d: Derivation, g: AffineSigmoid) -> None:
         """The gradient as a matrix (the partials stacked), its matrix expression, and that

@@ -1,15 +1,16 @@
 """max(x_1, x_2) = ½(x_1 + x_2 + |x_1 − x_2|) by cases, max of n numbers one at a time, its
-gradient where the maximiser is unique, one-sided derivatives at ties; at a given point,
-whether max is differentiable there."""
+gradient where the maximiser is unique, one-sided derivatives at ties, then where it is
+differentiable (the statement asked, marked); at a given point, whether it is differentiable
+there."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import numpy as np
 import sympy as sp
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 import derive.derivation.calculus_rules  # noqa: F401  (registers the family's rules)
 from derive.derivation import Derivation, Domain
@@ -24,6 +25,8 @@ from derive.questions.logistic_numbers import shown
 from derive.verify import calculus_reference as ref
 
 K = sp.Symbol("k", integer=True, nonnegative=True)      # the maximiser, where unique
+FunctionName = Annotated[str, Field(pattern=r"^[A-Za-z]$")]
+TAKEN = "cejkmnqrtx"        # letters the page already uses (x_k, e_k, c + t, m_k, r, …)
 register("coordinate_partial", differentiate)           # ∂x_k/∂x_j = δ_jk
 
 
@@ -36,6 +39,9 @@ class MaxIdentity(Derived):
     point: list[float] | None = Field(
         None, description="A point x: is max differentiable there, and what is its gradient "
                           "or subdifferential?")
+    function: FunctionName | None = Field(
+        None, description="Letter the statement gives max(x_1, …, x_n) (f, say); without it "
+                          "the page writes max.")
     index_base: IndexBase = 1
     seed: NonNegInt = 0
     method: ClassVar[str] = "max_reference"
@@ -46,6 +52,14 @@ class MaxIdentity(Derived):
         if isinstance(data, dict) and isinstance(data.get("point"), list) and "n" not in data:
             return {**data, "n": len(data["point"])}
         return data
+
+    @field_validator("function")
+    @classmethod
+    def _free_letter(cls, letter: str | None) -> str | None:
+        if letter is not None and letter in TAKEN:
+            raise ValueError(f"{letter!r} already names something on the page (letters taken: "
+                             f"{', '.join(TAKEN)}); choose another, such as f")
+        return letter
 
     @model_validator(mode="after")
     def _point_fits(self) -> MaxIdentity:
@@ -64,10 +78,23 @@ class MaxIdentity(Derived):
                 self.nested(d)
             self.gradient(d)
             self.tie(d)
+            self.where(d)
+            d.marked = frozenset({"identity", "nested"})    # and the statement of where()
         else:                             # what is asked is the point: only that is marked
             d.marked = frozenset({"point_gradient", "maximisers"})
             self.at_point(d, self.point)
         return d
+
+    def function_tex(self) -> str:
+        """The function's name in LaTeX: the statement's letter, else max."""
+        return self.function or r"\max"
+
+    def arguments(self, start: int) -> str:
+        """x_start, …, x_last in LaTeX (spec base), each written out when they are two."""
+        first, last = start + self.display_base(), self.n - 1 + self.display_base()
+        if last - first <= 1:
+            return ", ".join(f"x_{{{q}}}" for q in range(first, last + 1))
+        return rf"x_{{{first}}}, \dots, x_{{{last}}}"
 
     def pair(self, d: Derivation) -> None:
         """The identity for two numbers, case by case, then for all."""
@@ -105,19 +132,38 @@ class MaxIdentity(Derived):
         """∂ max/∂x_j = δ_jk where x_k is the only largest coordinate."""
         xs = X.vector(self.n)
         lhs = PartialOf(X.MaxOf(*xs), X.x[X.j], sp.Max(*xs))
-        d.say("max_gradient", n=self.n)
+        d.say("max_gradient", n=self.n, f=self.function_tex(), args=self.arguments(0))
         d.chain(lhs, lhs, "definition")
         d.then(PartialOf(X.x[K], X.x[X.j], X.x[K]), "local_max")
         d.apply("coordinate_partial").answer("gradient")
 
     def tie(self, d: Derivation) -> None:
-        """At x_1 = x_2 = c, the difference quotients along e_1 from each side."""
-        c, t = X.c, X.t
-        d.say("max_tie")
+        """At x_1 = x_2 = c the largest, the difference quotients along e_1 from each side;
+        the other coordinates, at most c, are written: x_3 itself, or r, their maximum."""
+        c, t, n, base = X.c, X.t, self.n, self.display_base()
+        case = {2: "two", 3: "three"}.get(n, "many")
+        rest: list[sp.Expr] = []
+        if n > 2:
+            other, meaning = X.others_at_most(f"x_{{{base + 2}}}" if n == 3 else "r")
+            d.definitions[other] = meaning
+            rest = [other]
+        d.say("max_tie", case=case, f=self.function_tex(), first=base, second=base + 1,
+              third=base + 2, others=self.arguments(2))
         for key, moved in (("right", c + t), ("left", c - t)):
-            quotient = (X.MaxOf(moved, c) - X.MaxOf(c, c)) / t
+            quotient = (X.MaxOf(moved, c, *rest) - X.MaxOf(c, c, *rest)) / t
             d.chain(quotient, quotient, "definition")
-            d.then((sp.Max(moved, c) - sp.Max(c, c)) / t, "max_case").answer(key)
+            d.then((sp.Max(moved, c) - sp.Max(c, c)) / t,
+                   "largest_entry" if rest else "max_case").answer(key)
+
+    def where(self, d: Derivation) -> None:
+        """The statement asked: differentiable exactly where the maximiser is unique, with
+        gradient e_k there; stated in words (marked), its gradient checked again."""
+        xs = X.vector(self.n)
+        d.say("max_where", f=self.function_tex())
+        d.chain(PartialOf(X.MaxOf(*xs), X.x[X.j], sp.Max(*xs)), sp.KroneckerDelta(X.j, K),
+                "derived_above")
+        d.steps[-1].shown = False
+        d.steps[-1].states = True
 
     def at_point(self, d: Derivation, point: list[float]) -> None:
         """Differentiable at the point or not, from its maximisers: the gradient where the
@@ -129,8 +175,9 @@ class MaxIdentity(Derived):
         indicator = sp.ImmutableMatrix(self.n, 1, [int(v == top) for v in exact])
         if len(where) == 1:
             self.gradient(d)
-            d.say("max_point_smooth", value=shown(top), k=where[0] + base)
-            d.chain(Named(r"\nabla \max(x)", self.n, 1), indicator,
+            d.say("max_point_smooth", value=shown(top), k=where[0] + base,
+                  f=self.function_tex())
+            d.chain(Named(rf"\nabla {self.function_tex()}(x)", self.n, 1), indicator,
                     "derived_above").answer("point_gradient")
             return
         d.say("max_point_kink", case="two" if len(where) == 2 else "many", value=shown(top),
@@ -145,7 +192,7 @@ class MaxIdentity(Derived):
             d.then((sp.Max(*moved) - sp.Max(*exact)) / X.t, "largest_entry").answer(key)
             rates.append(d.result)
         d.say("max_point_hull", k=where[0] + base, right=rates[0], left=rates[1],
-              hull=_hull(where, self.n, base))
+              hull=_hull(where, base), f=self.function_tex())
         d.chain(Named("M", self.n, 1), indicator, "definition").answer("maximisers")
         d.steps[-1].shown = False         # checked against numpy's maximisers, not shown
 
@@ -164,8 +211,9 @@ class MaxIdentity(Derived):
     def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
         x, x1 = np.asarray(data["x"], dtype=float), float(data["x_1"])   # x_2 = x_1 + s v
         x2 = x1 + float(data["s"]) * float(data["v"])
-        tied = np.array([float(data["c"])] * 2)
-        right, left = ref.one_sided(tied, np.array([1.0, 0.0]))
+        c = float(data["c"])                       # x_1 = x_2 = c, the others at most c
+        tied = np.array([c, c, c - float(data["g"]) * float(data["u"])][:min(self.n, 3)])
+        right, left = ref.one_sided(tied, np.eye(tied.size)[0])
         out: dict[str, Any] = {
             "identity": max(x1, x2), "nested": float(np.max(x)),
             "gradient": ref.max_gradient(x), "right": right, "left": left}
@@ -181,10 +229,13 @@ class MaxIdentity(Derived):
         return out
 
 
-def _hull(where: list[int], n: int, base: int) -> str:
-    """conv{e_k : k maximiser} written as a set of vectors."""
+def _hull(where: list[int], base: int) -> str:
+    """conv{e_k : k maximiser} as the combinations Σ λ_k e_k (no tuple, whose commas a
+    French page would read as decimal commas); each relation braced, so that a line never
+    breaks inside it."""
     names = [rf"\lambda_{{{q + base}}}" for q in where]
-    entries = [names[where.index(q)] if q in where else "0" for q in range(n)]
     vertices = ", ".join(f"e_{{{q + base}}}" for q in where)
-    return (rf"\operatorname{{conv}}\{{{vertices}\}} = \{{({', '.join(entries)})^\top : "
-            rf"\lambda_k \ge 0,\ {' + '.join(names)} = 1\}}")
+    combination = " + ".join(f"{lam} e_{{{q + base}}}" for lam, q in zip(names, where,
+                                                                       strict=True))
+    return (rf"\operatorname{{conv}}\{{{vertices}\}} = \{{{combination} : "
+            rf"{{\lambda_k \ge 0}},\ {{{' + '.join(names)} = 1}}\}}")
