@@ -202,9 +202,10 @@ def test_a_wrong_embedding_fails_the_check(monkeypatch: pytest.MonkeyPatch,
 def test_a_lost_factor_two_fails_the_last_step() -> None:
     kind = GraphDistance.model_validate({"graph": "tree"})
     d = kind.derive()
-    d.steps[-1].rhs = d.steps[-1].rhs / 2
+    (last,) = [s for s in d.steps if "minus_d_form" in s.answer]
+    last.rhs = last.rhs / 2
     assert not verify_derivation(d, kind).passed
-    assert d.steps[-1].check is not None and not d.steps[-1].check.passed
+    assert last.check is not None and not last.check.passed
 
 
 def test_a_wrong_distance_table_fails(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -266,7 +267,7 @@ def test_a_wrong_coefficient_on_the_vanishing_term_fails() -> None:
     kind = GraphDistance.model_validate({"graph": "tree"})
     d = kind.derive()
     (split,) = [s for s in d.steps if s.rule == "graph_split_sums"]
-    total = [t for t in split.rhs.args if t.has(sp.Sum(Q.a[Q.j], (Q.j, 0, 5)))]
+    total = [t for t in split.rhs.args if t.has(sp.Sum(Q.a[Q.j], (Q.j, 1, Q.n_)))]
     assert len(total) == 1
     split.rhs = split.rhs + total[0] / 2                          # −2 (Σ a) … → −3 (Σ a) …
     assert not verify_derivation(d, kind).passed
@@ -297,7 +298,9 @@ def test_the_k23_witness_is_an_exact_eigenvector() -> None:
     notes = _notes(d)
     assert notes["graph_witness"]["case"] == "eigenvector"
     assert notes["graph_witness"]["top"] == r"= \frac{2}{5}"
-    assert notes["graph_d_fails"]["case"] == "search"
+    assert "graph_d_never" in notes and "graph_d_fails" not in notes      # said in words
+    d_form = next(s for s in d.steps if "d_form" in s.answer)
+    assert not d_form.shown
     answers = {k: s.rhs for k, s in d.answers().items()}
     assert answers["witness_top"] == sp.Rational(2, 5)
     assert list(answers["witness_eigenvector"]) == [sp.Rational(2, 5) * v
@@ -322,6 +325,128 @@ def test_the_search_sentence_names_no_tool_and_follows_its_referent() -> None:
     from derive.latex.environment import strings
 
     for language in ("en", "fr"):
-        for text in strings(language)["sentences"]["graph_search"].values():
+        sentences = strings(language)["sentences"]
+        for text in sentences["graph_search"].values():
             assert "networkx" not in text and "atlas" not in text
-            assert text.index("{tested}") > text.index("{m}")
+            assert "isomorphism" in text or "isomorphisme" in text
+        for text in sentences["graph_search_count"].values():
+            assert text.index("{before}") < text.index("{same}")
+
+
+# --- the page: a proof for every tree, the asked verdicts marked, the figure where it is used ---
+
+def _proof_tex(edges: list[list[int]]) -> list[str]:
+    """The displayed lines of the tree proof (from the cut identity to the last form)."""
+    from derive.latex.printer import tex
+
+    d = GraphDistance.model_validate({"graph": "tree", "edges": edges}).derive()
+    start = next(n for n, s in enumerate(d.steps) if s.rule == "graph_edge_cut") - 1
+    end = next(n for n, s in enumerate(d.steps) if "minus_d_form" in s.answer)
+    return [tex(s.rhs) for s in d.steps[start:end + 1] if s.shown]
+
+
+def test_the_tree_proof_is_written_for_any_tree() -> None:
+    """The proof does not depend on the given tree: the same displays, in n and m, for the
+    six-vertex tree of the question and for a path of three vertices, each checked on its
+    own tables; edges are summed by k (e_k is an edge), never by e."""
+    six, path = _proof_tex([list(e) for e in Q.DEFAULT_TREE]), _proof_tex([[1, 2], [2, 3]])
+    assert six == path
+    assert all("6" not in line and "5" not in line for line in six)
+    assert any(r"\sum_{k=1}^{m}" in line for line in six)
+    assert any(r"\sum_{i=1}^{n}" in line for line in six)
+    assert not any(r"\sum_{e" in line for line in six)
+    _checked(graph="tree", edges=[[1, 2], [2, 3]])
+
+
+def test_a_tree_numbered_from_zero_sums_from_zero() -> None:
+    lines = _proof_tex([[0, 1], [1, 2], [1, 3]])
+    assert any(r"\sum_{i=0}^{n - 1}" in line for line in lines)
+    _checked(edges=[[0, 1], [1, 2], [1, 3]])
+
+
+@pytest.mark.parametrize(("given", "marked"), [
+    ({"graph": "tree"}, ["graph_claim_false", "graph_tree_verdict"]),
+    ({"graph": "search"}, ["graph_search_verdict"]),
+    ({"edges": [[1, 2], [2, 3], [3, 4], [4, 1]]}, ["graph_verdict"]),
+    ({"edges": K23}, ["graph_verdict"]),
+])
+def test_only_the_verdicts_are_marked(given: dict[str, object], marked: list[str]) -> None:
+    """The distances, Φ and the forms are evidence: the page marks the sentences that answer
+    the question (false as stated, then −d c.p.d. on every tree; neither d nor −d)."""
+    from derive.derivation.page import marks
+
+    d = GraphDistance.model_validate(given).derive()
+    shown = [s for s in d.steps if marks(d, s)]
+    assert [s.note.key for s in shown if s.note is not None] == marked
+    assert len(shown) == len(marked)
+
+
+def _page(language: str, **given: object) -> str:
+    """The part as the page renders it (indices as the kind prints them)."""
+    from types import SimpleNamespace
+
+    from derive.derivation.page import blocks
+    from derive.latex.environment import environment, strings
+    from derive.questions import KINDS
+
+    kind = KINDS["kernel.graph_distance"]
+    solution = kind.solve(kind.given.model_validate(given))
+    assert solution.derivation is not None
+    context = {**solution.context, "blocks": blocks(solution.derivation, strings(language), 0)}
+    return environment().get_template(kind.template).render(
+        c=context, S=strings(language), part=SimpleNamespace(first=True))
+
+
+def test_the_tree_is_drawn_before_its_tables_and_the_witness_graph_after_it() -> None:
+    for language in ("en", "fr"):
+        tree = _page(language, graph="tree")
+        figure, example = tree.index(r"\begin{tikzpicture}"), tree.index(r"e_{5} = \{3, 6\}")
+        assert tree.index(r"\sum_{k=1}^{m}") < figure < example < tree.index(r"\Phi &= \left[")
+        search = _page(language, graph="search")
+        assert search.index("-12") < search.index(r"\begin{tikzpicture}")
+
+
+def test_the_search_counts_are_stated_and_checked_by_brute_force() -> None:
+    """17 connected graphs (up to isomorphism) with fewer vertices or edges pass; of the 5
+    with 5 vertices and 6 edges, only K_{2,3} fails: counted again without networkx."""
+    found = G.smallest_counterexample()
+    assert (found.before, found.same, found.ties) == (17, 5, 1)
+    assert ref.counts_before(5, 6) == (17, 5)
+    assert [ref.connected_classes(4, m) for m in range(3, 7)] == [2, 2, 1, 1]
+    kind, answers = _checked(graph="search")
+    assert list(answers["search_counts"]) == [17, 5]
+    d = kind.derive()
+    count = _notes(d)["graph_search_count"]
+    assert (count["before"], count["same"], count["case"]) == (17, 5, "one")
+
+
+def test_each_case_is_checked_as_its_method_says() -> None:
+    """The appendix describes what was done for the part: K̃ only where the page defines
+    it, the search only for the search."""
+    from derive.latex.environment import strings
+
+    cases = {"graph_tree": {"graph": "tree"}, "graph_search": {"graph": "search"},
+             "graph_witness": {"edges": K23},
+             "graph_charpoly": {"edges": [[1, 2], [2, 3], [3, 4], [4, 1]]}}
+    for method, values in cases.items():
+        kind = GraphDistance.model_validate(values)
+        assert kind.method == method
+        notes = _notes(kind.derive())
+        for language in ("en", "fr"):
+            text = strings(language)["checks"][method]
+            assert ("tilde K" in text) == ("graph_ktilde" in notes)
+            assert ("brute" in text) == ("graph_search" in notes)
+            assert (r"\Phi" in text) == ("graph_embedding" in notes)
+
+
+def test_french_verdicts_read_naturally() -> None:
+    import yaml
+
+    from derive.latex.environment import TEMPLATES
+
+    text = (TEMPLATES / "strings" / "fr" / "graph.yaml").read_text(encoding="utf-8")
+    sentences = yaml.safe_load(text)["sentences"]
+    assert sentences["graph_search_verdict"].startswith(
+        "Non : ni $d$ ni $-d$ n'est c.d.p. sur tous les graphes connexes")
+    flat = repr(sentences)
+    assert "exactement quand" not in flat and "ne sont c.d.p." not in flat

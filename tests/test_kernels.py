@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from derive.derivation import Domain
 from derive.derivation.check import check_steps
 from derive.models import kernel_symbols as S
 from derive.models.kernel_search import search
@@ -315,3 +316,120 @@ def test_a_gram_matrix_whose_eigenvalues_need_complex_radicals_is_read_in_decima
     line = text.split(r"\lambda_{\min}(K)")[1].split("\n")[0]
     assert line.startswith(rf" & \approx -\num{{{low[1:]}}} \tag*")
     assert check("kernel.check", **given).passed
+
+
+# --- marks, rule names and sentences true for the claim they serve ----------------------
+
+MARKED = {"pd_implies_cpd": ["kernel_pd_is_cpd"], "constant": ["kernel_constant_done"],
+          "neg_sq_distance": ["kernel_negsq_done"], "centred": ["kernel_centred_done"],
+          "feature_map": ["feature_claim"], "exp_cpd": ["kernel_exp_verdict"],
+          "exp_converse": ["kernel_converse_done"],
+          "sum_square": ["kernel_sumsq_false", "kernel_sumsq_done"],
+          "polynomial": ["kernel_poly_done"]}
+
+
+@pytest.mark.parametrize("claim", sorted(BUILDERS))
+def test_only_what_the_question_asks_is_marked(claim: str) -> None:
+    """The verdict (or the identity asked for) carries the answer mark; the steps and the
+    counterexamples that support it do not."""
+    from derive.derivation.page import marks
+
+    d = KernelClaim(claim=claim).derive()
+    shown = [s for s in d.steps if marks(d, s)]
+    names = [s.note.key if s.states and s.note is not None else s.answer[0] for s in shown]
+    assert names == MARKED[claim]
+
+
+def test_the_centred_expansion_needs_no_symmetry() -> None:
+    """Σ a_i a_j k̃ = (Σa)² k(x0, x0) − 2(Σa)(Σ a_j k(x0, x_j)) + Σ a_i a_j k holds for a kernel
+    that is not symmetric: its rule must not name the symmetry of k, and its (Σa)² is
+    printed once in parentheses."""
+    from derive.latex.printer import tex
+
+    d = KernelClaim(claim="centred").derive()
+    d.domains[sp.IndexedBase("k")] = Domain((5, 5))              # any values, not symmetric
+    check_steps(d, np.random.default_rng(1))
+    step = next(s for s in d.steps if "centred_form" in s.answer)
+    assert step.rule == "kernel_expand" and step.check is not None and step.check.passed
+    for language in ("en", "fr"):
+        assert "sym" not in _words(language)["rules"]["kernel_expand"]
+        assert "sym" not in _words(language)["sentences"]["kernel_centred_expand"]
+    assert r"\left(\left(" not in tex(step.rhs)
+
+
+def test_no_sentence_names_a_part_number() -> None:
+    """A claim may sit at any number in an assignment: "by part 4" is false elsewhere."""
+    import re
+
+    import yaml
+
+    from derive.latex.environment import TEMPLATES
+
+    for language in ("en", "fr"):
+        for name in ("kernel", "graph"):
+            text = (TEMPLATES / "strings" / language / f"{name}.yaml").read_text("utf-8")
+            flat = yaml.safe_dump(yaml.safe_load(text)["sentences"], allow_unicode=True)
+            assert not re.search(r"\b(part|question|partie)s? \d", flat), (language, name)
+
+
+def test_the_feature_map_claim_is_true_as_stated() -> None:
+    """k = −‖Ψ(x) − Ψ(y)‖² with Ψ = Φ/√2: the claim holds; only Φ itself is off by ½. The
+    lemma that k̃ is p.d. is stated (and checked) in the part itself."""
+    g = KernelClaim(claim="feature_map")
+    d = g.derive()
+    (verdict,) = g.value({})["verdicts"]
+    assert verdict["verdict"] == "true" and "correction" not in verdict
+    notes = [s.note.key for s in d.steps if s.note is not None]
+    assert notes.index("kernel_centred_lemma") < notes.index("kernel_feature_exists")
+    lemma = [s for s in d.steps if not s.shown and s.rule == "kernel_centred_def"]
+    assert lemma and verify_derivation(d, g).passed and all(s.check.passed for s in lemma)
+    for language, wrong in (("en", "off by"), ("fr", "manque")):
+        assert wrong not in _words(language)["sentences"]["kernel_feature_half"]
+
+
+def test_neg_sq_distance_is_refuted_at_any_two_distinct_points() -> None:
+    """Not p.d.: k(x1, x1) + 2k(x1, x2) + k(x2, x2) = −2‖x1 − x2‖² < 0 at any x1 ≠ x2 of the
+    Hilbert space, shown in the part (no counterexample borrowed from another part)."""
+    from derive.questions.kernel_cpd import D2
+
+    g = KernelClaim(claim="neg_sq_distance")
+    d = g.derive()
+    answers = d.answers()
+    assert answers["negsq_not_pd"].rhs == -2 * D2(1, 2)
+    assert not any(key.startswith("negsq_gram") for key in answers)
+    assert verify_derivation(d, g).passed
+
+
+@pytest.mark.parametrize("claim", sorted(BUILDERS))
+def test_each_claim_method_describes_what_was_done(claim: str) -> None:
+    """The appendix names a feature map, expm1 or the series only for the claims that use
+    them, and counterexamples only where the part has one."""
+    from derive.questions.kernel import METHODS
+
+    d = KernelClaim(claim=claim).derive()
+    rules = {s.rule for s in d.steps}
+    for language in ("en", "fr"):
+        text = _words(language)["checks"][METHODS[claim]]
+        assert ("expm1" in text) == ("kernel_limit" in rules)
+        assert ("100" in text) == ("kernel_series" in rules)
+        assert ("\\tilde{k}" in text) == ("kernel_feature" in rules)
+        assert ("eigvalsh" in text) == ("kernel_gram" in rules)
+
+
+def test_sentences_of_the_sum_square_claim() -> None:
+    en, fr = _words("en")["sentences"], _words("fr")["sentences"]
+    assert "at least three" in en["kernel_sumsq_three"]
+    assert "au moins trois" in fr["kernel_sumsq_three"]
+    for text in (en["kernel_sumsq_done"], fr["kernel_sumsq_done"]):
+        assert "f(x_1)^2 + f(x_2)^2" not in text      # no answer to an unseen approach
+    assert en["kernel_sumsq_ratio"].index("forces $uv < 0$") > en["kernel_sumsq_ratio"].index(
+        "u^2 + 6uv + v^2 \\le 0")
+    assert "x^\\top y" in en["kernel_poly_negative"] and "x^\\top y" in fr["kernel_poly_negative"]
+
+
+def test_the_setup_says_pd_allows_zero_and_french_reads_naturally() -> None:
+    en, fr = _words("en")["sentences"], _words("fr")["sentences"]
+    assert "allows $Q(a) = 0$" in en["kernel_setup"] and "admet $Q(a) = 0$" in fr["kernel_setup"]
+    flat = repr({k: fr[k] for k in fr if k.startswith("kernel_")})
+    for calque in ("exactement quand", "demande moins", "est valide, ou"):
+        assert calque not in flat

@@ -255,34 +255,42 @@ def expansion_residual(n: int) -> sp.Expr:
 # --- the search for the smallest graph on which −d is not c.p.d. -----------------------------
 @dataclass(frozen=True)
 class Search:
-    """The first connected graph, by vertices then edges, on which −d is not c.p.d.: `tested`
-    graphs came before it (all passed), `ties` fail with as many vertices and edges."""
+    """The first connected graph, by vertices then edges, on which −d is not c.p.d. Counted up
+    to isomorphism among connected graphs with at least two vertices: `before` have fewer
+    vertices, or as many and fewer edges (all pass); `same` have its numbers of vertices and
+    edges, of which `ties` fail (itself included)."""
 
     graph: Graph
     atlas_index: int
-    tested: int
+    before: int
+    same: int
     ties: int
+
+
+def _fails(g: nx.Graph) -> bool:
+    D = nx.floyd_warshall_numpy(g, nodelist=sorted(g))
+    return bool(np.linalg.eigvalsh(centred(D))[-1] > TOLERANCE)
 
 
 @cache
 def smallest_counterexample() -> Search:
-    """Connected graphs of networkx's atlas (every graph up to 7 vertices, up to
+    """Connected graphs of networkx's atlas (every graph up to 7 vertices, once up to
     isomorphism), sorted by (vertices, edges): the first for which P D P has a positive
     eigenvalue. Vertices numbered from 1."""
     atlas = sorted(enumerate(nx.graph_atlas_g()),
                    key=lambda kg: (kg[1].number_of_nodes(), kg[1].number_of_edges(), kg[0]))
     connected = [(k, g) for k, g in atlas
                  if g.number_of_nodes() >= 2 and nx.is_connected(g)]
-    for tested, (k, g) in enumerate(connected):
-        D = nx.floyd_warshall_numpy(g, nodelist=sorted(g))
-        if np.linalg.eigvalsh(centred(D))[-1] > TOLERANCE:
-            size = (g.number_of_nodes(), g.number_of_edges())
-            ties = sum(1 for _, h in connected
-                       if (h.number_of_nodes(), h.number_of_edges()) == size
-                       and np.linalg.eigvalsh(centred(nx.floyd_warshall_numpy(
-                           h, nodelist=sorted(h))))[-1] > TOLERANCE)
+
+    def size(g: nx.Graph) -> tuple[int, int]:
+        return g.number_of_nodes(), g.number_of_edges()
+
+    for k, g in connected:
+        if _fails(g):
+            same = [h for _, h in connected if size(h) == size(g)]
             edges = sorted(tuple(sorted((u + 1, v + 1))) for u, v in g.edges)
-            return Search(graph(edges), k, tested, ties)
+            return Search(graph(edges), k, sum(1 for _, h in connected if size(h) < size(g)),
+                          len(same), sum(1 for h in same if _fails(h)))
     raise LookupError("every connected graph of the atlas passes")
 
 

@@ -57,6 +57,14 @@ def _not_symbolic(e: sp.Basic) -> bool:
             or not isinstance(e, sp.Expr))
 
 
+# How each claim is checked, as the verification appendix words it (strings `checks:`).
+METHODS = {"pd_implies_cpd": "kernel_claim_counterexample", "constant": "kernel_claim_proof",
+           "neg_sq_distance": "kernel_claim_proof", "centred": "kernel_claim_proof",
+           "feature_map": "kernel_claim_feature", "exp_cpd": "kernel_claim_series",
+           "exp_converse": "kernel_claim_limit", "sum_square": "kernel_claim_counterexample",
+           "polynomial": "kernel_claim_counterexample"}
+
+
 @kind("kernel.claim",
       "A claim on p.d./c.p.d. kernels settled by a checked proof or counterexample.",
       {"claim": "centred"})
@@ -67,9 +75,13 @@ class KernelClaim(Derived):
         "k = −‖Ψ(x) − Ψ(y)‖² when k(x, x) = 0; exp_cpd: e^{tk} p.d.; exp_converse; "
         "sum_square: (f(x) + f(y))²; polynomial: Σ c_m k^m, c_m ≥ 0."))
     seed: NonNegInt = 0
-    method: ClassVar[str] = "kernel_claim"
     index_base_default: ClassVar[int] = 0
     _claim: Claim | None = PrivateAttr(None)
+
+    @property
+    def method(self) -> str:  # type: ignore[override]
+        """The check's words: what this claim's proof and references compute."""
+        return METHODS[self.claim]
 
     def derive(self) -> Derivation:
         claim = BUILDERS[self.claim](self.seed)
@@ -88,4 +100,4 @@ class KernelClaim(Derived):
         return {"claim": self.claim, "verdicts": self._claim.verdicts}
 
 
-__all__ = ["BUILDERS", "KernelClaim", "ag", "exact_failures"]
+__all__ = ["BUILDERS", "METHODS", "KernelClaim", "ag", "exact_failures"]

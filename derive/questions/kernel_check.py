@@ -37,6 +37,7 @@ from derive.questions.declare import Derived, kind
 from derive.questions.kernel_evidence import (
     N,
     ag,
+    conclude,
     counterexample_reference,
     counterexample_steps,
     counterexample_value,
@@ -106,6 +107,8 @@ class KernelCheck(Derived):
         k = Kernel.parse(self.kernel, self.dim)
         d = proof_derivation({**{v: Domain() for v in (*k.x, *k.y)},
                               xs: Domain((N + 1,) if self.dim == 1 else (N + 1, self.dim))})
+        # marked: the value that settles the question (or the sentence that says it)
+        d.marked = frozenset({"finite_low", "asym_qp", "check_eigenvalue", "check_random"})
         setup(d)
         d.say("kernel_check_given", k=tex(k.expr), case=self.property,
               where=r"\mathbb{R}" if self.dim == 1 else rf"\mathbb{{R}}^{{{self.dim}}}")
@@ -149,7 +152,7 @@ class KernelCheck(Derived):
         note(d, "kernel_check_finite", n=len(points), case=case)
         d.chain(sp.Symbol("K"), sp.ImmutableMatrix(K), "kernel_gram").answer("finite_gram")
         d.steps[-1].display = tex(sp.ImmutableMatrix(K.applyfunc(_approx)))
-        name = r"\lambda_{\min}(K)" if self.property == "pd" else r"\lambda_{\min}(PKP)"
+        name = r"\lambda_{\min}(K)" if self.property == "pd" else r"\lambda_{\min}(\Pi K \Pi)"
         d.chain(Shown(name), low, "kernel_eigen").answer("finite_low")
         d.steps[-1].display = tex(_approx(low))
         self._found |= {"gram": K, "low": low, "points": points}
@@ -191,8 +194,8 @@ class KernelCheck(Derived):
             self.counterexample(d, k, result.found, "search", tried=result.sets)
             return
         self._found |= {"verdict": "undecided", "evidence": "search", "tried": result.sets}
-        note(d, "kernel_check_undecided", sets=result.sets, random=RANDOM_SETS,
-             structured=", ".join(tex(sp.Rational(v)) for v in STRUCTURED), case=self.property)
+        conclude(d, "kernel_check_undecided", sets=result.sets, random=RANDOM_SETS,
+                 structured=", ".join(tex(sp.Rational(v)) for v in STRUCTURED), case=self.property)
 
     def counterexample(self, d: Derivation, k: Kernel, found: Any, how: str,
                        tried: int = 0) -> None:

@@ -22,6 +22,7 @@ from derive.questions.kernel_evidence import (
     Q,
     Term,
     ag,
+    conclude,
     counterexample_reference,
     counterexample_steps,
     counterexample_value,
@@ -60,20 +61,21 @@ def sum_square(seed: int) -> Claim:
     found = search(kernel, "pd", seed).found
     assert found is not None and len(found.points) == 2
     setup(d)
-    note(d, "kernel_sumsq_false", u=found.points[0], v=found.points[1])
+    conclude(d, "kernel_sumsq_false")
+    note(d, "kernel_sumsq_points", u=found.points[0], v=found.points[1])
     counterexample_steps(d, found, "pd", "sumsq", r"(f(x) + f(y))^2", gram_key="kernel_sumsq_gram",
                          letter="s")
     d.say("kernel_sumsq_expand")
     total, squares, linear = _sums(ag[i], ag[i] * s[i] ** 2, ag[i] * s[i])
     d.chain(Q, S.double_sum(ag[i] * ag[j] * (s[i] + s[j]) ** 2), "definition")
-    d.then(2 * total * squares + 2 * linear**2, "kernel_expand").answer("sumsq_expansion")
+    d.then(2 * total * squares + 2 * linear**2, "expand").answer("sumsq_expansion")
     d.say("kernel_sumsq_one")
     start(d, 2 * total * sp.Sum(ag[i] * c0**2, (i, 1, n)) + 2 * sp.Sum(ag[i] * c0, (i, 1, n))**2)
     d.then(4 * c0**2 * total**2, "kernel_factor").answer("sumsq_one")
     d.say("kernel_sumsq_three")
     named = [Term(r"\textstyle\sum_{i} a_{i}"), Term(r"\textstyle\sum_{i} a_{i} s_{i}^{2}"),
              Term(r"\textstyle\sum_{i} a_{i} s_{i}")]
-    d.chain(Q, 2 * named[0] * named[1] + 2 * named[2] ** 2, "kernel_expand")
+    d.chain(Q, 2 * named[0] * named[1] + 2 * named[2] ** 2, "expand")
     d.put(dict(zip(named, (1, -1, 0), strict=True)), suffix=" = -2",
           number=lambda w: f"({w})" if w < 0 else str(w)).answer("sumsq_three")
     d.say("kernel_sumsq_two")
@@ -84,7 +86,7 @@ def sum_square(seed: int) -> Claim:
     start(d, (u**2 + 6 * u * v + v**2).xreplace({v: -rho * u}))
     d.then(u**2 * (rho - 3 + 2 * sp.sqrt(2)) * (rho - 3 - 2 * sp.sqrt(2)),
            "kernel_factor").answer("sumsq_ratio")
-    d.say("kernel_sumsq_done")
+    conclude(d, "kernel_sumsq_done")
     hidden_verdict(d, "sumsq_condition")
     claim = Claim(d, [
         verdict("(f(x1) + f(x2))^2 is a valid kernel for every f", "false", "counterexample",
@@ -164,19 +166,19 @@ def polynomial(seed: int) -> Claim:
     start(d, S.double_sum(ag[i] * ag[j] * K1(i, j) * K2(i, j)))
     d.then(S.double_sum(ag[i] * ag[j] * gram1(i, j) * gram2(i, j)), "kernel_schur")
     d.then(sp.Sum(sp.Sum(ag[i] * B[i, r_] * C[i, q_], (i, 1, n)) ** 2, (r_, 1, n),
-                  (q_, 1, n)), "kernel_expand").answer("schur")
+                  (q_, 1, n)), "kernel_separable").answer("schur")
     d.say("kernel_poly_powers")
     m = S.m
     start(d, S.double_sum(ag[i] * ag[j] * sp.Sum(cm[m] * S.k(i, j) ** m, (m, 0, p_))))
     d.then(sp.Sum(cm[m] * S.double_sum(ag[i] * ag[j] * S.k(i, j) ** m), (m, 0, p_)),
            "linearity").answer("poly_form")
-    d.say("kernel_poly_done")
+    conclude(d, "kernel_poly_done")
     hidden_verdict(d, "poly_on_example")
     kernel = Kernel.parse(NEGATIVE)
     found = search(kernel, "pd", seed).found
     assert found is not None
     note(d, "kernel_poly_negative")
-    counterexample_steps(d, found, "pd", "negative", r"xy - 1")
+    counterexample_steps(d, found, "pd", "negative", r"x^\top y - 1")
     claim = Claim(d, [
         verdict("a polynomial with non-negative coefficients of a valid kernel is valid",
                 "true", "proof"),

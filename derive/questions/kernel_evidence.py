@@ -57,7 +57,8 @@ def proof_derivation(extra: dict[Any, Domain] | None = None) -> Derivation:
         ag: Domain((N + 1,), "defined"), S.t: Domain(kind="positive"), **(extra or {})}
     definitions: dict[Any, Any] = {S.n: sp.Integer(N), S.a: zero_sum, S.c: first,
                                    ag: lambda p: b[p], sp.IndexedBase("kt"): S.centred}
-    return Derivation(domains, {}, definitions)
+    # the page marks what a part asks (its verdict, `conclude`), not the checked steps
+    return Derivation(domains, {}, definitions, marked=frozenset())
 
 
 class Term(Shown):
@@ -84,6 +85,13 @@ def note(d: Derivation, key: str, **values: Any) -> Derivation:
     """A sentence on its own (no display follows it)."""
     d.say(key, **values)
     return d.chain(Q, Q, "definition")
+
+
+def conclude(d: Derivation, key: str, **values: Any) -> Derivation:
+    """A sentence on its own that states what the part asks (a verdict, the corrected
+    claim): the page marks it as the answer."""
+    note(d, key, **values).steps[-1].states = True
+    return d
 
 
 def start(d: Derivation, lhs: sp.Expr) -> Derivation:
@@ -132,7 +140,7 @@ def counterexample_steps(d: Derivation, found: Counterexample, prop: str, key: s
     points = ", ".join(f"{letter}_{{{q + 1}}} = {point_tex(p)}"
                        for q, p in enumerate(found.points))
     d.say(gram_key, n=n, points=points, k=kernel_tex, case=COUNTS.get(n, "other"))
-    name = r"\lambda_{\min}(K)" if prop == "pd" else r"\lambda_{\min}(PKP)"
+    name = r"\lambda_{\min}(K)" if prop == "pd" else r"\lambda_{\min}(\Pi K \Pi)"
     for key_, lhs, value, rule in (
             ("gram", Named("K", n, n), sp.ImmutableMatrix(found.gram), "kernel_gram"),
             ("form", Shown(r"a^\top K a"), found.form, "kernel_value"),

@@ -1,4 +1,4 @@
-"""Claims on c.p.d. kernels, parts 5 to 7: a c.p.d. kernel with k(x, x) = 0 is
+"""Claims on c.p.d. kernels: a c.p.d. kernel with k(x, x) = 0 is
 −‖Ψ(x) − Ψ(y)‖² (Ψ = Φ/√2, Φ a feature map of k̃: the factor ½ is derived, not assumed);
 k c.p.d. ⇒ e^{tk} p.d. for t ≥ 0; and the converse, through (e^{tk} − 1)/t → k."""
 
@@ -11,15 +11,17 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from derive.derivation import Domain
+from derive.derivation import Derivation, Domain
 from derive.models import kernel_symbols as S
 from derive.questions.kernel_evidence import (
     DIM,
     Claim,
     N,
     ag,
+    conclude,
     hidden_verdict,
     holds,
+    note,
     proof_derivation,
     setup,
     start,
@@ -65,6 +67,14 @@ def _neg_sq(p: sp.Expr, q: sp.Expr) -> sp.Expr:
     return -sp.Sum((x[p, r_] - x[q, r_]) ** 2, (r_, 0, DIM - 1))
 
 
+def centred_lemma(d: Derivation) -> None:
+    """k̃ is p.d. when k is c.p.d.: with c_0 = −Σ c_i, Σ_{i,j≥1} c_i c_j k̃ = Σ_{i,j≥0} c_i c_j k
+    (said in words, checked here without being shown)."""
+    note(d, "kernel_centred_lemma")
+    start(d, S.form(S.kt, S.c)).steps[-1].shown = False
+    d.then(S.form(S.k, S.c, 0), "kernel_centred_def").steps[-1].shown = False
+
+
 def feature_map(seed: int) -> Claim:
     """‖Φ(x) − Φ(y)‖² = k̃(x, x) + k̃(y, y) − 2k̃(x, y) = −2k(x, y) when k(x, x) = 0."""
     d = proof_derivation(_points_kernel({
@@ -76,20 +86,21 @@ def feature_map(seed: int) -> Claim:
         sp.IndexedBase("PsiDist"): lambda p, q: PhiDist(p, q) / 2}
     d.free = {i: (0, N), j: (0, N)}
     setup(d)
+    centred_lemma(d)
     d.say("kernel_feature_exists")
     d.chain(PhiDist(i, j), S.kt(i, i) + S.kt(j, j) - 2 * S.kt(i, j), "kernel_feature")
     d.then(sp.Add(S.centred(i, i), S.centred(j, j), sp.Mul(-2, S.centred(i, j),
                                                           evaluate=False), evaluate=False),
            "kernel_centred_def")
-    d.then(S.k(i, i) + S.k(j, j) - 2 * S.k(i, j), "kernel_expand")
+    d.then(S.k(i, i) + S.k(j, j) - 2 * S.k(i, j), "simplify")
     d.then(-2 * S.k(i, j), "kernel_diagonal_zero").answer("feature_distance")
     d.say("kernel_feature_half")
-    start(d, S.k(i, j)).then(-PhiDist(i, j) / 2, "kernel_feature")
-    d.then(-PsiDist(i, j), "kernel_scaling").answer("feature_claim")
+    start(d, S.k(i, j)).then(-PsiDist(i, j), "kernel_scaling").answer("feature_claim")
+    d.marked = frozenset({"feature_claim"})            # the identity the part asks for
     claim = Claim(d, [verdict(
         "k c.p.d. with k(x, x) = 0 is -||Phi(x) - Phi(y)||^2", "true", "proof",
-        correction="with Phi a feature map of k~, k(x, y) = -1/2 ||Phi(x) - Phi(y)||^2; "
-                   "the claim holds with Psi = Phi / sqrt(2)")])
+        remark="with Phi a feature map of k~, k(x, y) = -1/2 ||Phi(x) - Phi(y)||^2, so "
+               "Psi = Phi / sqrt(2) gives the claim")])
 
     def reference(data: Mapping[str, Any]) -> dict[str, Any]:
         points = np.asarray(data["x"])
@@ -106,6 +117,7 @@ def exp_cpd(seed: int) -> Claim:
     d = proof_derivation()
     d.free = {i: (0, N), j: (0, N)}
     setup(d)
+    centred_lemma(d)
     d.say("kernel_exp_split")
     start(d, sp.exp(t * S.k(i, j)))
     d.then(sp.exp(t * (S.kt(i, j) + S.k(0, i) + S.k(0, j) - S.k(0, 0))), "kernel_centred_def")
@@ -122,7 +134,8 @@ def exp_cpd(seed: int) -> Claim:
              r"a_{i} a_{j} \tilde{k}(x_{i}, x_{j})^{m}")
     start(d, S.double_sum(ag[i] * ag[j] * sp.exp(t * S.kt(i, j))))
     d.then(series, "kernel_series", display=shown).answer("exp_series")
-    d.say("kernel_exp_done")
+    note(d, "kernel_exp_done")
+    conclude(d, "kernel_exp_verdict")
     hidden_verdict(d, "exp_on_example")
     claim = Claim(d, [verdict("k c.p.d. implies exp(t k) p.d. for all t >= 0", "true",
                               "proof")])
@@ -150,7 +163,7 @@ def exp_converse(seed: int) -> Claim:
     d.then(quotient, "kernel_zero_sum").answer("converse_quotient")
     d.say("kernel_converse_limit")
     d.chain(sp.Limit(quotient, t, 0, "+"), S.form(), "kernel_limit").answer("converse_limit")
-    d.say("kernel_converse_done")
+    conclude(d, "kernel_converse_done")
     hidden_verdict(d, "converse_on_example")
     claim = Claim(d, [verdict("exp(t k) p.d. for all t >= 0 implies k c.p.d.", "true",
                               "proof")])

@@ -72,8 +72,8 @@ def _anchor(x: float, y: float, cx: float, cy: float) -> str:
 def figure(g: Graph, coefficients: tuple[int, ...] | None = None,
            edge_names: bool = False) -> dict[str, object]:
     """What the template draws: vertices (label, x, y in cm, the side of the coefficient
-    and the vertex's anchor on that side, the coefficient),
-    edges (ends, name)."""
+    and the vertex's anchor on that side, the coefficient), edges (ends, and the number k
+    of e_k, from 1, with `edge_names`)."""
     tree = nx.is_tree(g.nx)
     if tree:
         at = _tree(g)
@@ -92,6 +92,6 @@ def figure(g: Graph, coefficients: tuple[int, ...] | None = None,
                  "anchor": ANCHORS[_anchor(at[v][0], at[v][1], cx, cy)],
                  "coefficient": None if coefficients is None else coefficients[k]}
                 for k, v in enumerate(g.labels)]
-    edges = [{"p": p, "q": q, "name": k + g.first if edge_names else None}
+    edges = [{"p": p, "q": q, "name": k + 1 if edge_names else None}
              for k, (p, q) in enumerate(g.edges)]
     return {"vertices": vertices, "edges": edges}

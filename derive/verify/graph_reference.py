@@ -1,12 +1,13 @@
 """numpy references for distances on graphs, written from the definitions and independent
 of `derive.models.graph_kernel` (no networkx): distances by Floyd–Warshall on the adjacency
 matrix, the side of an edge read from distances, quadratic forms summed term by term, and a
-brute-force search over every edge set of a few vertices."""
+brute-force search over every edge set of a few vertices, and graphs counted up to
+isomorphism by relabelling them every way."""
 
 from __future__ import annotations
 
 from functools import cache
-from itertools import combinations
+from itertools import combinations, permutations
 
 import numpy as np
 from numpy.typing import NDArray
@@ -87,3 +88,26 @@ def _connected_from_one(n: int, edges: tuple[tuple[int, int], ...]) -> bool:
     labels = {x for e in edges for x in e}
     return labels == set(range(1, n + 1)) and _connected(
         n, tuple((p - 1, q - 1) for p, q in edges))
+
+
+@cache
+def connected_classes(n: int, m: int) -> int:
+    """How many connected graphs with n vertices and m edges there are up to isomorphism:
+    every edge set, kept if connected, in its smallest relabelling."""
+    pairs = list(combinations(range(n), 2))
+    orders = list(permutations(range(n)))
+    seen = set()
+    for edges in combinations(pairs, m):
+        if _connected(n, edges):
+            seen.add(min(tuple(sorted(tuple(sorted((p[u], p[v]))) for u, v in edges))
+                         for p in orders))
+    return len(seen)
+
+
+def counts_before(n: int, m: int) -> tuple[int, int]:
+    """(connected graphs with 2 to n − 1 vertices, or n vertices and fewer than m edges;
+    connected graphs with n vertices and m edges), each up to isomorphism."""
+    before = sum(connected_classes(v, e) for v in range(2, n)
+                 for e in range(v - 1, v * (v - 1) // 2 + 1))
+    before += sum(connected_classes(n, e) for e in range(n - 1, m))
+    return before, connected_classes(n, m)
