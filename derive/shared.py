@@ -151,8 +151,8 @@ class SharedFacts:
                 rest[0]["lhs"] = lines[0]["lhs"]
             sentence = self._setup(full_id, block)
             following = blocks[at + 1] if at + 1 < len(blocks) else None
-            if (k and not rest and following is not None and following["lines"]
-                    and not following["sentence"] and self._inlined(sentence, pending, lines)):
+            if (k and not rest and following is not None and not following["sentence"]
+                    and self._shows(following) and self._inlined(sentence, pending, lines)):
                 # a short display left out while the one it opens goes on: stated inline
                 out.extend(self._references(full_id, pending[:-1], display_next=False))
                 out.append({**block, "sentence": self._continued(full_id, sentence,
@@ -189,6 +189,11 @@ class SharedFacts:
                 out.append({**block, "sentence": sentence, "lines": rest})
         out.extend(self._references(full_id, pending))
         return out
+
+    def _shows(self, block: dict[str, Any]) -> bool:
+        """Whether `block` has lines the page has not shown yet (it will be displayed)."""
+        keys = tuple(_key(line) for line in block["lines"])
+        return any(keys[:n] not in self.lines for n in _boundaries(block["lines"]))
 
     @staticmethod
     def _inlined(sentence: str, pending: list[_Dropped], lines: list[dict[str, str]]) -> bool:

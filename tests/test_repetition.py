@@ -420,3 +420,14 @@ def test_references_name_the_problem_when_two_problems_share_a_question_number(
         YAML().dump(data, fh)
     tex, _ = _tex(path)
     assert re.findall(r"\\partanchor\{([^}]*)\}\{([^}]*)\}", tex) == [("2.1", "1"), ("2.2", "2")]
+
+
+def test_a_sentence_is_not_continued_into_a_display_that_is_left_out(tmp_path: Path) -> None:
+    """Part 3's counts: N_l shown in part 2 is stated inline only when the display after it
+    is shown; here P_l (next) was shown in part 2 too, so no sentence ends 'and:' before it."""
+    arch = [{"input": [16, 16, 1], "layers": LAYERS[:2], "report": r}
+            for r in ("output_shape", "parameters", "table")]
+    tex, _ = _tex(_spec(tmp_path, [{"id": 1, "title": "A",
+                                    "parts": _parts("architecture", arch)}]))
+    assert_every_colon_opens_a_display(tex)
+    assert_references_exist(tex)
