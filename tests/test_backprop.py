@@ -284,7 +284,8 @@ def test_the_update_sentence_follows_the_sign(weight: str, target: int) -> None:
     g = _numpy_gradient(given, "vw".index(letter), i, j)
     words = {"en": ("lowers", "raises"), "fr": ("diminuer", "augmenter")}
     for language, (down, up) in words.items():
-        text = page("mlp.backprop", language, **given)
+        text = next(line for line in page("mlp.backprop", language, **given).splitlines()
+                    if line.startswith(("Here $", "Ici $")))
         said, unsaid = (down, up) if g > 0 else (up, down)
         assert f"the step {said}" in text or f"fait {said}" in text
         assert f"the step {unsaid}" not in text and f"fait {unsaid}" not in text
@@ -434,7 +435,11 @@ def test_asked_partials_are_stated_and_only_they_are_marked() -> None:
     assert sp.expand(_answer(solution, "asked1") - x[0] * w[1, 0] * (1 - h[1] ** 2)) == 0
     whole = solve("mlp.backprop", widths=[2, 3, 2], weight="v_12", report="factors",
                   partials=["L/yhat"])
-    assert whole.derivation.marked == frozenset({"factor0"})
+    assert whole.verify().passed
+    assert whole.derivation.marked == frozenset({"asked0"})
+    assert set(whole.answer) == {"L/yhat"}
+    one_based = sp.Matrix([-M.y[1] / M.yhat[1], -M.y[2] / M.yhat[2]])
+    assert whole.answer["L/yhat"] == one_based
 
 
 def test_the_updated_weight_prints_its_prime_and_index_together() -> None:
@@ -451,3 +456,145 @@ def test_the_softmax_gradient_marks_only_the_gradient_and_names_the_given_letter
     assert d.marked == frozenset({"grad", "vector"})
     setup = next(s.note for s in d.steps if s.note and s.note.key == "softmax_ce_setup")
     assert str(setup.values["ym"].base) == "H" and str(setup.values["L"]) == "g"
+
+
+# --- what each part asks, and the words around it -------------------------------------------
+def test_an_asked_entry_of_the_loss_link_is_stated_and_the_chain_takes_its_value() -> None:
+    """USC 4.3: ∂L/∂ŷ₂ = −y₂/ŷ₂ = 0 is stated and marked, and the chain keeps the paths
+    through ŷ₁ with ∂L/∂ŷ₁ = −1/ŷ₁ put in (part 7: "with the result of part 2")."""
+    solution = solve("mlp.backprop", **SEED, weight="v_12", report="chain", target=1,
+                     partials=["L/yhat_2"])
+    assert solution.verify().passed
+    d = solution.derivation
+    assert d.marked == frozenset({"asked0", "chain"})
+    assert _answer(solution, "asked0") == 0
+    chain = _answer(solution, "chain")
+    assert not any(p.args[0] == M.L for p in chain.atoms(PartialOf))    # ∂L/∂ŷ₁ put in
+    assert chain.has(1 / M.yhat[0])
+    assert set(solution.answer) == {"L/yhat_2", "chain"}
+    three = solve("mlp.backprop", widths=[2, 3, 3], weight="v_12", report="chain", target=3,
+                  partials=["L/yhat_3", "L/yhat_1"])
+    assert three.verify().passed
+    assert _answer(three, "asked0") == -1 / M.yhat[2] and _answer(three, "asked1") == 0
+
+
+def test_partials_narrow_the_factors_shown() -> None:
+    """USC 4.2 and 4.4: a part that names its partials shows those, not every factor."""
+    narrow = solve("mlp.backprop", **SEED, weight="v_12", report="factors",
+                   partials=["L/yhat"])
+    assert [k for k in narrow.derivation.answers() if k.startswith("factor")] == ["factor0"]
+    text = page("mlp.backprop", "en", **SEED, weight="v_12", report="factors", target=1,
+                partials=["yhat_1/o_1", "o_1/v_12"])
+    assert "derivative of tanh" in text                   # a link of ∂o₁/∂v₁₂, by its rule
+    assert r"\begin{bmatrix}" not in text        # no whole link (∂ŷ/∂o, ∂o/∂h₂) was asked
+    assert "Their product is the partial derivative asked for:" in text
+
+
+def test_every_factor_shown_has_a_sentence_that_names_it() -> None:
+    """A factor display never follows another part's reference without a lead-in: each has
+    its own sentence, which derive.shared turns into "…, as in question 4.4" when dropped."""
+    from derive.derivation.page import blocks
+    from derive.latex.environment import strings
+
+    for given in ({**SEED, "weight": "v_12", "report": "update", "target": 1},
+                  {**SEED, "weight": "v_23", "report": "factors", "target": 1},
+                  {**SEED, "weight": "w_21", "report": "gradient"}):
+        d = solve("mlp.backprop", **given).derivation
+        for language in ("en", "fr"):
+            for block in blocks(d, strings(language), 1):
+                if block["lines"] and r"\begin{bmatrix}" in block["lines"][0]["lhs"]:
+                    assert block["sentence"], (given, block["lines"][0]["lhs"])
+                if block["lines"] and "partial {h}" in block["lines"][0]["lhs"]:
+                    assert block["sentence"], (given, block["lines"][0]["lhs"])
+
+
+def test_the_dropped_entries_are_named_right_before_the_matrix_that_holds_them() -> None:
+    from derive.derivation.page import blocks
+    from derive.latex.environment import strings
+
+    d = solve("mlp.backprop", **SEED, weight="v_23", report="factors", target=1).derivation
+    for language, words in (("en", "drop out of the chain"), ("fr", "disparaissent")):
+        shown = blocks(d, strings(language), 1)
+        (at,) = [n for n, b in enumerate(shown) if words in b["sentence"]]
+        assert r"\partial {\hat{y}}_{2} / \partial {o}_{1}" in shown[at]["sentence"]
+        assert r"{\hat{y}}_{2}}{\partial {o}_{1}}" in shown[at]["lines"][0]["lhs"]
+
+
+def test_tanh_prime_is_named_for_what_it_is() -> None:
+    text = page("mlp.backprop", "en", **SEED, weight="v_12", report="factors")
+    assert r"\tag*{\footnotesize derivative of tanh}" in text
+    assert "derivative of each factor" not in text
+    fr = page("mlp.backprop", "fr", **SEED, weight="v_12", report="factors")
+    assert "dérivée de tanh" in fr
+
+
+def test_one_index_letter_per_layer() -> None:
+    """Inputs i, hidden units j, outputs k as the assignment writes o_k = Σ_j w_jk h_j; the
+    softmax's sum over l; no index m left; the softmax as a slash, legible inline."""
+    text = page("mlp.backprop", "en", **SEED, weight="v_12", report="chain")
+    assert r"{a}_{j} = \sum_{i=1}^{2} {v}_{i,j} {x}_{i}" in text
+    assert r"{o}_{k} = \sum_{j=1}^{3} {w}_{j,k} {h}_{j}" in text
+    assert r"{\hat{y}}_{k} = e^{{o}_{k}} / \sum_{l=1}^{2} e^{{o}_{l}}" in text
+    assert r"L &= - \sum_{k=1}^{2} {y}_{k} \log" in text
+    assert "_{m}" not in text and r"\frac{e^" not in text
+
+
+@pytest.mark.parametrize(("widths", "weight", "target", "activation"), [
+    ([2, 3, 2], "v_12", 1, "tanh"), ([2, 3, 2], "v_23", 2, "sigmoid"),
+    ([3, 4, 4], "v_31", 2, "tanh"), ([2, 3, 3], "v_22", 3, "identity"),
+])
+def test_what_the_step_does_to_the_hidden_unit_holds_numerically(
+        widths: list[int], weight: str, target: int, activation: str) -> None:
+    """USC 4.5: the sentence says a_j rises exactly when w_jc − Σ_l ŷ_l w_jl > 0 (two classes:
+    w_jc > w_jl), whatever x_i, and that the step raises ŷ_c. Checked against a numpy SGD
+    step of random networks (gradient by finite differences), not the kind's formulas."""
+    given = {"widths": widths, "weight": weight, "report": "update", "target": target,
+             "activation": activation}
+    solution = solve("mlp.backprop", **given)
+    assert solution.verify().passed
+    d = solution.derivation
+    (stated,) = [s for s in d.steps if s.states]
+    assert stated.note is not None and stated.note.key == "mlp_sgd_meaning_hidden"
+    i, j, c = int(weight[2]) - 1, int(weight[3]) - 1, target - 1
+    if widths[-1] == 2:                              # "raises a_j when w_jc > w_jl"
+        assert stated.note.values["up"].lhs == MLP(tuple(widths)).weight("w")[j, c]
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        x = rng.normal(size=widths[0])
+        weights = [rng.normal(size=(widths[0], widths[1])),
+                   rng.normal(size=(widths[1], widths[2]))]
+        y = np.eye(widths[-1])[c]
+        _, _, o = ref.forward(x, weights, None, activation)
+        p = ref.softmax(o)
+        s = weights[1][j, c] - p @ weights[1][j]
+        g = ref.weight_gradient(x, weights, None, y, activation, "softmax_ce", 0, i, j)
+        after = [np.copy(w) for w in weights]
+        after[0][i, j] -= 1e-4 * g
+        pres_before, _, _ = ref.forward(x, weights, None, activation)
+        pres_after, _, o_after = ref.forward(x, after, None, activation)
+        rise = pres_after[0][j] - pres_before[0][j]
+        assert np.sign(rise) == np.sign(s)
+        assert ref.softmax(o_after)[c] > p[c]
+
+
+@pytest.mark.parametrize(("weight", "target", "case"), [
+    ("w_21", 1, "true_class"), ("w_21", 2, "other_class"), ("w_32", 1, "other_class"),
+])
+def test_what_the_step_does_to_an_output_score(weight: str, target: int, case: str) -> None:
+    solution = solve("mlp.backprop", **SEED, weight=weight, report="update", target=target)
+    assert solution.verify().passed
+    (stated,) = [s for s in solution.derivation.steps if s.states]
+    assert stated.note is not None and stated.note.values["case"] == case
+    text = page("mlp.backprop", "en", **SEED, weight=weight, report="update", target=target)
+    assert ("the step raises" if case == "true_class" else "the step lowers") in text
+
+
+def test_the_check_names_given_numbers_only_when_there_are_some() -> None:
+    from derive.latex.environment import strings
+
+    given = KINDS["mlp.backprop"].given
+    assert given.model_validate({**SEED, "weight": "v_12"}).method == "mlp_fd"
+    assert given.model_validate({**SEED, "weight": "v_12", "target": 1, **NUMBERS}
+                                ).method == "mlp_fd_numbers"
+    assert "given numbers" not in strings("en")["checks"]["mlp_fd"]
+    assert "réponses à numpy" not in strings("fr")["checks"]["mlp_fd"]

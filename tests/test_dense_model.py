@@ -6,9 +6,11 @@ import itertools
 
 import pytest
 import sympy as sp
+from helpers import page
 
 from derive.models import dense as D
 from derive.models.dense import DenseSigmoid
+from derive.questions import KINDS
 
 Z = D.z
 
@@ -73,3 +75,30 @@ def test_agrees_with_full_differentiation_of_a_concrete_loss(n: int, m: int) -> 
                 got = value(layer.hessian_cross(), {**ij, D.i2: a2, D.j2: b2})
                 want = float(sp.diff(full, ws[a][b], ws[a2][b2]).subs(point))
                 assert got == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.parametrize(("inputs", "outputs", "base"), [(2, 2, 1), (3, 4, 1), (2, 3, 0)])
+def test_the_pages_keep_sigma_prime_whole_and_the_terms_in_order(inputs: int, outputs: int,
+                                                                  base: int) -> None:
+    """ALM 4(a)–(d): w_ij z_j(1 − z_j) ∂L/∂z_j, never z_j w_ij ∂L/∂z_j (1 − z_j); the chain
+    rule's two terms in the product rule's order; no n, m the page never uses again."""
+    sizes = {"inputs": inputs, "outputs": outputs, "index_base": base}
+    s = r"{z}_{j} \left(1 - {z}_{j}\right)"
+    dz, d2z = r"\frac{\partial L}{\partial z_{j}}", r"\frac{\partial^2 L}{\partial z_{j}^2}"
+    for name, last in (("dense_sigmoid.grad_input", rf"{{w}}_{{i,j}} {s} {dz}"),
+                       ("dense_sigmoid.grad_weight", rf"{{x}}_{{i}} {s} {dz}"),
+                       ("dense_sigmoid.hessian_diagonal",
+                        rf"{{x}}_{{i}}^{{2}} {s} \left({s} {d2z} + \left(1 - 2 {{z}}_{{j}}"
+                        rf"\right) {dz}\right)")):
+        given = KINDS[name].given.model_validate(sizes)
+        assert KINDS[name].solve(given).verify().passed
+        text = page(name, "en", **sizes)
+        answer = next(line for line in text.splitlines() if "answermark" in line)
+        assert last in answer, (name, answer)
+        assert "$n = " not in text and "δ" not in text and r"\delta" not in text
+    text = page("dense_sigmoid.hessian_diagonal", "en", **sizes)
+    product = next(line for line in text.splitlines() if "product rule" in line)
+    chain = next(line for line in text.splitlines() if "chain rule" in line)
+    assert product.index(r"\frac{\partial}{\partial {w}_{i,j}} \frac{\partial L}") < \
+        product.index(r"\frac{\partial}{\partial {w}_{i,j}} \left(")
+    assert chain.index(d2z) < chain.index(dz)               # the same order, term by term

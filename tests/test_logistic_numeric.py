@@ -148,3 +148,33 @@ def test_the_bias_gradient_is_checked_but_shown_and_marked_only_when_asked() -> 
     shown = LogisticGrad(features=3, bias=True).derive()
     assert "grad_b" in (shown.marked or set())
     assert all(s.shown for c in shown.chains() if c[-1].answer == ("grad_b",) for s in c)
+
+
+@pytest.mark.parametrize("features", [1, 3, 7])
+def test_the_gradient_steps_name_what_they_do(features: int) -> None:
+    """USC 3.1: each factor differentiated, σ′(a) shown as such and the coefficient x_j read
+    off (Σ_i x_i δ_ij = x_j checked, not shown: no δ_ij the page never introduced); then
+    σ′ = σ(1 − σ) applied where it is named; the label is y ∈ {0, 1} as in part 2."""
+    g = _checked(features=features)
+    d = g.derive()
+    (chain,) = [c for c in d.chains() if c[-1].answer == ("grad_w",)]
+    assert [s.rule for s in chain] == ["definition", "chain_rule", "differentiate",
+                                       "sum_collapse", "sigma_prime", "simplify"]
+    shown = [s for s in chain if s.shown]
+    assert [s.rule for s in shown][2:] == ["differentiate", "sigma_prime", "simplify"]
+    assert r"\sigma'" in (shown[2].display or "")            # σ′(a) applied a line later
+    assert r"p \left(1 - p\right)" in (shown[3].display or "")
+    for language, label in (("en", r"y \in \{0, 1\}"), ("fr", r"y \in \{0, 1\}")):
+        text = _sentences("logistic.grad", language, features=features)
+        assert label in text and r"y \in [0, 1]$ the" not in text
+        assert r"\delta" not in text
+
+
+@pytest.mark.parametrize(("language", "words", "not_words"), [
+    ("en", ["the model misclassifies", "1 minus the probability"], ["examples it misclass"]),
+    ("fr", ["que le modèle classe mal", "c'est 1 moins"], ["qu'elle classe", "un moins"]),
+])
+def test_the_step_size_reading_says_who_misclassifies(language: str, words: list[str],
+                                                      not_words: list[str]) -> None:
+    text = _sentences("logistic.grad", language, features=3, report="step_size")
+    assert all(w in text for w in words) and not any(w in text for w in not_words)

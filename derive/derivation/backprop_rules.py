@@ -19,7 +19,7 @@ from typing import Any
 
 import sympy as sp
 
-from derive.derivation.rules import collapse_deltas, differentiate, register
+from derive.derivation.rules import collapse_deltas, differentiate, register, sigma_prime
 from derive.models.symbols import PartialOf
 
 
@@ -155,5 +155,9 @@ register("matrix_form")              # entries (j, k) gathered into a matrix
 register("linear_term", linear_term)
 register("bias_term", bias_term)
 register("paths_summed", write_out)  # the chain rule over every path, written out
+register("tanh_derivative")          # ∂tanh(a)/∂a = 1/cosh²(a), stated
+register("sigmoid_derivative", differentiate)    # ∂σ(a)/∂a = σ(a)(1 − σ(a))
+register("identity_derivative", differentiate)   # ∂a/∂a = 1
+register("sigma_renamed", sigma_prime)   # σ(a)(1 − σ(a)) written through its name: z(1 − z)
 register("forward_pass")             # the network's values, layer by layer
 register("backward_pass")            # the errors δ = ∂L/∂a, layer by layer from the top

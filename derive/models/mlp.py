@@ -114,6 +114,18 @@ class MLP:
     def letters(self) -> str:
         return LETTERS[-self.depth:]
 
+    def unit_letter(self, position: int) -> str:
+        """The index letter of layer `position` (0: the inputs, depth: the outputs) in the
+        page's sentences: i, j, k for inputs, first hidden layer and outputs; q, p, r for
+        the hidden layers above the first, from the top down, as the chain names them."""
+        if position == 0:
+            return "i"
+        if position == self.depth:
+            return "k"
+        if position == 1:
+            return "j"
+        return str(LATER[self.depth - 1 - position])
+
     def weight(self, letter: str) -> sp.IndexedBase:
         return sp.IndexedBase(letter, real=True)
 
@@ -298,16 +310,16 @@ class MLP:
                               if isinstance(f, sp.tanh | sigmoid)}}
 
         if self.activation == "tanh":
-            return [("differentiate", lambda e: e.replace(
+            return [("tanh_derivative", lambda e: e.replace(
                         lambda t: isinstance(t, PartialOf), lambda t: sp.cosh(t.args[1]) ** -2),
                      _no_args),
                     ("tanh_prime", None, _no_args), ("rename", None, renamed)]
         if self.activation == "sigmoid":
-            return [("differentiate", None, _no_args), ("sigma_prime", None, renamed)]
+            return [("sigmoid_derivative", None, _no_args), ("sigma_renamed", None, renamed)]
         if self.activation == "relu":
             return [("relu_prime", lambda e: e.replace(
                 lambda t: isinstance(t, PartialOf), lambda t: relu_prime(t.args[1])), _no_args)]
-        return [("differentiate", None, _no_args)]
+        return [("identity_derivative", None, _no_args)]
 
     def _unit_of(self, f: sp.Expr) -> sp.Expr:
         """h for act(a): the unit of the same layer and index."""

@@ -56,6 +56,19 @@ class Shown(sp.ImmutableDenseMatrix):
         return r"\begin{bmatrix}" + r" \\[1.6ex] ".join(rows) + r"\end{bmatrix}"
 
 
+def in_order(*factors: sp.Expr) -> sp.Expr:
+    """A product printed with its factors in the order given (the page's order, such as
+    w_ij z_j(1 − z_j) ∂L/∂z_j, rather than the printer's): for a display only, its indices
+    already in the page's base; the checker reads the step's own expression.
+
+    >>> from derive.latex.printer import tex
+    >>> a, b = sp.symbols("a b")
+    >>> print(tex(in_order(b, 1 - a, a)))
+    b \\left(1 - a\\right) a
+    """
+    return sp.Mul(*(sp.UnevaluatedExpr(f) for f in factors), evaluate=False)
+
+
 @dataclass(frozen=True)
 class Softmax:
     """K classes: scores o_j, probabilities p_j = e^{o_j} / Σ_m e^{o_m}, label y."""

@@ -7,15 +7,27 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 import numpy as np
+import sympy as sp
 from pydantic import Field, model_validator
 
 from derive.derivation import Derivation
+from derive.derivation.indices import in_base
+from derive.derivation.rules import collapse_deltas, differentiate
+from derive.latex.printer import tex
 from derive.models import logistic as M
+from derive.models.softmax import in_order
 from derive.models.symbols import PartialOf, sigmoid
 from derive.questions import logistic_numbers as numbers
 from derive.questions.base import NonNegInt, PosInt
 from derive.questions.declare import Derived, kind
 from derive.verify.reference import finite_difference
+
+SLOPE = sp.Function(r"\sigma'")          # σ′(a), as the step that applies it shows it
+
+
+def _in_order(factors: list[sp.Expr], base: int) -> str:
+    """A product as the page shows it, its factors in the order of the chain's."""
+    return tex(in_order(*(in_base(f, base) for f in factors if f != 1)))
 
 
 @kind("logistic.grad", "Logistic regression: loss, ∂L/∂w_j, ∂L/∂b and one SGD step.",
@@ -56,16 +68,25 @@ class LogisticGrad(Derived):
         d = (Derivation(m.step_domains(self.normalized), {M.j: (0, self.features - 1)},
                         m.step_definitions(self.normalized)) if step else
              Derivation(m.domains(), {M.j: (0, self.features - 1)}, m.definitions()))
-        d.say("logistic_model", n=self.features, a=m.score(), p=sigmoid(M.a))
+        d.say("logistic_setup", n=self.features, a=m.score(), p=sigmoid(M.a))
         d.chain(M.L, m.loss(), "definition").answer("loss")
+        base = self.display_base()
         for var, key in ((M.w[M.j], "grad_w"), (M.b, "grad_b"))[:1 if step else 2]:
             partial = PartialOf(M.L, var, m.loss())
+            links = [PartialOf(M.L, M.p, m.loss()), PartialOf(M.p, M.a, sigmoid(M.a)),
+                     PartialOf(M.a, var, m.score())]
             d.chain(partial, partial, "definition")
-            d.then(PartialOf(M.L, M.p, m.loss()) * PartialOf(M.p, M.a, sigmoid(M.a))
-                   * PartialOf(M.a, var, m.score()), "chain_rule")
-            d.apply("differentiate").apply("sigma_prime", names={sigmoid(M.a): M.p})
-            if key == "grad_w":
+            d.then(sp.Mul(*links), "chain_rule")
+            # each factor's derivative in the chain's order: σ′(a) as such, the coefficient
+            # of the linear score read off at once (Σ_i x_i δ_ij = x_j, checked, not shown)
+            outer, inner = differentiate(links[0]), collapse_deltas(differentiate(links[2]))
+            d.apply("differentiate")
+            d.steps[-1].display = _in_order([outer, SLOPE(M.a), inner], base)
+            if collapse_deltas(d.result) != d.result:
                 d.apply("sum_collapse")
+                d.steps[-1].shown = False
+            d.apply("sigma_prime", names={sigmoid(M.a): M.p})
+            d.steps[-1].display = _in_order([outer, M.p * (1 - M.p), inner], base)
             d.apply("simplify").answer(key)
             if key == "grad_b" and not self.bias:      # not asked: checked, not shown
                 for hidden in d.chains()[-1]:

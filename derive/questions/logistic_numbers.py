@@ -64,7 +64,7 @@ def validate(given: LogisticGrad) -> None:
 def step_size(d: Derivation, m: M.LogisticRegression, normalized: bool) -> None:
     """‖w′ − w‖ from the update rule, then through the label and the loss."""
     n = m.n
-    d.say("logistic_step_length")
+    d.say("logistic_step")
     d.chain(M.step, sp.sqrt(sp.Sum((M.w_new[M.k] - M.w[M.k]) ** 2, (M.k, 0, n - 1))),
             "definition")
     d.then(sp.sqrt(sp.Sum((-M.eta * m.grad_w().xreplace({M.j: M.k})) ** 2, (M.k, 0, n - 1))),
@@ -74,7 +74,7 @@ def step_size(d: Derivation, m: M.LogisticRegression, normalized: bool) -> None:
     if normalized:
         d.then(m.step_length().xreplace({norm: 1}), "unit_norm")
         norm = sp.Integer(1)
-    d.say("logistic_step_label", case="unit" if normalized else "any")
+    d.say("logistic_step_reading", case="unit" if normalized else "any")
     d.then(M.eta * (1 - M.p ** M.y * (1 - M.p) ** (1 - M.y)) * norm, "binary_label")
     d.then(M.eta * (1 - sp.exp(-M.L)) * norm, "loss_probability").answer("step_size")
 

@@ -14,19 +14,18 @@ from pydantic import Field, model_validator
 from derive.derivation import Derivation
 from derive.derivation.indices import in_base
 from derive.derivation.rules import register
+from derive.derivation.steps import apply_rule
 from derive.latex.printer import tex
-from derive.listing import Listing
 from derive.models import mlp as M
-from derive.models.logistic import Updated
 from derive.models.mlp import MLP, Path
 from derive.models.mlp_errors import deep
 from derive.models.softmax import cls
 from derive.models.symbols import PartialOf
 from derive.questions import mlp_errors as errors
-from derive.questions import mlp_partials
+from derive.questions import mlp_partials, mlp_setup, mlp_update
 from derive.questions.base import IndexBase, NonNegInt, PosInt
 from derive.questions.declare import kind
-from derive.questions.mlp_numbers import Numbers, approx, number, numeric
+from derive.questions.mlp_numbers import Numbers, approx, numeric
 
 WEIGHT = re.compile(r"^([A-Za-z])_?(?:\{(\d+),?(\d+)\}|(\d),?(\d)|(\d+),(\d+))$")
 BIAS = re.compile(r"^b(?:\^\{?([A-Za-z])\}?)?_\{?(\d+)\}?(?:\^\{?([A-Za-z])\}?)?$")
@@ -76,15 +75,20 @@ class Backprop(Numbers):
         "gradient", description="The chain of partials; its factors; the gradient; the update.")
     partials: list[str] | None = Field(
         None, description="The partials the part asks for, top/variable with indices as "
-        "written: 'yhat_1/o_1', 'o_1/v_12' (along one path), or a whole link 'L/yhat'; only "
-        "these are marked.")
+        "written: 'L/yhat_2', 'yhat_1/o_1', 'o_1/v_12' (along one path), or a whole link "
+        "'L/yhat'. The part shows and marks these (and the chain, gradient or update its "
+        "report asks for); with report factors, no other factor.")
     target: PosInt | Literal[0] | None = Field(
         None, description="Class of a one-hot label (from index_base); softmax_ce only.")
     index_base: IndexBase = 1
     seed: NonNegInt = 0
-    method: ClassVar[str] = "mlp_fd"
     tolerance: ClassVar[float] = 1e-6
     limits: ClassVar[dict[str, int]] = {"number of weights": 2048}    # about 2 s at 1,024
+
+    @property
+    def method(self) -> str:  # type: ignore[override]
+        """The check's words: with given numbers, their values are checked as well."""
+        return "mlp_fd_numbers" if self.has_numbers() else "mlp_fd"
 
     def measures(self) -> dict[str, int]:
         return {"number of weights": sum(a * b for a, b in zip(self.widths, self.widths[1:],
@@ -183,15 +187,19 @@ class Backprop(Numbers):
         explicit = self.explicit()
         free = {} if explicit else {s: (0, n - 1) for s, n in net._indices(path)}
         d = Derivation(net.domains(), free, {**net.definitions(c), cls: sp.Integer(c or 0)})
-        self.setup(d, net)
+        mlp_setup.setup(self, d, net)
         values = self.forward_values(d, net) if self.has_numbers() else {}
+        label = c if explicit or c is None else cls
+        asked: frozenset[str] = frozenset()
         if self.report in ("chain", "factors"):
-            if self.report == "chain" and c is not None and net.softmax:
-                self.loss_factor(d, net, c, values)
+            if self.report == "chain" and self.partials:     # what is asked, then the chain
+                asked = mlp_partials.state(d, self, net, path, explicit, label, derived=False)
             self.chain(d, net, path, explicit, c, substituted=False)
-            if self.report == "factors":
+            if self.report == "factors" and self.partials:   # only the factors asked
+                asked = mlp_partials.state(d, self, net, path, explicit, label, derived=False)
+            elif self.report == "factors":
                 self.factors(d, net, path, explicit, c, values)
-            return self.mark_asked(d, net, path, explicit, c)
+            return self.mark_asked(d, asked)
         factors = self.factors(d, net, path, explicit, c, values)
         if deep(net, path):            # through the errors δ of the later layers
             errors.prepare(d, net, path, c if explicit or c is None else cls)
@@ -201,75 +209,54 @@ class Backprop(Numbers):
         if values:
             self.put_in_sums(d, values, "gradient_value")
         if self.report == "update":
-            self.update(d, net, path, gradient, values)
-        return self.mark_asked(d, net, path, explicit, c)
+            mlp_update.update(self, d, net, path, gradient, values)
+        if self.partials:
+            asked = mlp_partials.state(d, self, net, path, explicit, label, derived=True)
+        return self.mark_asked(d, asked)
 
-    def mark_asked(self, d: Derivation, net: MLP, path: Path, explicit: bool, c: int | None
-                   ) -> Derivation:
+    def mark_asked(self, d: Derivation, asked: frozenset[str]) -> Derivation:
         """The page marks what the report asks for (what `value` gives a script), not the
         chain or the factors a gradient is derived from; with numbers, every value. Partials
-        asked by name are stated, and only they are marked."""
+        asked by name are stated and marked, with the chain, gradient or update the report
+        asks for (`factors`: the partials asked stand for the factors)."""
+        own = {"chain": ["chain"], "gradient": ["gradient"], "update": ["gradient", "update"],
+               "factors": [k for k in d.answers() if k.startswith("factor")]}[self.report]
+        if self.has_numbers():
+            own = [k for k in d.answers() if k.endswith("_value")]
         if self.partials:
-            label = c if explicit or c is None else cls
-            d.marked = mlp_partials.state(d, self, net, path, explicit, label)
+            d.marked = asked | frozenset(own if self.report != "factors" else [])
         elif not self.has_numbers():
-            asked = {"chain": ["chain"], "gradient": ["gradient"],
-                     "update": ["gradient", "update"]}.get(self.report)
-            d.marked = frozenset(asked if asked is not None else
-                                 [k for k in d.answers() if k.startswith("factor")])
+            d.marked = frozenset(own)
         return d
-
-    def setup(self, d: Derivation, net: MLP) -> None:
-        """The network in one sentence, each layer from the one before; then the loss."""
-        pieces = []
-        j = sp.Symbol("j", integer=True)
-        for layer in range(1, net.depth + 1):
-            col = M.l if layer == net.depth else j
-            pre = net.pre(layer)[col]
-            pieces.append(sp.Eq(pre, net.pre_of(layer, col, M._d[0]), evaluate=False))
-            if layer < net.depth:
-                pieces.append(sp.Eq(net.post(layer)[col], net.act(pre), evaluate=False))
-        if net.softmax:
-            pieces.append(sp.Eq(M.yhat[M.l], net.prob_of(M.l, M._d[1]), evaluate=False))
-        c = self.target_index()
-        d.say("mlp_setup", layers=", ".join(f"${self.shown(e)}$" for e in pieces))
-        d.chain(M.L, M.L, "definition", context=True)        # the sentence alone, no display
-        d.say("mlp_loss", case="one_hot" if c is not None else net.output,
-              c=(c or 0) + self.index_base)
-        d.chain(M.L, net.loss(), "definition", context=True)
-
-    def paths_sentence(self, d: Derivation, net: MLP, path: Path) -> None:
-        n = net.path_count(path)
-        where = "output" if path.layer == net.depth else "hidden"
-        plural = "one" if n == 1 else "other_deep" if path.later else "other"
-        bias = "_bias" if net.is_bias(path.weight) else ""
-        d.say("mlp_paths",
-              case=f"{where}_{'softmax' if net.softmax else 'squared'}_{plural}{bias}",
-              w=path.weight, a=path.units[0], h=path.units[-1], n=n,
-              o=path.units[0])
 
     def chain(self, d: Derivation, net: MLP, path: Path, explicit: bool, c: int | None,
               substituted: bool, factors: dict[Any, Any] | None = None) -> sp.Expr:
-        """∂L/∂W_ij: the chain rule over every path (written out when small), the one-hot
-        label, then (`substituted`) each factor's value and the textbook form."""
+        """∂L/∂W_ij: the chain rule over every path (written out when small); with a one-hot
+        label the paths through the other classes dropped and ∂L/∂ŷ_c put in; then
+        (`substituted`) each factor's value and the textbook form."""
         lhs = PartialOf(M.L, path.weight, M.L)
         d.chain(lhs, lhs, "definition")
-        self.paths_sentence(d, net, path)
+        mlp_setup.paths_sentence(d, net, path)
         d.then(net.chain(path), "chain_rule")
         if explicit:
             d.say("mlp_written").apply("paths_summed")
             errors.pack(self, d, deep(net, path))
-        if c is not None:
-            d.say("mlp_one_hot_paths", yc=M.yhat[c] if explicit else M.yhat[cls],
-                  c=c + self.index_base)
-            d.apply("one_hot", label=M.y, target=c if explicit else cls, loss=M.L,
-                    probs=M.yhat)
+        label = c if explicit or c is None else cls
+        if c is not None and net.softmax:
+            d.say("mlp_one_hot_paths", yc=M.yhat[label], c=c + self.index_base)
+            d.apply("one_hot", label=M.y, target=label, loss=M.L, probs=M.yhat)
+            errors.pack(self, d, explicit and deep(net, path))
+            top = net.partial(M.L, M.yhat[label])
+            raw = apply_rule("log_derivative", top, loss=M.L, probs=M.yhat, label=M.y)
+            d.say("mlp_one_hot_value", **{k: mlp_setup.inline(e, self.display_base()) for k, e
+                                          in (("f", top), ("raw", raw),
+                                              ("v", net.value(top, label)))})
+            d.apply("substitute", values={top: net.value(top, label)})
             errors.pack(self, d, explicit and deep(net, path))
         if not substituted:
             return d.answer("chain").result
         assert factors is not None
         d.say("mlp_combine")
-        label = c if explicit or c is None else cls
         d.apply("substitute", values={f: factors[f] if f in factors else net.value(f, label)
                                       for f in d.result.atoms(PartialOf)})
         if net.softmax and c is None:
@@ -282,26 +269,21 @@ class Backprop(Numbers):
         d.answer("gradient")
         return gradient
 
-    def loss_factor(self, d: Derivation, net: MLP, c: int, values: dict[Any, Any]) -> None:
-        explicit = self.explicit()
-        group = (sp.ImmutableMatrix([net.partial(M.L, M.yhat[q]) for q in range(net.classes)])
-                 if explicit else net.partial(M.L, M.yhat[M.k]))
-        d.say("mlp_loss_factor", c=c + self.index_base)
-        self.run(d, net, group, c if explicit else cls)
-
     def factors(self, d: Derivation, net: MLP, path: Path, explicit: bool, c: int | None,
                 values: dict[Any, Any]) -> dict[Any, Any]:
-        """Each link of the chain by its rule; the values of every factor by entry."""
+        """Each link of the chain by its rule, after a sentence naming it; the values of
+        every factor by entry. A gradient with a one-hot label has ∂L/∂ŷ_c put in by the
+        chain already: the loss's link is not derived again."""
+        links = net.factors(path)
+        one_hot = c is not None and net.softmax
         dropped = [f for f in net.groups(path, True)[1] if f.args[0] != M.yhat[c]] if (
-            c is not None and net.softmax and explicit and self.report == "factors") else []
-        if dropped:
-            d.say("mlp_factors_dropped", c=c + self.index_base if c is not None else 0,
-                  factors=", ".join(f"${self.shown(f)}$" for f in dropped), n=len(dropped))
-        else:
-            d.say("mlp_factors")
+            one_hot and explicit and self.report == "factors") else []
         out: dict[Any, Any] = {}
         label = c if explicit or c is None else cls
         for n, group in enumerate(net.groups(path, explicit)):
+            if n == 0 and one_hot and self.report != "factors":
+                continue
+            mlp_setup.factor_sentence(self, d, links[n], c, dropped if n == 1 else [])
             result = self.run(d, net, group, label)
             d.answer(f"factor{n}")
             if values and M.numbers_in(d.result, values):     # not for a constant (∂a/∂b = 1)
@@ -342,58 +324,18 @@ class Backprop(Numbers):
         if summed and step.display is not None:
             step.display = approx(step.rhs).strip()
 
-    def update(self, d: Derivation, net: MLP, path: Path, gradient: sp.Expr,
-               values: dict[Any, Any]) -> None:
-        """One SGD step, what it does whatever the numbers, and with them if given."""
-        grad = PartialOf(M.L, path.weight, M.L)
-        bias = net.is_bias(path.weight)
-        if bias:                               # {b'}^v_j: b^{v}' would be a double superscript
-            new = Updated(f"{{b'}}^{{{net.letters()[path.layer - 1]}}}", real=True)
-        else:
-            new = Updated(f"{path.weight.base}'", real=True)
-        d.say("mlp_sgd", case="bias" if bias else "weight", w=path.weight, g=grad,
-              a=path.units[0])
-        d.chain(new[path.weight.indices], path.weight - M.eta * grad, "sgd_update")
-        self.effect(d, net, path, gradient)
-        d.then(path.weight - M.eta * gradient, "substitute",       # shown as w − η (…)
-               display=self.shown(path.weight - M.eta * sp.UnevaluatedExpr(gradient)))
-        d.answer("update")
-        if not values:
-            return
-        c = self.target_index()
-        g = gradient.xreplace({cls: sp.Integer(c or 0)}).replace(
-            lambda t: isinstance(t, sp.Sum), lambda t: t.doit()).xreplace(values)
-        old, step = values[path.weight], numeric(g)
-        new_value = values[path.weight] - values[M.eta] * g
-        d.say("mlp_effect_numbers", case="zero" if step == 0 else "down" if step > 0 else "up",
-              w=path.weight, g=grad, gv=approx(g).strip(), old=number(old, paren=False),
-              new=number(new_value, paren=False))
-        self.put_in_sums(d, values, "update_value")
-
-    def effect(self, d: Derivation, net: MLP, path: Path, gradient: sp.Expr) -> None:
-        """What the step does to the weight, read off the factors of the gradient: those of
-        known sign, the product of the others (whose sign moves it), and when it is 0."""
-        signs = net.factor_signs(gradient)
-        known = [r"$\eta > 0$"] + [f"${self.shown(f)} {'>' if sign > 0 else '<'} 0$"
-                                     for f, sign in signs.items() if sign]
-        free = [f for f, sign in signs.items() if not sign]
-        flip = sum(1 for sign in signs.values() if sign < 0) % 2 == 1
-        values: dict[str, Any] = {"w": path.weight, "g": PartialOf(M.L, path.weight, M.L),
-                                  "known": Listing(known)}
-        if not free:
-            d.say("mlp_sgd_effect", case="up" if flip else "down", **values)
-            return
-        zeros = [f"${self.shown(z)}$" for z in map(net.zero_condition, free)]
-        d.say("mlp_sgd_effect", case=f"zero{len(zeros)}", s=sp.Mul(*free),
-              more="<" if flip else ">", less=">" if flip else "<",
-              **dict(zip(("z1", "z2", "z3"), zeros, strict=False)), **values)
-
     def value(self, answers: dict[str, Any]) -> Any:
         """With numbers: the loss, gradient and updated weight as numbers. Otherwise the
-        expressions the report asks for (the factors by name for `factors`)."""
+        expressions the report asks for (the factors by name for `factors`); partials asked
+        by name, by the name the spec gives them, beside the report's own."""
         if self.has_numbers():
             return {key.removesuffix("_value"): numeric(v) for key, v in answers.items()
                     if key.endswith("_value")}
+        if self.partials:
+            own = {"chain": ["chain"], "gradient": ["gradient"],
+                   "update": ["gradient", "update"]}.get(self.report, [])
+            return ({text: answers[f"asked{n}"] for n, text in enumerate(self.partials)}
+                    | {key: answers[key] for key in own})
         if self.report == "factors":
             return {k: v for k, v in answers.items() if k.startswith("factor")}
         if self.report == "update":
@@ -404,4 +346,5 @@ class Backprop(Numbers):
     def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
         from derive.questions.mlp_numbers import reference_answers
 
-        return reference_answers(self, data) | mlp_partials.reference(self, data)
+        answers = reference_answers(self, data)
+        return answers | mlp_partials.reference(self, data, answers)

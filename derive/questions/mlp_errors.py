@@ -28,6 +28,7 @@ from derive.models.mlp_errors import (
 )
 from derive.models.softmax import Shown, cls
 from derive.models.symbols import PartialOf
+from derive.questions import mlp_setup
 from derive.questions.mlp_numbers import kept
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def gradient(kind: Backprop, d: Derivation, net: MLP, path: Path, explicit: bool
     label = c if explicit or c is None else cls
     lhs = PartialOf(M.L, path.weight, M.L)
     d.chain(lhs, lhs, "definition")
-    kind.paths_sentence(d, net, path)
+    mlp_setup.paths_sentence(d, net, path)
     d.then(net.chain(path), "chain_rule")
     nxt = path.layer + 1
     s = index(path, nxt)
