@@ -81,6 +81,38 @@ def test_swish_sentences_in_both_languages() -> None:
     assert r"-2, 0, \num{0.5}, 1, 2, 10" in en and r"-2; 0; \num{0.5}; 1; 2; 10" in fr
 
 
+def test_the_remainder_is_unbounded_with_the_sign_of_beta() -> None:
+    fr = _sentences("activation.swish_limits", "fr")
+    assert r"il tend vers $\infty$ si $\beta > 0$ et vers $-\infty$ si $\beta < 0$" in fr
+    assert "l'affirmation" not in fr and "«" not in fr
+    en = _sentences("activation.swish_limits", "en")
+    assert r"it tends to $\infty$ if $\beta > 0$ and to $-\infty$ if $\beta < 0$" in en
+    assert "the claim" not in en
+    # β < 0 in the remainder: SymPy's limit is −∞ (what the sentence says, computed)
+    b = sp.Symbol("b", positive=True)
+    remainder = (A.tanh_form() - A.x / 2).xreplace({A.beta: -b})
+    assert sp.limit(remainder, A.x, sp.oo) == -sp.oo
+
+
+def test_beta_to_minus_infinity_goes_through_a_positive_gamma() -> None:
+    shown = _blocks(SwishLimits(), "en")
+    lines = [line for b in shown for line in b["lines"]]
+    assert any(line["lhs"] == r"h_{-\gamma}(x)" for line in lines)
+    assert not any(line["lhs"] == r"h_{-\beta}(x)" for line in lines)
+    rules = [line["rule"] for line in lines]
+    assert rules.count("definition of ReLU\\answermark") == 1
+    assert sum(r"$\min(0, x) = -\operatorname{ReLU}(-x)$" in r for r in rules) == 1
+    zero = next(line for line in lines if line["lhs"].startswith(r"\lim_{\beta \to 0}"))
+    assert "remainder" in zero["rule"] and "sign of" not in zero["rule"]
+
+
+def test_only_what_is_asked_is_marked() -> None:
+    shown = _blocks(SwishLimits(), "en")
+    marked = _marked(shown)
+    assert len(marked) == 4 and not any("h_{\\beta}'(0)" in m for m in marked)
+    assert not any(m == r"h_{0}(x)" for m in marked)
+
+
 def test_betas_must_be_distinct() -> None:
     with pytest.raises(ValidationError, match="distinct"):
         SwishLimits(betas=[1, 1])
@@ -190,23 +222,66 @@ def test_numpy_s_events_are_named_in_french(vector: list[float], words: str) -> 
     assert not any(w in fr for w in ("overflow", "underflow", "texttt"))
 
 
-def test_the_softmax_proof_is_written_for_any_length_and_checked_at_the_given_one() -> None:
+def _blocks(g: Any, language: str = "fr") -> list[dict[str, Any]]:
     from derive.derivation.page import blocks
     from derive.latex.environment import strings
 
-    g = SoftmaxStability(vectors=[[1, 2, 3, 4]])
     d = g.derive()
     assert verify_derivation(d, g).passed
-    shown = blocks(d, strings("fr"), 1)
+    return blocks(d, strings(language), g.display_base())
+
+
+def _marked(shown: list[dict[str, Any]]) -> list[str]:
+    """The left sides of the marked lines (and the sentences marked as answers)."""
+    from derive.derivation.page import ANSWER_TAG, ANSWER_TEXT
+
+    out = []
+    for b in shown:
+        if b["sentence"].startswith(ANSWER_TEXT):
+            out.append(b["sentence"])
+        lhs = ""
+        for line in b["lines"]:
+            lhs = line["lhs"] or lhs
+            if line["rule"].endswith(ANSWER_TAG):
+                out.append(lhs)
+    return out
+
+
+def test_the_softmax_proof_is_written_for_any_length_and_checked_at_the_given_one() -> None:
+    shown = _blocks(SoftmaxStability(vectors=[[1, 2, 3, 4]]))
     text = " ".join(b["sentence"] + " ".join(line["lhs"] + line["rhs"] for line in b["lines"])
                     for b in shown)
-    assert r"\sum_{m=1}^{d}" in text and r"\sum_{m=1}^{4}" not in text.split("Z =")[0]
-    assert r"S(\mathbf{x})_{j}" in text and r"\log S(\mathbf{x})_{j}" in text
+    # the question's indices: component i, summed over j
+    assert r"\sum_{j=1}^{d}" in text and r"\sum_{j=1}^{4}" not in text.split("Z =")[0]
+    assert r"S(\mathbf{x})_{i}" in text and r"\log S(\mathbf{x})_{i}" in text
+    assert r"\sum_{m" not in text and "x_m" not in text
     assert "$d = 4$" in text and r"\log d" in text and r"\mathbf{x}^{(1)} = (1" in text
+    assert "vecteurs de l'exemple" in text and "vecteurs donnés" not in text
     vector = next(b for b in shown if any(r"\log S(\mathbf{x}^{(1)})" in line["lhs"]
                                           for line in b["lines"]))
     numbers = [line["rhs"] for line in vector["lines"] if r"\num" in line["rhs"]]
     assert len(numbers) == 1 and numbers[0].startswith(r"\approx")     # one reading
+
+
+def test_the_float64_column_has_one_number_of_decimals_and_m_is_not_an_answer() -> None:
+    shown = _blocks(SoftmaxStability())
+    column = next(line["rhs"] for b in shown for line in b["lines"]
+                  if line["rhs"].startswith(r"\approx"))
+    assert r"-\num{2.407605964}" in column and r"-\num{0.407605964}" in column
+    marked = _marked(shown)
+    assert not any(m == "M" for m in marked)
+    assert r"S(\mathbf{x} + c)_{i}" in marked and len(marked) == 4   # shift, stable, 2 values
+
+
+def test_a_vector_with_the_same_shifted_scores_says_z_is_the_same() -> None:
+    shown = _blocks(SoftmaxStability())       # (1000, 1001, 1002) and (−1000, −1001, −1002)
+    zs = [b for b in shown if any(line["lhs"] == "Z" for line in b["lines"])]
+    assert len(zs) == 1                                   # Z shown once
+    same = next(b for b in shown if "ceux de $\\mathbf{x}^{(1)}$" in b["sentence"])
+    assert r"\num{1.50321}" in same["sentence"] and same["sentence"].rstrip().endswith("est")
+    assert same["lines"] and same["lines"][0]["lhs"].startswith(r"\log S(\mathbf{x}^{(2)})")
+    fine = _blocks(SoftmaxStability(vectors=[[1, 2, 3], [5, 7, 9]]), "en")
+    assert sum(any(line["lhs"] == "Z" for line in b["lines"]) for b in fine) == 2
 
 
 def test_the_gap_sentences_say_what_is_maximal_and_what_the_gap_depends_on() -> None:
@@ -219,20 +294,39 @@ def test_the_gap_sentences_say_what_is_maximal_and_what_the_gap_depends_on() -> 
 
 
 def test_the_construction_is_shown_again_only_at_the_breakpoints() -> None:
-    from derive.derivation.page import blocks
-    from derive.latex.environment import strings
-
-    g = ReluConstruction()
-    d = g.derive()
-    assert verify_derivation(d, g).passed
-    shown = blocks(d, strings("fr"), 0)
+    shown = _blocks(ReluConstruction())
     (verify,) = [b for b in shown if b["key"] == "act_relu_verify"]
     lefts = [line["lhs"] for b in shown[shown.index(verify):] for line in b["lines"]
              if line["lhs"]][:3]
     assert lefts == [r"h{\left(\alpha \right)}", r"h{\left(\beta \right)}",
                      r"h{\left(x \right)}"]              # then LeakyReLU: no piece again
-    table = next(line for b in shown for line in b["lines"] if "array" in line["rhs"])
-    assert table["lhs"] == r"\bigl(h(x_k)\bigr)_k"
+    values = next(line for b in shown for line in b["lines"] if "h(x_1)" in line["lhs"])
+    assert values["lhs"] == r"\bigl(h(x_1), \dots, h(x_{7})\bigr)"
+    assert values["rhs"].startswith(r"\bigl(- \frac{1}{2}, - \frac{1}{4}, 0, 0, 0, 1, 2")
+
+
+@pytest.mark.parametrize("reading", ["b", "-b"])
+def test_both_sides_are_written_and_the_vanishing_term_is_shown(reading: str) -> None:
+    shown = _blocks(ReluConstruction(left_slope=reading), "en")   # type: ignore[arg-type]
+    lines = {line["lhs"]: line["rhs"] for b in shown for line in b["lines"] if line["lhs"]}
+    left = "- b t" if reading == "b" else "b t"              # the slope b or −b, walked back
+    assert lines[r"h{\left(\beta - t \right)}"] == left
+    assert lines[r"h{\left(\alpha + t \right)}"] == "a t"
+    assert r"a \operatorname{ReLU}\left(0\right)" in lines[r"h{\left(\alpha \right)}"]
+    assert r"\operatorname{ReLU}\left(0\right)" in lines[r"h{\left(\beta \right)}"]
+    leaky = next(line for b in shown for line in b["lines"] if r"\max\left(x," in line["rhs"])
+    assert leaky["rhs"] == r"\max\left(x, \lambda x\right)" and "lambda \\le 1" in leaky["rule"]
+    text = " ".join(b["sentence"] for b in shown)
+    assert "For example, with" in text and "as it is written" not in text
+    assert _marked(shown) == [r"h{\left(x \right)}", r"h{\left(x \right)}"]   # h, LeakyReLU
+
+
+def test_the_leaky_slopes_are_stated_consistently() -> None:
+    fr = _sentences("activation.relu_construction", "fr")
+    assert r"LeakyReLU quand $0 < \lambda < 1$" in fr and r"ReLU quand $\lambda = 0$" in fr
+    assert "max(x, \\lambda x)$ pour $\\lambda \\le 1$" in str(
+        __import__("derive.latex.environment", fromlist=["strings"]).strings("fr")["rules"][
+            "act_leaky"])
 
 
 def test_vectors_of_different_lengths_are_refused() -> None:

@@ -207,7 +207,7 @@ def test_a_wrong_third_derivative_fails_the_check(monkeypatch: pytest.MonkeyPatc
         return value * 2 if k == 2 else value
 
     monkeypatch.setattr(hvp_line.Line, "contracted", wrong)
-    K._LINES.clear()
+    hvp_line._LINES.clear()
     given_ = K.HvpFiniteDifference(point=[0.5, -0.5, 0.3], direction=[1, -1, 0.25])
     check = verify_derivation(given_.derive(), given_)
     assert not check.passed
@@ -240,3 +240,81 @@ def test_the_variable_of_f_its_dimension_and_the_point_are_named(language: str) 
     said = strings(language)["sentences"]["hvp_measured"]
     assert ("epsilon" in said) and "rounding unit" not in text and "unité d'arrondi" not in text
     assert r"\varepsilon &= 2^{-52}" in text
+
+
+def _blocks(language: str, **given: object) -> list[dict]:  # type: ignore[type-arg]
+    from derive.derivation.page import blocks
+    from derive.latex.environment import strings
+
+    g = K.HvpFiniteDifference(**given)  # type: ignore[arg-type]
+    d = g.derive()
+    assert verify_derivation(d, g).passed
+    return blocks(d, strings(language), 0)
+
+
+def _marks(shown: list[dict]) -> list[str]:  # type: ignore[type-arg]
+    from derive.derivation.page import ANSWER_TAG
+
+    out, lhs = [], ""
+    for b in shown:
+        for line in b["lines"]:
+            lhs = line["lhs"] or lhs
+            if line["rule"].endswith(ANSWER_TAG):
+                out.append(lhs)
+    return out
+
+
+def test_the_estimate_asked_is_marked_not_the_numbers() -> None:
+    assert _marks(_blocks("fr", report="estimate")) == [r"\mathbf{D}^{+}_{r}"]
+
+
+def test_the_orders_and_the_best_r_are_marked_not_the_coefficients() -> None:
+    marks = _marks(_blocks("en", report="error"))
+    assert marks == [r"\mathbf{e}^{+}(r)", r"\mathbf{e}^{\pm}(r)", r"r^{+}_{\min}",
+                     r"r^{\pm}_{\min}"]
+
+
+def test_hv_is_shown_in_the_error_part_exactly_as_in_the_estimate_part() -> None:
+    """So that a page with both parts shows it once (derive.shared drops the repeat), and the
+    sentences around it do not announce it."""
+    def hv_block(report: str) -> dict:  # type: ignore[type-arg]
+        shown = _blocks("fr", report=report)
+        (block,) = [b for b in shown if any(line["lhs"] == r"H\mathbf{v}" for line in b["lines"])]
+        return block
+
+    estimate, error = hv_block("estimate"), hv_block("error")
+    assert estimate == error and len(error["lines"]) == 1
+    shown = _blocks("fr", report="error")
+    leading = next(b for b in shown if any("D^{3}" in line["lhs"] for line in b["lines"]))
+    assert "H\\mathbf{v}" not in leading["sentence"].split("Pour")[-1]
+    assert leading["sentence"].endswith("significatifs :")
+
+
+def test_tuples_of_a_sentence_are_written_alike() -> None:
+    from derive.latex.typography import localize
+
+    shown = _blocks("fr", report="estimate")
+    examples = localize(shown[0]["sentence"], ",")
+    assert r"\mathbf{x}_{1} = \left(1; 2\right)" in examples
+    assert r"\mathbf{x}_{2} = \left(-1; \num{0.5}\right)" in examples
+    point = localize(next(b["sentence"] for b in shown if b["key"] == "hvp_values"), ",")
+    other = _blocks("fr", report="estimate", direction=[1, -1, 1])
+    both = localize(next(b["sentence"] for b in other if b["key"] == "hvp_values"), ",")
+    assert r"\mathbf{v} = \left(1; -1; \num{0.5}\right)" in point
+    assert r"\mathbf{v} = \left(1; -1; 1\right)" in both          # beside w₀'s decimals
+
+
+def test_no_article_before_the_size_of_h() -> None:
+    shown = _blocks("en", report="estimate")
+    estimate = next(b["sentence"] for b in shown if b["key"] == "hvp_estimate")
+    assert r"of size $3 \times 3$" in estimate and "an $3" not in estimate
+
+
+def test_the_guides_of_the_figure_start_inside_the_axes() -> None:
+    g = K.HvpFiniteDifference(report="error")
+    plot = g.page(g.derive())["plot"]
+    ymin = float(plot["ymin"])
+    for key in ("forward_line", "central_line"):
+        first = plot[key].split(" ")[0].strip("()").split(",")
+        assert float(first[1]) >= ymin * (1 - 1e-3)
+    assert float(plot["central_line"].split(" ")[0].strip("()").split(",")[0]) > 1e-11

@@ -10,6 +10,7 @@ import sympy as sp
 from helpers import check, page, solve
 from pydantic import ValidationError
 
+from derive.latex.environment import strings
 from derive.models import mixture as M
 from derive.models.symbols import sigmoid
 from derive.questions import KINDS
@@ -84,8 +85,29 @@ def test_bad_numbers(change: dict[str, object], match: str) -> None:
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_the_figure(language: str) -> None:
+def test_the_figure_is_the_general_network(language: str) -> None:
     text = page("mixture.logistic_network", language, features=6, components=5)
     assert r"\begin{tikzpicture}" in text and r"$\vdots$" in text
-    assert r"\sigma(w_{5}^\top x)" in text and r"x_{6}" in text and r"\pi_{5}" in text
-    assert r"x_{4}" not in text
+    assert r"\sigma(w_{K}^\top x)" in text and r"x_{d}" in text and r"\pi_{K}" in text
+    assert r"x_{6}" not in text and r"\pi_{5}" not in text
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_answer_is_written_for_any_k_and_z_does_not_depend_on_x(language: str) -> None:
+    text = page("mixture.logistic_network", language, features=3, components=3)
+    assert r"\sum_{k=1}^{K}" in text and r"\sum_{k=1}^{3}" not in text
+    assert r"p\left(z = k \mid x\right)" in text            # the product rule as it is
+    assert r"\mathbb{R}^d" in text and r"\mathbb{R}^{3}" not in text
+    assert "$x_n$" in text                                      # the example's index said
+    independent = strings(language)["rules"]["mixture_independent"]
+    assert independent in text
+    marks = [line for line in text.splitlines() if r"\answermark" in line]
+    assert len(marks) == 2                                      # p(y = 1 | x), and ŷ
+
+
+def test_the_general_sums_are_still_checked_at_the_given_k() -> None:
+    solution = solve("mixture.logistic_network", features=2, components=4)
+    d = solution.derivation
+    assert d is not None and solution.verify().passed
+    sums = [s.rhs for s in d.steps if s.rule == "mixture_independent"]
+    assert sums and sums[0].limits[0][2] == 3                   # k from 0 to K − 1 = 3

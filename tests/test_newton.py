@@ -106,21 +106,41 @@ def test_a_negative_definite_example_says_maximum() -> None:
     given = {"indefinite_hessian": [[-2.0, 0.0], [0.0, -1.0]], "indefinite_gradient": [1.0, 1.0]}
     solution = solve("newton.step", **given)
     assert solution.verify().passed and solution.answer["indefinite_lambda_min"] == -2
-    words = strings("en")["sentences"]["newton_indefinite_values"]["maximum"]
     text = page("newton.step", "en", **given)
-    assert words.split("{values}")[0] in text
-    assert "but the maximum of the model" in text and "saddle point of the model" not in text
+    assert "all negative" in text and "the maximum of the model" in text
+    assert "saddle point of the model" not in text
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_an_indefinite_example_says_saddle_and_labels_the_expansion(language: str) -> None:
+def test_the_indefinite_example_is_a_short_unmarked_remark(language: str) -> None:
     text = page("newton.step", language)                  # H = [[1, 2], [2, 1]]: −1 and 3
-    said = {"en": ("a saddle point of the model", "expanding the determinant"),
-            "fr": ("un point col du modèle", "développement du déterminant")}[language]
-    assert all(w in text for w in said) and "ou un maximum du modèle" not in text
-    roots = strings(language)["rules"]["newton_char_poly"]
-    expansion = next(line for line in text.splitlines() if r"\lambda^{2}" in line)
-    assert roots not in expansion and roots in text
+    said = {"en": ("Remark:", "a saddle point of the model", "$-1$ and $3$, of opposite signs"),
+            "fr": ("Remarque :", "un point col du modèle", "$-1$ et $3$, de signes opposés")}
+    assert all(w in text for w in said[language]) and "of both signs" not in text
+    remark = next(line for line in text.splitlines() if said[language][0] in line)
+    assert r"\answerhere" not in remark and "smallmatrix" in remark
+    assert r"\det\left(H - \lambda I\right)" not in text      # its steps: checked, not shown
+    solution = solve("newton.step")
+    assert solution.answer["indefinite_lambda_min"] == -1          # still computed and checked
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_gradient_at_the_iterate_is_g_t_and_only_the_answers_are_marked(
+        language: str) -> None:
+    text = page("newton.step", language)
+    assert r"g_t = \nabla f(w^{(t)})" in text and r"\langle u, v \rangle = u^\top v" in text
+    assert r"g = \nabla f(w^{(t)})" not in text and r"\langle u, g \rangle" not in text
+    assert r"w^{*} &= w^{(t)} - H^{-1} g_{t}" in text
+    marks = [line for line in text.splitlines() if r"\answermark" in line]
+    assert len(marks) == 2                                          # w*, and η = 1/λ
+    assert r"w^{*}" in marks[0] and r"\eta" in marks[1]
+
+
+def test_the_check_names_cholesky_only_with_the_cost() -> None:
+    words = strings("fr")["checks"]
+    plain = KINDS["newton.step"].given.model_validate({})
+    cost = KINDS["newton.step"].given.model_validate({"network": [32, 512, 512, 10]})
+    assert "Cholesky" not in words[plain.method] and "Cholesky" in words[cost.method]
 
 
 @pytest.mark.parametrize(("language", "words"), [

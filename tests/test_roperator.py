@@ -482,8 +482,10 @@ def test_a_spec_with_numbers_builds_in_both_languages(language: str, tmp_path: A
     assert answers["parts"][0]["answer"]["value"] == {"hv": [1.0, 2.0]}
     assert answers["parts"][1]["answer"]["value"]["hv"][0][0] == pytest.approx(0.0625)
     tex = (built.out / "solutions.tex").read_text(encoding="utf-8")
-    words = {"en": ("The R-forward pass at these numbers", r"\num{0.0625}"),
-             "fr": ("La passe R-avant avec ces valeurs", r"\num{0.0625}")}[language]
+    words = {"en": (r"The forward pass of the operator $\mathcal{R}$ at these numbers",
+                    r"\num{0.0625}"),
+             "fr": (r"La passe avant de l'opérateur $\mathcal{R}$ avec ces valeurs",
+                    r"\num{0.0625}")}[language]
     assert all(w in tex for w in words)
 
 
@@ -497,3 +499,80 @@ def test_the_product_rule_brackets_each_derivative(language: str) -> None:
     assert "opérateur R " not in text and "R-operator is" not in text
     if language == "fr":
         assert "on dérive en $r$ le produit" in text and "on pose $r = 0$ :" in text
+
+
+def _page_blocks(kind: str, language: str, **given: Any) -> list[dict[str, Any]]:
+    from helpers import solve
+
+    from derive.derivation.page import blocks
+    from derive.latex.environment import strings
+
+    solution = solve(kind, **given)
+    assert solution.derivation is not None and solution.verify().passed
+    return blocks(solution.derivation, strings(language), 1)
+
+
+def _marked_lines(shown: list[dict[str, Any]]) -> list[str]:
+    from derive.derivation.page import ANSWER_TAG
+
+    out, lhs = [], ""
+    for b in shown:
+        for line in b["lines"]:
+            lhs = line["lhs"] or lhs
+            if line["rule"].endswith(ANSWER_TAG):
+                out.append(lhs)
+    return out
+
+
+def test_the_rules_mark_what_is_asked_and_hold_in_any_dimension() -> None:
+    shown = _page_blocks("roperator.rules", "fr", dim=3, proofs=["scalar_multiple", "product"])
+    marked = _marked_lines(shown)
+    assert len(marked) == 2 and all(r"\left\{c f" in m or r"g\left(" in m for m in marked)
+    lines = " ".join(line["rhs"] for b in shown for line in b["lines"])
+    assert r"\sum_{j=1}^{n}" in lines and r"\sum_{j=1}^{3}" not in lines
+    assert r"\mathbb{R}^n" in shown[0]["sentence"] and "$n = 3$" in shown[0]["sentence"]
+    # the product rule in r: one term a line, its rule on the second
+    product = next(line for b in shown for line in b["lines"] if line["rule"].startswith(
+        "règle du produit"))
+    assert r"\\* &\quad +" in product["rhs"]
+
+
+def test_the_checks_name_only_the_test_functions_used() -> None:
+    from derive.latex.environment import strings
+
+    words = strings("fr")["checks"]
+    rules = KINDS["roperator.rules"].given
+    two = rules.model_validate({"proofs": ["scalar_multiple", "product"]})
+    three = rules.model_validate({"proofs": ["product", "chain"]})
+    assert "$h$" not in words[two.method] and "$h$" in words[three.method]
+    hv = KINDS["roperator.hv"].given
+    generic, logistic = (hv.model_validate({"model": m}) for m in ("generic", "logistic"))
+    assert "réseau" not in words[generic.method] and "gradient" not in words[generic.method]
+    assert "réseau" not in words[logistic.method] and "gradient" in words[logistic.method]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_generic_hv_holds_in_any_dimension_and_does_not_overclaim(language: str) -> None:
+    shown = _page_blocks("roperator.hv", language, model="generic", dim=3)
+    first = shown[0]
+    assert r"\mathbb{R}^n" in first["sentence"] and r"\sum_{j=1}^{n}" in first["lines"][0]["rhs"]
+    assert "rien n'est perdu" not in first["sentence"] and "nothing is lost" not in first[
+        "sentence"]
+    said = {"fr": "il ne reste que l'arrondi ordinaire", "en": "only the ordinary rounding"}
+    assert said[language] in first["sentence"]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_logistic_hv_says_which_loss_and_names_its_rules(language: str) -> None:
+    shown = _page_blocks("roperator.hv", language, model="logistic", features=3)
+    text = " ".join(b["sentence"] for b in shown)
+    assert {"fr": "dans cette partie, $L$ désigne la perte de cet exemple",
+            "en": "in this part, $L$ stands for the loss of that example"}[language] in text
+    assert "R-forward" not in text and "R-avant" not in text and "R-arrière" not in text
+    assert {"fr": "Passe avant de l'opérateur", "en": "Forward pass of the operator"}[
+        language] in text
+    # every R rule named in a step's tag is stated in the sentence that introduces the passes
+    for rule in (r"\mathcal{R}_{\mathbf{v}}\{c\} = 0", r"\mathcal{R}_{\mathbf{v}}\{\mathbf{w}\}"
+                 r" = \mathbf{v}", {"fr": "dérivation en chaîne", "en": "chain rule"}[language],
+                 {"fr": "multiple scalaire", "en": "scalar multiples"}[language]):
+        assert rule in text

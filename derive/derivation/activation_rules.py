@@ -35,7 +35,10 @@ _STATED = (
     "act_sigmoid_tanh",      # σ(t) = ½ + ½ tanh(t/2)
     "act_limit",             # a limit in β, by sign of x (SymPy's limit)
     "act_relu_split",        # x = ReLU(x) − ReLU(−x), σ(t) + σ(−t) = 1
-    "act_relu_def",          # max(0, x) = ReLU(x), min(0, x) = −ReLU(−x)
+    "act_limit_remainder",   # the remainder (x/2) tanh(βx/2) → 0 as β → 0
+    "act_relu_cases",        # 0 for x ≤ 0, x for x > 0: ReLU(x)
+    "act_min_cases",         # x for x < 0, 0 for x ≥ 0: min(0, x)
+    "act_min_relu",          # min(0, x) = −ReLU(−x)
     "act_sigmoid_reflect",   # σ(−t) = 1 − σ(t)
     "act_maximise",          # the largest value of u σ(−u), at the root of its derivative
     "act_derivative",        # the derivative, at a point

@@ -37,6 +37,7 @@ from derive.models.symbols import sigmoid
 
 x = sp.Symbol("x", real=True)
 beta = sp.Symbol("beta", real=True)          # swish's inverse temperature
+gamma = sp.Symbol("gamma", positive=True)    # a positive β, when β itself goes to −∞
 u = sp.Symbol("u", nonnegative=True)         # β|x|, the gap's only variable
 t = sp.Symbol("t", positive=True)            # a distance from a breakpoint
 # the piecewise-linear activation: slopes a (right), s (left), breakpoints β_ ≤ α
@@ -49,6 +50,7 @@ r = sp.Symbol("r", positive=True)            # s = 1/(1 + r): how a sign is deci
 c1, c2 = sp.symbols("c_1 c_2", real=True)    # the unknown coefficients of the two ReLUs
 lam = sp.Symbol("lambda", positive=True)     # LeakyReLU's slope, 0 < λ < 1
 tau = sp.Symbol("tau", positive=True)        # soft shrinkage's threshold
+_ZERO = sp.Symbol("0")                       # a 0 that SymPy does not evaluate away
 BIG = sp.Integer(10) ** 12                   # β at which a limit in β is evaluated numerically
 
 
@@ -145,9 +147,9 @@ def relu_split() -> sp.Expr:
     return ReLU(x) - Magnitude(x) * sigmoid(-beta * Magnitude(x))
 
 
-def reflected() -> sp.Expr:
+def reflected(b_: sp.Expr = beta) -> sp.Expr:
     """h_{−β}(x) = x − h_β(x), from σ(−t) = 1 − σ(t)."""
-    return x - swish()
+    return x - swish(x, b_)
 
 
 @cache
@@ -275,6 +277,19 @@ class PiecewiseLinear:
     def construction(self, v: sp.Expr = x) -> sp.Expr:
         """h(v) = c₁ ReLU(v − α) + c₂ ReLU(β − v), with c₁, c₂ from `solve`."""
         return self.ansatz(v).xreplace(self.solve())
+
+    def held(self, v: sp.Expr = x) -> sp.Expr:
+        """The construction at v for the page, a ReLU of 0 kept (its 0 a symbol), to show
+        which term vanishes there.
+
+        >>> print(PiecewiseLinear().held(alpha))
+        a*ReLU(0) - b*ReLU(-alpha + beta)
+        """
+        def kept(arg: sp.Expr) -> sp.Expr:
+            return ReLU(_ZERO if arg == 0 else arg)
+
+        solved = self.solve()
+        return solved[c1] * kept(v - self.alpha) + solved[c2] * kept(self.beta - v)
 
     def at(self, right: Any, left: Any, alpha_: Any, beta_value: Any) -> PiecewiseLinear:
         """The same activation with numbers (or other expressions) for its parameters."""

@@ -42,10 +42,11 @@ class WrittenEntry(sp.Indexed):
         return str(self.base.label).replace("#", printer._print(self.indices[0]))
 
 
-# p(y = 1, z = k | x), p(z = k), p(y = 1 | z = k, x), w_kᵀx: names whose meaning the model
-# gives
+# p(y = 1, z = k | x), p(z = k), p(z = k | x), p(y = 1 | z = k, x), w_kᵀx: names whose
+# meaning the model gives (z is drawn without looking at x: p(z = k | x) = p(z = k))
 joint = Written(r"p\left(y = 1, z = # \mid x\right)", real=True)
 prior = Written(r"p\left(z = #\right)", real=True)
+prior_given_x = Written(r"p\left(z = # \mid x\right)", real=True)
 likelihood = Written(r"p\left(y = 1 \mid z = #, x\right)", real=True)
 score = Written(r"w_{#}^{\top} x", real=True)
 
@@ -77,7 +78,8 @@ class Mixture:
         K = self.K
         return {
             pi: lambda c: sp.exp(theta[c]) / sp.Sum(sp.exp(theta[q]), (q, 0, K - 1)),
-            joint: lambda c: prior[c] * likelihood[c],
+            joint: lambda c: prior_given_x[c] * likelihood[c],
+            prior_given_x: lambda c: prior[c],
             prior: lambda c: pi[c],
             likelihood: lambda c: sigmoid(score[c]),
             h: lambda c: sigmoid(score[c]),

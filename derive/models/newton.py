@@ -1,8 +1,8 @@
 r"""Newton's step as the minimiser of the second-order Taylor model, with named matrices.
 
-At w⁽ᵗ⁾, with g = ∇f(w⁽ᵗ⁾) and H the Hessian there, the model is
+At w⁽ᵗ⁾, with g_t = ∇f(w⁽ᵗ⁾) and H the Hessian there, the model is
 
-    m(w) = f(w⁽ᵗ⁾) + (w − w⁽ᵗ⁾)ᵀ g + ½ (w − w⁽ᵗ⁾)ᵀ H (w − w⁽ᵗ⁾).
+    m(w) = f(w⁽ᵗ⁾) + (w − w⁽ᵗ⁾)ᵀ g_t + ½ (w − w⁽ᵗ⁾)ᵀ H (w − w⁽ᵗ⁾).
 
 Expressions are SymPy matrix expressions over named matrices (`Named`), built unevaluated in
 the order a textbook writes them and printed by `show` (SymPy's own printer reorders sums
@@ -14,7 +14,7 @@ H is drawn symmetric positive definite (H = MMᵀ + I, M random); A, in the lemm
 
 >>> N = NewtonModel(2)
 >>> print(show(N.model(N.w)).replace(r"\left(w - w^{(t)}\right)", "(w - w^{(t)})"))
-f(w^{(t)}) + (w - w^{(t)})^\top g + \tfrac{1}{2} (w - w^{(t)})^\top H (w - w^{(t)})
+f(w^{(t)}) + (w - w^{(t)})^\top g_{t} + \tfrac{1}{2} (w - w^{(t)})^\top H (w - w^{(t)})
 """
 
 from __future__ import annotations
@@ -156,7 +156,8 @@ class NewtonModel:
 
     @property
     def g(self) -> Named:
-        return Named("g", self.n, 1)
+        """g_t = ∇f(w⁽ᵗ⁾), a vector (g alone is the gradient function in later questions)."""
+        return Named("g_{t}", self.n, 1)
 
     @property
     def H(self) -> Named:

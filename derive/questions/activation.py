@@ -49,8 +49,12 @@ class SwishLimits(Derived):
 
     def derive(self) -> Derivation:
         points = {p: _limit(p) for p in (sp.Integer(0), sp.oo, -sp.oo)}
-        d = Derivation({x: Domain(), beta: Domain(kind="positive"), A.t: Domain(kind="positive")},
+        positive = Domain(kind="positive")
+        d = Derivation({x: Domain(), beta: positive, A.gamma: positive, A.t: positive},
                        definitions={lim: A.limit_meaning(p) for p, lim in points.items()})
+        # what the question asks: the linear limit, ReLU, the role of β's sign (β → −∞) and
+        # how the convergence happens (uniformly, with the largest gap); not the side facts
+        d.marked = frozenset({"zero", "plus", "minus", "gap"})
         h = sp.Symbol(r"h_{\beta}(x)")
         limits = A.swish_limits()
         d.say("act_swish_def")
@@ -77,13 +81,15 @@ class SwishLimits(Derived):
         d.say("act_swish_zero")
         d.chain(h, A.swish(), "definition").then(A.tanh_form(), "act_sigmoid_tanh")
         d.say("act_swish_zero_limit")
-        d.chain(lim, lim, "definition").then(value, "act_limit").answer("zero")
+        d.chain(lim, lim, "definition").then(value, "act_limit_remainder").answer("zero")
         slope = sp.diff(value, x)
-        far = sp.limit((A.tanh_form() - value).xreplace({beta: sp.Symbol("b", positive=True)}),
-                       x, sp.oo)
-        if far != sp.oo:             # fail closed: the sentence says the gap is unbounded
-            raise AssertionError(f"the remainder tends to {far} as x → ∞, not to ∞")
-        d.say("act_swish_zero_claim", slope=slope, far=far)
+        remainder = A.tanh_form() - value
+        far = {sign: sp.limit(remainder.xreplace({beta: sign * sp.Symbol("b", positive=True)}),
+                              x, sp.oo) for sign in (1, -1)}
+        if (far[1], far[-1]) != (sp.oo, -sp.oo):   # fail closed: the sentence says so
+            raise AssertionError(f"the remainder tends to {far[1]} (β > 0) and {far[-1]} "
+                                 "(β < 0) as x → ∞, not to ±∞")
+        d.say("act_swish_zero_claim", slope=slope, far_pos=far[1], far_neg=far[-1])
         d.chain(sp.Symbol(r"h_{0}(x)"), A.swish(x, 0), "substitute")
         d.apply("act_sigmoid_value").answer("at_zero")
 
@@ -93,7 +99,7 @@ class SwishLimits(Derived):
         d.chain(h, A.swish(), "definition").then(A.relu_split(), "act_relu_split")
         d.say("act_swish_plus", h0=by.args[1].expr)
         d.chain(lim, lim, "definition").then(by, "act_limit")
-        d.then(ReLU(x), "act_relu_def").answer("plus")
+        d.then(ReLU(x), "act_relu_cases").answer("plus")
         d.say("act_swish_at_zero", h0=by.args[1].expr)
         d.chain(sp.Symbol(r"h_{\beta}'(0)"), sp.diff(A.swish(), x).xreplace({x: 0}),
                 "act_derivative")
@@ -106,12 +112,15 @@ class SwishLimits(Derived):
         return c
 
     def _minus(self, d: Derivation, lim: sp.Limit, value: sp.Expr, c: sp.Expr) -> None:
+        """β → −∞ through a positive γ: h_{−γ} = x − h_γ (β is the variable that moves)."""
         d.say("act_swish_minus", c=decimal(float(sp.N(c, 20))))
-        d.chain(sp.Symbol(r"h_{-\beta}(x)"), A.swish(x, -beta), "definition")
-        d.then(A.reflected(), "act_sigmoid_reflect")
+        d.chain(sp.Symbol(r"h_{-\gamma}(x)"), A.swish(x, -A.gamma), "definition")
+        d.steps[-1].display = r"x \sigma\left(-\gamma x\right)"    # γx, as the page writes βx
+        d.then(A.reflected(A.gamma), "act_sigmoid_reflect",
+               display=r"x - x \sigma\left(\gamma x\right)")
         d.say("act_swish_minus_limit")
         d.chain(lim, lim, "definition").then(A.limit_cases(-sp.oo), "act_limit")
-        d.then(value, "act_relu_def").then(-ReLU(-x), "act_relu_def").answer("minus")
+        d.then(value, "act_min_cases").then(-ReLU(-x), "act_min_relu").answer("minus")
 
     def _grid(self) -> np.ndarray:
         return np.linspace(-self.x_max, self.x_max, POINTS)

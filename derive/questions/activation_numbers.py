@@ -10,6 +10,7 @@ siunitx: a figure is not localised with the page's sentences).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +29,19 @@ COLOURS = ("blue", "red", "green!55!black", "orange", "violet", "cyan!70!black",
 def decimal(v: float, digits: int = DIGITS) -> str:
     """`digits` significant digits, trailing zeros dropped; ×10^k beyond 10^±5; ±∞, NaN."""
     return significant(v, digits, fixed=(1e-5, 1e6))
+
+def same_decimals(values: Sequence[float] | np.ndarray, digits: int) -> list[str]:
+    """Values written with one number of decimals, the largest in magnitude to `digits`
+    significant digits (a column that reads evenly).
+
+    >>> same_decimals([-2.4076059644, -0.4076059644], 10)
+    ['-2.407605964', '-0.407605964']
+    """
+    largest = max((abs(float(v)) for v in values), default=0.0)
+    places = digits - 1 - (math.floor(math.log10(largest)) if largest > 0 else 0)
+    texts = [f"{float(v):.{max(places, 0)}f}" for v in values]
+    return [t.lstrip("-") if float(t) == 0 else t for t in texts]     # no −0.000
+
 
 def floats(values: Sequence[float] | np.ndarray, digits: int = DIGITS,
            written: bool = False) -> str:

@@ -30,6 +30,10 @@ def _exact(v: float) -> sp.Rational:
     return sp.Rational(repr(float(v)))
 
 
+def _tuple(values: list[sp.Expr]) -> str:
+    return r"\bigl(" + ", ".join(tex(v) for v in values) + r"\bigr)"
+
+
 @kind("activation.relu_construction",
       "A piecewise-linear activation (slopes a, 0, b; breakpoints β ≤ α) built from ReLU.",
       {"a": 1, "b": -0.25, "alpha": 1, "beta": -1, "left_slope": "-b"},
@@ -79,6 +83,8 @@ class ReluConstruction(Derived):
                         A.lam: Domain(kind="unit"), A.tau: positive},
                        definitions={A.beta_: A.alpha - A.delta})
         h, g = sp.Function("h"), sp.Function("g")
+        # asked: the construction, and the popular activation it resembles
+        d.marked = frozenset({"construction", "leaky"})
         d.say("act_relu_reading", case=self.left_slope.replace("-", "minus_"))
         d.chain(h(x), p.definition(), "definition", context=True)
         d.say("act_relu_ansatz")
@@ -92,24 +98,32 @@ class ReluConstruction(Derived):
         d.say("act_relu_match", c1=solved[A.c1], c2=solved[A.c2])
         d.chain(h(x), p.definition(), "definition")
         d.then(p.construction(), "act_relu_construction").answer("construction")
-        # the pieces were matched above with c₁, c₂ free; the breakpoints are new: shown
+        # the pieces were matched above with c₁, c₂ free; the breakpoints are new: shown,
+        # with the term that vanishes there written out (a ReLU(0), not dropped silently)
         d.say("act_relu_verify")
         for point in (p.alpha, p.beta, *p.regions().values()):
             first = len(d.steps)
             d.chain(h(point), p.definition(point), "substitute")
-            d.then(p.construction(point), "act_relu_construction")
+            at_break = point in (p.alpha, p.beta)
+            d.then(p.construction(point), "act_relu_construction",
+                   display=tex(p.held(point)) if at_break else None)
             d.apply("act_relu_signs", signs=p.signs())
             for n, done in enumerate(d.steps[first:]):   # a piece: checked, shown above
-                done.shown = n > 0 and point in (p.alpha, p.beta)
+                done.shown = n > 0 and at_break
         self._special(d, h)
         self._numbers(d, h)
         return d
 
     def _branch(self, d: Derivation, lhs: sp.Expr, p: PiecewiseLinear, point: sp.Expr) -> None:
-        """h at a point of one piece: its definition (checked, not shown), then that piece."""
-        d.chain(lhs, p.definition(point), "substitute")
+        """h at a point of one piece: its definition (checked, not shown), then that piece;
+        the piece alone when SymPy already picks it from the definition."""
+        definition, piece = p.definition(point), p.branch(point)
+        if definition == piece:
+            d.chain(lhs, piece, "act_branch")
+            return
+        d.chain(lhs, definition, "substitute")
         d.steps[-1].shown = False
-        d.then(p.branch(point), "act_branch")
+        d.then(piece, "act_branch")
 
     def _special(self, d: Derivation, h: sp.Function) -> None:
         """LeakyReLU (α = β = 0, a = 1, left slope λ) and soft shrinkage (a = 1, left slope
@@ -117,7 +131,8 @@ class ReluConstruction(Derived):
         b_leaky = sp.solve(self.slope(A.b) - A.lam, A.b)[0]
         leaky = self.symbolic().at(1, A.lam, 0, 0).construction()
         d.say("act_relu_leaky", b=b_leaky)
-        d.chain(h(x), leaky, "act_relu_construction").then(A.leaky_relu(), "act_leaky")
+        d.chain(h(x), leaky, "act_relu_construction")
+        d.then(A.leaky_relu(), "act_leaky", display=rf"\max\left(x, {tex(A.lam)} x\right)")
         d.answer("leaky")
         b_shrink = sp.solve(self.slope(A.b) - 1, A.b)[0]
         shrink = self.symbolic().at(1, 1, A.tau, -A.tau).construction()
@@ -133,16 +148,13 @@ class ReluConstruction(Derived):
         d.then(q.construction(), "act_relu_construction").answer("given_construction")
         points = self.samples()
         values = sp.ImmutableMatrix([[q.construction(v) for v in points]])
-        d.say("act_relu_samples", n=len(points),
-              case="flat" if self.beta < self.alpha else "no_flat")
-        table = (r"\begin{array}{c|" + "c" * len(points) + r"} x & "
-                 + " & ".join(tex(v) for v in points) + r" \\ \hline h(x) & "
-                 + " & ".join(tex(v) for v in values) + r" \end{array}")
-        d.chain(Shown(r"\bigl(h(x_k)\bigr)_k"), values, "act_relu_construction")
-        d.steps[-1].display = table
+        case = "flat" if self.beta < self.alpha else "no_flat"
+        d.say("act_relu_samples", n=len(points), points=_tuple(points), case=case)
+        d.chain(Shown(rf"\bigl(h(x_1), \dots, h(x_{{{len(points)}}})\bigr)"), values,
+                "act_relu_construction")
+        d.steps[-1].display = _tuple(list(values))
         d.answer("samples")
-        d.say("act_relu_figure", **{k: tex(v) for k, v in (
-            ("lo", points[0]), ("hi", points[-1]))})
+        d.say("act_relu_figure", case=case, lo=tex(points[0]), hi=tex(points[-1]))
         d.chain(sp.Symbol("P"), values, "evaluate")
         d.steps[-1].shown = False
 

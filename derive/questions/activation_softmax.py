@@ -20,18 +20,22 @@ from derive.models import activations as A
 from derive.models import softmax as S
 from derive.models.function import Shown
 from derive.models.matrix_calculus import Named
-from derive.questions.activation_numbers import decimal, floats
+from derive.questions.activation_numbers import decimal, floats, same_decimals
 from derive.questions.base import IndexBase, NonNegInt
 from derive.questions.declare import Derived, kind
 from derive.verify import activation_reference as ref
 
+DIGITS = 10                 # significant digits of the largest float64 value shown
 Entry = Annotated[float, Field(ge=-1e6, le=1e6)]
 Vector = Annotated[list[Entry], Field(min_length=2, max_length=8)]
 EXP_MAX = float(np.log(np.finfo(np.float64).max))          # ≈ 709.78: e^x overflows above
 # below this, e^x is less than half the smallest subnormal double and rounds to 0 (≈ −745.13)
 EXP_ZERO = float(np.log(np.finfo(np.float64).smallest_subnormal) - np.log(2.0))
-Z = sp.Symbol("Z", positive=True)           # Σ_m e^{x_m − M}, between 1 and the length
+Z = sp.Symbol("Z", positive=True)           # Σ_j e^{x_j − M}, between 1 and the length
 D = sp.Symbol("d", integer=True, positive=True)     # the length of x, as the page writes it
+# the question's indices: i for the component, j for the sum (the model's are j and m)
+I = sp.Symbol("i", integer=True, nonnegative=True)
+QUESTION = {S.j: I, S.m: S.j}
 
 
 def _substitute(d: Derivation, values: dict[Any, Any]) -> Derivation:
@@ -44,6 +48,11 @@ def _substitute(d: Derivation, values: dict[Any, Any]) -> Derivation:
 
 def _column(entries: list[str]) -> str:
     return r"\begin{bmatrix}" + r" \\ ".join(entries) + r"\end{bmatrix}"
+
+
+def _asked(e: sp.Basic) -> sp.Basic:
+    """A formula of the model in the question's indices (component i, summed over j)."""
+    return e.xreplace(QUESTION)
 
 
 # what numpy's exp raises in each case of its results (the sentence names the events)
@@ -107,45 +116,54 @@ class SoftmaxStability(Derived):
 
     def derive(self) -> Derivation:
         s = S.Softmax(self.classes, "x", "S")
-        d = Derivation(s.domains(shift=True), {S.j: (0, s.last), S.k: (0, s.last)},
+        d = Derivation(s.domains(shift=True), {I: (0, s.last)},
                        {**s.definitions(), S.top: s.largest()})
+        # asked: the invariance and the stable form; the example vectors' float64 values
+        d.marked = frozenset({"shift", "stable",
+                              *(f"float_{n}" for n in range(len(self.vectors)))})
         self._shift(d, s)
         self._stable(d, s)
+        shifts: dict[sp.Expr, int] = {}        # Z of each vector, by the first one that has it
+        d.say("act_sm_examples", n=len(self.vectors))      # the question gives no vector
+        d.chain(sp.Symbol("N_x"), sp.Integer(len(self.vectors)), "evaluate")
+        d.steps[-1].shown = False
         for n, vector in enumerate(self.vectors):
-            self._numbers(d, s, n, vector)
+            self._numbers(d, s, n, vector, shifts)
         return d
 
     def _shift(self, d: Derivation, s: S.Softmax) -> None:
-        """S(x + c)_j = S(x)_j, written for x ∈ ℝ^d and checked at the given length."""
-        j, m, c, base = S.j, S.m, S.c, self.display_base()
-        total = sp.Sum(sp.exp(s.o[m]), (m, 0, s.last))
+        """S(x + c)_i = S(x)_i, written for x ∈ ℝ^d and checked at the given length."""
+        i, j, c, base = I, S.j, S.c, self.display_base()
+        total = sp.Sum(sp.exp(s.o[j]), (j, 0, s.last))
         ec = sp.exp(c)
         d.say("act_sm_shift", n=self.classes)
-        d.chain(Shown(r"S(\mathbf{x} + c)_{j}"), s.prob_of(j, c), "definition")
-        d.steps[-1].display = _any_d(s.prob_of(j, c), base)
-        split = sp.exp(c) * sp.exp(s.o[j]) / sp.Sum(ec * sp.exp(s.o[m]), (m, 0, s.last))
+        shifted = _asked(s.prob_of(i, c))
+        d.chain(Shown(r"S(\mathbf{x} + c)_{i}"), shifted, "definition")
+        d.steps[-1].display = _any_d(shifted, base)
+        split = sp.exp(c) * sp.exp(s.o[i]) / sp.Sum(ec * sp.exp(s.o[j]), (j, 0, s.last))
         d.then(split, "act_exp_sum", display=_any_d(split, base))
-        shown = (rf"\frac{{{tex(ec)}\, {tex(in_base(sp.exp(s.o[j]), base))}}}"
+        shown = (rf"\frac{{{tex(ec)}\, {tex(in_base(sp.exp(s.o[i]), base))}}}"
                  rf"{{{tex(ec)} {_any_d(total, base)}}}")
-        d.then(sp.exp(s.o[j]) / total, "linearity", display=shown)
-        d.then(sp.exp(s.o[j]) / total, "shift_cancels",
-               display=_any_d(sp.exp(s.o[j]) / total, base))
-        d.then(s.p[j], "definition", display=r"S(\mathbf{x})_{j}").answer("shift")
+        d.then(sp.exp(s.o[i]) / total, "linearity", display=shown)
+        d.then(sp.exp(s.o[i]) / total, "shift_cancels",
+               display=_any_d(sp.exp(s.o[i]) / total, base))
+        d.then(s.p[i], "definition", display=r"S(\mathbf{x})_{i}").answer("shift")
 
     def _stable(self, d: Derivation, s: S.Softmax) -> None:
-        j, m, base = S.j, S.m, self.display_base()
-        total = sp.Sum(sp.exp(s.o[m]), (m, 0, s.last))
+        i, j, base = I, S.j, self.display_base()
+        total = sp.Sum(sp.exp(s.o[j]), (j, 0, s.last))
         d.say("act_sm_log")
-        d.chain(Shown(r"\log S(\mathbf{x})_{j}"), sp.log(sp.exp(s.o[j]) / total),
+        d.chain(Shown(r"\log S(\mathbf{x})_{i}"), sp.log(sp.exp(s.o[i]) / total),
                 "definition")
-        d.steps[-1].display = _any_d(sp.log(sp.exp(s.o[j]) / total), base)
-        d.then(s.o[j] - sp.log(total), "log_sum_exp",
-               display=_any_d(s.o[j] - sp.log(total), base)).answer("naive")
+        d.steps[-1].display = _any_d(sp.log(sp.exp(s.o[i]) / total), base)
+        d.then(s.o[i] - sp.log(total), "log_sum_exp",
+               display=_any_d(s.o[i] - sp.log(total), base)).answer("naive")
         d.say("act_sm_stable")
-        d.then(s.log_prob(), "act_shift_by_max",
-               display=_any_d(s.log_prob(), base)).answer("stable")
+        stable = _asked(s.log_prob())
+        d.then(stable, "act_shift_by_max", display=_any_d(stable, base)).answer("stable")
 
-    def _numbers(self, d: Derivation, s: S.Softmax, n: int, vector: list[float]) -> None:
+    def _numbers(self, d: Derivation, s: S.Softmax, n: int, vector: list[float],
+                 shifts: dict[sp.Expr, int]) -> None:
         exact_in = [sp.Rational(repr(float(v))) for v in vector]
         top = max(exact_in)
         naive = A.naive_log_softmax(vector)
@@ -159,15 +177,26 @@ class SoftmaxStability(Derived):
         d.chain(S.top, s.largest(), "definition")
         _substitute(d, given).answer(f"max_{n}")
         d.steps[-1].display = shortest(float(top))
+        # what the naive form returns: said in words (its numbers are numpy's own)
         d.say("act_sm_naive", total=decimal(naive.total), log_total=decimal(naive.log_total),
               naive=floats(naive.values), case=_result_case(naive.values, exact),
               error=decimal(float(np.max(np.abs(naive.values - exact)))
                             if np.all(np.isfinite(naive.values)) else 0.0, 2))
-        total = sp.Sum(sp.exp(s.o[S.m] - S.top), (S.m, 0, s.last))
+        d.chain(sp.Symbol(rf"k_{{{n + 1}}}"), sp.Integer(n + 1), "evaluate")  # carries it
+        d.steps[-1].shown = False
+        j = S.j
+        total = sp.Sum(sp.exp(s.o[j] - S.top), (j, 0, s.last))
         d.definitions[Z] = total
+        z = sp.Add(*(sp.exp(v - top) for v in exact_in))
+        first = shifts.setdefault(z, n)        # the same shifted scores: the same Z
+        d.say("act_sm_z", **({"case": "new"} if first == n else {
+            "case": "same", "k": first + 1, "z": decimal(float(sp.N(z, 30)), 6)}))
         d.chain(Z, total, "definition").apply("expand_sum")
-        z = _substitute(d, {**given, S.top: top}).result
+        if _substitute(d, {**given, S.top: top}).result != z:
+            raise AssertionError(f"Z is {d.result}, not {z}")
         d.steps[-1].display = rf"{tex(z)} \approx {decimal(float(sp.N(z, 30)), 6)}"
+        for step in d.chains()[-1] if first != n else ():    # checked, and said in words
+            step.shown = False
         column = sp.ImmutableMatrix([s.o[q] - S.top - sp.log(Z) for q in range(self.classes)])
         d.chain(Named(rf"\log S(\mathbf{{x}}^{{({n + 1})}})", self.classes, 1), column,
                 "act_shift_by_max")
@@ -177,7 +206,7 @@ class SoftmaxStability(Derived):
         d.answer(f"exact_{n}")
         # one reading of the numbers: float64's, which the check compares with the exact value
         d.then(sp.ImmutableMatrix([sp.Float(float(v), 17) for v in stable]), "act_float64",
-               display=r"\approx " + _column([decimal(v, 10) for v in stable]))
+               display=r"\approx " + _column(same_decimals(stable, DIGITS)))
         d.answer(f"float_{n}")
         error = float(np.max(np.abs(stable - exact)))
         d.say("act_sm_compare", error=decimal(error, 2) if error else "0",

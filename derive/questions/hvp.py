@@ -26,17 +26,15 @@ from derive.latex.printer import tex
 from derive.models import function as F
 from derive.models.function import Shown
 from derive.models.matrix_calculus import Named
+from derive.questions import hvp_measured as measured
 from derive.questions import hvp_numbers as N
 from derive.questions.base import NonNegInt
 from derive.questions.declare import Derived, kind
 from derive.questions.function_numbers import exact_or_decimal, written_tuple
-from derive.questions.hvp_line import Line, logistic_loss, logistic_names, r
-from derive.verify import hvp_reference as R
+from derive.questions.hvp_line import Line, line_of, logistic_loss, logistic_names, r
 
 Coordinate = float | str
 MAX_VARIABLES = 5
-# A fitted slope this close to the order reads as that order; farther, the page says why.
-SLOPE_TOLERANCE = 0.1
 # The Taylor expansion along the line, to this order; its remainder is R₅(r) = O(r⁵).
 ORDER = 4
 for _rule in ("hvp_chain_rule", "hvp_taylor", "hvp_substitute", "hvp_order", "hvp_measured"):
@@ -45,17 +43,6 @@ for _rule in ("hvp_chain_rule", "hvp_taylor", "hvp_substitute", "hvp_order", "hv
 
 def _vec(name: str, n: int) -> Named:
     return Named(name, n, 1)
-
-
-def _sci(x: float) -> str:
-    """A positive number to 2 significant digits, in scientific notation outside [10⁻³, 10⁴)."""
-    return significant(x, 2, fixed=(1e-3, 1e4))
-
-
-def _power(exponent: float) -> str:
-    """10^{−e}, the exponent as an integer or with one decimal (10^{-7.5})."""
-    e = f"{exponent:g}"
-    return rf"10^{{-{e}}}"
 
 
 @kind("hvp.finite_difference",
@@ -198,7 +185,7 @@ class HvpFiniteDifference(Derived):
         n = len(self.names())
         point = self.point or [(-1) ** j / 2 for j in range(n - 1)] + [0.25]
         direction = self.direction or [float((-1) ** j) for j in range(n - 1)] + [0.5]
-        return _line(self.function(), tuple(self.names()),
+        return line_of(self.function(), tuple(self.names()),
                      tuple(F.exact_numbers([float(c) if isinstance(c, int) else c
                                             for c in point], "point")),
                      tuple(F.exact_numbers([float(c) if isinstance(c, int) else c
@@ -206,26 +193,28 @@ class HvpFiniteDifference(Derived):
 
     def measured(self) -> N.Measured:
         first, last = self.r_exponents
-        return _measured(self.line(), first, last, self.per_decade)
+        return N.measured_of(self.line(), first, last, self.per_decade)
 
     # the derivation ----------------------------------------------------------------------
     def derive(self) -> Derivation:
         line = self.line()
-        n, xs = len(line.xs), line.xs
         d = Derivation({r: Domain(kind="unit")})
-        names = self._names(n)
+        names = self._names(len(line.xs))
         d.definitions |= self._meanings(line, names)
+        # what is asked is marked where it is stated (`states`), not the numbers around it
+        d.marked = frozenset()
         self._function(d, line)
         self._estimates(d, line, names)
         if self.report == "estimate":
             d.say("hvp_limit")
             d.chain(names["p1"], names["p1"], "definition").then(names["hv"], "hvp_chain_rule")
-            self._values(d, line, names, xs, ("hv",), "hvp_values")
+            self._say_point(d, line, "hvp_values")
+            self._values(d, line, names, ("hv",))
             return d
         self._line_derivatives(d, names)
         self._taylor(d, names)
         self._errors(d, names)
-        self._at_point(d, line, names, xs)
+        self._at_point(d, line, names)
         self._measurements(d)
         return d
 
@@ -276,12 +265,14 @@ class HvpFiniteDifference(Derived):
         xs = line.xs
         lhs = Shown(rf"f{written_tuple(xs)}" if len(xs) > 1 else rf"f\left({tex(xs[0])}\right)")
         if self.expression is None:
-            rows = "; ".join(rf"$\mathbf{{x}}_{{{k + 1}}} = {written_tuple(row, exact_or_decimal)}"
-                             rf"$, $y_{{{k + 1}}} = {y}$"
-                             for k, (row, y) in enumerate(zip(
-                                 [[sp.Rational(repr(c)) for c in row] for row in self.examples],
-                                 self.labels, strict=True)))
-            d.say("hvp_logistic", n=len(self.examples), rows=rows,
+            # every example in one formula: its tuples are all written alike (with ';' in
+            # French as soon as one holds a decimal)
+            rows = r",\quad ".join(
+                rf"\mathbf{{x}}_{{{k + 1}}} = {written_tuple(row, exact_or_decimal)}"
+                for k, row in enumerate([[sp.Rational(repr(c)) for c in row]
+                                         for row in self.examples]))
+            labels = r",\ ".join(f"y_{{{k + 1}}} = {y}" for k, y in enumerate(self.labels))
+            d.say("hvp_logistic", n=len(self.examples), rows=rows, labels=labels,
                   weights=", ".join(tex(v) for v in xs[:-1]))
         else:
             d.say("hvp_expression", n=len(xs), variables=written_tuple(xs))
@@ -295,6 +286,7 @@ class HvpFiniteDifference(Derived):
               case="logistic" if self.expression is None else "one" if n == 1 else "other")
         d.chain(m["df"], (m["gp"] - m["g0"]) / r, "definition")
         d.steps[-1].display = rf"\frac{{{tex(m['gp'])} - {tex(m['g0'])}}}{{r}}"
+        d.steps[-1].states = self.report == "estimate"        # the estimate asked
         d.say("hvp_central")
         d.chain(m["dc"], (m["gp"] - m["gm"]) / (2 * r), "definition")
         d.steps[-1].display = rf"\frac{{{tex(m['gp'])} - {tex(m['gm'])}}}{{2r}}"
@@ -334,6 +326,7 @@ class HvpFiniteDifference(Derived):
                    rf"\frac{{r^{{3}}}}{{24}} {t(m['p4'])} + \frac{{{t(m['rp'])}}}{{r}}"))
         d.then(r / 2 * m["t3"] + m["of"], "hvp_order",
                display=rf"\frac{{r}}{{2}} {t(m['t3'])} + {t(m['of'])}")
+        d.steps[-1].states = True                              # O(r): asked
         d.say("hvp_central_error")
         d.chain(m["ec"], m["dc"] - m["p1"], "definition")
         d.steps[-1].display = rf"{t(m['dc'])} - {t(m['p1'])}"
@@ -342,20 +335,29 @@ class HvpFiniteDifference(Derived):
             rf"\frac{{{t(m['rp'])} - {t(m['rm'])}}}{{2r}}"))
         d.then(r**2 / 6 * m["t4"] + m["oc"], "hvp_order",
                display=rf"\frac{{r^{{2}}}}{{6}} {t(m['t4'])} + {t(m['oc'])}")
+        d.steps[-1].states = True                              # O(r²): asked
 
-    def _at_point(self, d: Derivation, line: Line, m: dict[str, Named],
-                  xs: list[sp.Symbol]) -> None:
+    def _at_point(self, d: Derivation, line: Line, m: dict[str, Named]) -> None:
+        """The errors' orders in words, the leading coefficients at the point, then Hv there
+        (the display of the estimate's part, shown once on a page that has both)."""
         third, fourth = (any(F.magnitude(e) for e in line.contracted(k)) for k in (2, 3))
         case = {(True, True): "both", (False, True): "no_third", (True, False): "no_fourth",
                 (False, False): "none"}[(third, fourth)]
-        self._values(d, line, m, xs, ("hv", "lf", "lc"), "hvp_at_point", case=case)
+        self._say_point(d, line, "hvp_at_point", case=case)
+        self._values(d, line, m, ("lf", "lc"))
+        self._say_point(d, line, "hvp_values")
+        self._values(d, line, m, ("hv",))
 
     @staticmethod
-    def _values(d: Derivation, line: Line, m: dict[str, Named], xs: list[sp.Symbol],
-                keys: tuple[str, ...], sentence: str, **values: Any) -> None:
-        """Hv (and the leading error coefficients) at the point, six digits."""
+    def _say_point(d: Derivation, line: Line, sentence: str, **values: Any) -> None:
+        """A sentence that names the point and the direction, in one formula (one way of
+        writing tuples in it)."""
         d.say(sentence, point=rf"\mathbf{{w}}_0 = {written_tuple(line.w0, exact_or_decimal)}",
               vec=written_tuple(line.v, exact_or_decimal), **values)
+
+    @staticmethod
+    def _values(d: Derivation, line: Line, m: dict[str, Named], keys: tuple[str, ...]) -> None:
+        """Hv or the leading error coefficients at the point, six digits."""
         table = {"hv": (line.hv(), "hvp"),
                  "lf": (line.contracted(2) / 2, "forward_leading"),
                  "lc": (line.contracted(3) / 6, "central_leading")}
@@ -367,47 +369,13 @@ class HvpFiniteDifference(Derived):
             d.answer(answer)
 
     def _measurements(self, d: Derivation) -> None:
-        meas = self.measured()
-        rs = meas.rs
-        first, last = self.r_exponents
-        d.say("hvp_measured")
-        d.chain(Shown(r"\varepsilon"), sp.Float(N.EPS, 17), "hvp_measured")
-        d.steps[-1].display = rf"2^{{{round(math.log2(N.EPS))}}} \approx {_sci(N.EPS)}"
-        intro = {"count": len(rs), "first": _power(first), "last": _power(last),
-                 "gnorm": _sci(meas.g_norm) if meas.g_norm else "0"}
-        for scheme, label, key in ((meas.forward, "+", "forward"),
-                                   (meas.central, r"\pm", "central")):
-            if scheme.slope is None:
-                d.say("hvp_no_regime", case=key, **intro)
-            else:
-                d.say("hvp_slope", case=key, low=_power(meas.exponents[scheme.fitted[-1]]),
-                      high=_power(meas.exponents[scheme.fitted[0]]), **intro)
-                d.chain(Shown(rf"s^{{{label}}}"), sp.Float(scheme.slope, 15), "hvp_measured")
-                d.steps[-1].display = f"{scheme.slope:.2f}"
-                estimate = meas.estimates[key]
-                factor = max(rs[scheme.best], estimate) / min(rs[scheme.best], estimate)
-                near = abs(scheme.slope - scheme.order) <= SLOPE_TOLERANCE
-                d.say("hvp_best", case=key if near else key + "_off", order=scheme.order,
-                      estimate=_sci(estimate),
-                      error=_sci(scheme.errors[scheme.best]) if scheme.errors[scheme.best]
-                      else "0", factor=significant(factor, 2))
-            d.chain(Shown(rf"r^{{{label}}}_{{\min}}"), sp.Float(rs[scheme.best], 15),
-                    "hvp_measured")
-            d.steps[-1].display = self._best(meas, scheme)
-
-    @staticmethod
-    def _best(meas: N.Measured, scheme: N.Scheme) -> str:
-        exponent = meas.exponents[scheme.best]
-        text = _power(exponent)
-        if float(exponent) != int(exponent):
-            text += rf" \approx {_sci(meas.rs[scheme.best])}"
-        return text
+        measured.steps(d, self.measured(), self.r_exponents)
 
     # answers -----------------------------------------------------------------------------
     def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """Hv and the two leading error terms from f alone: mpmath's numerical derivatives in
         60 digits, the error terms as the actual difference quotients' errors over r, r²."""
-        out = _reference(self.function(), tuple(self.line().xs), tuple(self.line().w0),
+        out = N.line_errors_of(self.function(), tuple(self.line().xs), tuple(self.line().w0),
                          tuple(self.line().v))
         keys = ("hvp",) if self.report == "estimate" else tuple(out)
         return {k: np.array(out[k]).reshape(-1, 1) for k in keys}
@@ -432,53 +400,4 @@ class HvpFiniteDifference(Derived):
     def page(self, d: Derivation) -> dict[str, Any]:
         if self.report == "estimate":
             return {"plot": None}
-        meas = self.measured()
-        rs = meas.rs
-        measured = [e for e in meas.forward.errors + meas.central.errors if e > 0] or [1.0]
-        low, high = min(measured), max(measured)
-        lines = {key: N.coordinates([rs[0], rs[-1]], [s.leading * rs[0] ** s.order,
-                                                      s.leading * rs[-1] ** s.order])
-                 if s.leading > 0 else ""
-                 for key, s in (("forward", meas.forward), ("central", meas.central))}
-        return {"plot": {"forward": N.coordinates(rs, meas.forward.errors),
-                         "central": N.coordinates(rs, meas.central.errors),
-                         "forward_line": lines["forward"], "central_line": lines["central"],
-                         "xmin": f"{rs[-1] / 2:.3e}", "xmax": f"{rs[0] * 2:.3e}",
-                         "ymin": f"{low / 30:.3e}", "ymax": f"{high * 30:.3e}"}}
-
-
-_LINES: dict[Any, Line] = {}
-_MEASURED: dict[Any, N.Measured] = {}
-_REFERENCES: dict[Any, dict[str, list[float]]] = {}
-
-
-def _line(f: sp.Expr, names: tuple[str, ...], point: tuple[sp.Expr, ...],
-          direction: tuple[sp.Expr, ...]) -> Line:
-    """One Line per question (its derivatives are computed once, then reused)."""
-    key = (f, names, point, direction)
-    if len(_LINES) > 32:
-        _LINES.clear()
-    if key not in _LINES:
-        _LINES[key] = Line(f, names, point, direction)
-    return _LINES[key]
-
-
-def _measured(line: Line, first: int, last: int, per_decade: int) -> N.Measured:
-    key = (line.f, tuple(line.names), tuple(line.w0), tuple(line.v), first, last, per_decade)
-    if len(_MEASURED) > 32:
-        _MEASURED.clear()
-    if key not in _MEASURED:
-        _MEASURED[key] = N.measure(line, first, last, per_decade)
-    return _MEASURED[key]
-
-
-def _reference(f: sp.Expr, xs: tuple[sp.Symbol, ...], w0: tuple[sp.Expr, ...],
-               v: tuple[sp.Expr, ...]) -> dict[str, list[float]]:
-    key = (f, xs, w0, v)
-    if len(_REFERENCES) > 32:
-        _REFERENCES.clear()
-    if key not in _REFERENCES:
-        fn = sp.lambdify(xs, f, modules="mpmath")
-        _REFERENCES[key] = R.line_errors(fn, [str(sp.N(c, 70)) for c in w0],
-                                         [str(sp.N(c, 70)) for c in v])
-    return _REFERENCES[key]
+        return {"plot": N.plot(self.measured())}

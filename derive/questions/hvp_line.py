@@ -116,3 +116,17 @@ class Line:
         hessian = sp.ImmutableMatrix(F.hessian(self.f, self.xs))
         at = {x: p for x, p in zip(self.xs, self.w0, strict=True)}
         return sp.ImmutableMatrix(hessian.xreplace(at) * sp.ImmutableMatrix(self.v))
+
+
+_LINES: dict[tuple[object, ...], Line] = {}
+
+
+def line_of(f: sp.Expr, names: tuple[str, ...], point: tuple[sp.Expr, ...],
+            direction: tuple[sp.Expr, ...]) -> Line:
+    """One Line per question (its derivatives are computed once, then reused)."""
+    key = (f, names, point, direction)
+    if len(_LINES) > 32:
+        _LINES.clear()
+    if key not in _LINES:
+        _LINES[key] = Line(f, names, point, direction)
+    return _LINES[key]

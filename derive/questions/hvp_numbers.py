@@ -18,6 +18,7 @@ import sympy as sp
 from numpy.typing import NDArray
 
 from derive.questions.hvp_line import Line
+from derive.verify import hvp_reference as R
 
 Array = NDArray[np.float64]
 EPS = float(np.finfo(np.float64).eps)
@@ -120,3 +121,55 @@ def decades_apart(a: float, b: float) -> float:
 def coordinates(rs: Sequence[float], values: Sequence[float]) -> str:
     """pgfplots coordinates of the positive values (a log axis cannot show 0)."""
     return " ".join(f"({h:.6e},{e:.6e})" for h, e in zip(rs, values, strict=True) if e > 0)
+
+
+def plot(meas: Measured) -> dict[str, str]:
+    """The figure's curves and axes: the measured errors, and each leading truncation term
+    as a dashed guide drawn only where it is inside the axes (above y_min)."""
+    rs = meas.rs
+    measured = [e for e in meas.forward.errors + meas.central.errors if e > 0] or [1.0]
+    low, high = min(measured), max(measured)
+    ymin = low / 30
+
+    def guide(s: Scheme) -> str:
+        if s.leading <= 0:
+            return ""
+        start = max(rs[-1], (ymin / s.leading) ** (1 / s.order))   # where it enters
+        if start >= rs[0]:
+            return ""
+        return coordinates([start, rs[0]], [s.leading * start ** s.order,
+                                            s.leading * rs[0] ** s.order])
+
+    return {"forward": coordinates(rs, meas.forward.errors),
+            "central": coordinates(rs, meas.central.errors),
+            "forward_line": guide(meas.forward), "central_line": guide(meas.central),
+            "xmin": f"{rs[-1] / 2:.3e}", "xmax": f"{rs[0] * 2:.3e}",
+            "ymin": f"{ymin:.3e}", "ymax": f"{high * 30:.3e}"}
+
+
+_MEASURED: dict[tuple[object, ...], Measured] = {}
+_REFERENCES: dict[tuple[object, ...], dict[str, list[float]]] = {}
+
+
+def measured_of(line: Line, first: int, last: int, per_decade: int) -> Measured:
+    """`measure`, once per question."""
+    key = (line.f, tuple(line.names), tuple(line.w0), tuple(line.v), first, last, per_decade)
+    if len(_MEASURED) > 32:
+        _MEASURED.clear()
+    if key not in _MEASURED:
+        _MEASURED[key] = measure(line, first, last, per_decade)
+    return _MEASURED[key]
+
+
+def line_errors_of(f: sp.Expr, xs: tuple[sp.Symbol, ...], w0: tuple[sp.Expr, ...],
+                   v: tuple[sp.Expr, ...]) -> dict[str, list[float]]:
+    """The reference from f alone (`derive.verify.hvp_reference.line_errors`, mpmath at 60
+    digits), once per question."""
+    key = (f, xs, w0, v)
+    if len(_REFERENCES) > 32:
+        _REFERENCES.clear()
+    if key not in _REFERENCES:
+        fn = sp.lambdify(xs, f, modules="mpmath")
+        _REFERENCES[key] = R.line_errors(fn, [str(sp.N(c, 70)) for c in w0],
+                                         [str(sp.N(c, 70)) for c in v])
+    return _REFERENCES[key]

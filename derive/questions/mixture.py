@@ -19,20 +19,34 @@ import sympy as sp
 from pydantic import Field, model_validator
 
 from derive.derivation import Derivation
+from derive.derivation.indices import in_base
 from derive.derivation.rules import register
 from derive.latex.decimals import significant
+from derive.latex.printer import tex
 from derive.models import mixture as M
 from derive.models.symbols import sigmoid
 from derive.questions.base import IndexBase, NonNegInt, PosInt
 from derive.questions.declare import Derived, kind
 from derive.verify import mixture_reference as R
 
-for _rule in ("mixture_sum_rule", "mixture_product_rule", "mixture_model",
+for _rule in ("mixture_sum_rule", "mixture_product_rule", "mixture_independent",
+              "mixture_model",
               "mixture_output_layer", "mixture_hidden_layer", "mixture_simplex",
               "mixture_sigmoid_symmetry", "mixture_softmax_sum"):
     register(_rule)
 
-SHOWN_NODES = 4          # units drawn per layer before "…"
+# The number of components and features as the page writes the general network.
+K_ANY, D_ANY = sp.Symbol("K", integer=True, positive=True), sp.Symbol("d", integer=True,
+                                                                       positive=True)
+
+
+def _any_k(expr: sp.Basic, base: int) -> str:
+    """`expr` as the page prints it, every sum over the components running to K: the
+    formulas hold for any K, the steps are checked at the given one."""
+    shown = in_base(expr, base)
+    return tex(shown.replace(lambda e: isinstance(e, sp.Sum), lambda e: sp.Sum(
+        e.function, *((v, lo, K_ANY - 1 + base if v in (M.k, M.q) else hi)
+                      for v, lo, hi in e.limits))))
 
 
 @kind("mixture.logistic_network",
@@ -90,29 +104,41 @@ class MixtureNetwork(Derived):
     def derive(self) -> Derivation:
         m, k = self.model(), M.k
         d = Derivation(m.domains(), {}, m.definitions())
+        base = self.display_base()
+
+        def chain(lhs: sp.Basic, rhs: sp.Basic, rule: str) -> Derivation:
+            d.chain(lhs, rhs, rule)
+            d.steps[-1].display = _any_k(rhs, base)
+            return d
+
+        def then(rhs: sp.Basic, rule: str) -> Derivation:
+            return d.then(rhs, rule, display=_any_k(rhs, base))
+
+        # asked: p(y = 1 | x) and the network that outputs it (and, with numbers, its value)
+        d.marked = frozenset({"marginal", "network", "given_marginal"})
         lhs = M.Prob(sp.Symbol(r"y = 1 \mid x"))
         d.say("mixture_setup", d=self.features, K=self.components)
-        d.chain(lhs, m.total(M.joint[k]), "mixture_sum_rule")
-        d.then(m.total(M.prior[k] * M.likelihood[k]), "mixture_product_rule")
-        d.then(m.marginal(), "mixture_model").answer("marginal")
+        chain(lhs, m.total(M.joint[k]), "mixture_sum_rule")
+        then(m.total(M.prior_given_x[k] * M.likelihood[k]), "mixture_product_rule")
+        then(m.total(M.prior[k] * M.likelihood[k]), "mixture_independent")
+        then(m.marginal(), "mixture_model").answer("marginal")
         if self.gating == "softmax":
             d.say("mixture_gating", K=self.components)
-            d.chain(sp.Symbol(r"\sum_{k} \pi_{k}"),
-                    m.total(M.pi[k]), "definition")
-            d.then(m.total(sp.exp(M.theta[k]) / sp.Sum(sp.exp(M.theta[M.q]),
-                                                     (M.q, 0, self.components - 1))),
-                   "definition")
+            chain(sp.Symbol(r"\sum_{k} \pi_{k}"), m.total(M.pi[k]), "definition")
+            then(m.total(sp.exp(M.theta[k]) / sp.Sum(sp.exp(M.theta[M.q]),
+                                                    (M.q, 0, self.components - 1))),
+                 "definition")
             d.then(sp.Integer(1), "mixture_softmax_sum")
         d.say("mixture_network", d=self.features, K=self.components,
               case=self.gating)
         out = sp.Symbol(r"\hat{y}")
-        d.chain(out, m.total(M.pi[k] * M.h[k]), "mixture_output_layer")
-        d.then(m.marginal(), "mixture_hidden_layer").answer("network")
+        chain(out, m.total(M.pi[k] * M.h[k]), "mixture_output_layer")
+        then(m.marginal(), "mixture_hidden_layer").answer("network")
         d.say("mixture_range")
-        d.chain(sp.Symbol(r"1 - p\left(y = 1 \mid x\right)"), 1 - m.marginal(), "definition")
-        d.then(m.total(M.pi[k]) - m.marginal(), "mixture_simplex")
-        d.then(m.total(M.pi[k] * (1 - sigmoid(M.score[k]))), "linearity")
-        d.then(m.total(M.pi[k] * sigmoid(-M.score[k])), "mixture_sigmoid_symmetry")
+        chain(sp.Symbol(r"1 - p\left(y = 1 \mid x\right)"), 1 - m.marginal(), "definition")
+        then(m.total(M.pi[k]) - m.marginal(), "mixture_simplex")
+        then(m.total(M.pi[k] * (1 - sigmoid(M.score[k]))), "linearity")
+        then(m.total(M.pi[k] * sigmoid(-M.score[k])), "mixture_sigmoid_symmetry")
         d.answer("complement")
         if self.x is not None:
             self._numbers(d, m)
@@ -142,19 +168,17 @@ class MixtureNetwork(Derived):
 
     # the figure -----------------------------------------------------------------------------
     def figure(self) -> dict[str, Any]:
-        """Node labels of the drawing, with indices from the page's base; at most SHOWN_NODES
-        per layer, the last one after a "…" when there are more."""
+        """Node labels of the general network (any d and K): the first two units of each
+        layer, "…", then the last one (x_d, σ(w_Kᵀx), π_K), indices from the page's base."""
         base = self.display_base()
 
-        def labels(count: int, label: str) -> list[str]:
-            numbers = [str(n + base) for n in range(count)]
-            if count > SHOWN_NODES:
-                numbers = [*numbers[:SHOWN_NODES - 2], "", numbers[-1]]
+        def labels(last: sp.Symbol, label: str) -> list[str]:
+            numbers = [str(base), str(base + 1), "", tex(last - 1 + base)]
             return [label.replace("#", n) if n else "" for n in numbers]
 
-        return {"inputs": labels(self.features, "x_{#}"),
-                "hidden": labels(self.components, r"\sigma(w_{#}^\top x)"),
-                "weights": labels(self.components, r"\pi_{#}")}
+        return {"inputs": labels(D_ANY, "x_{#}"),
+                "hidden": labels(K_ANY, r"\sigma(w_{#}^\top x)"),
+                "weights": labels(K_ANY, r"\pi_{#}")}
 
     # answers ---------------------------------------------------------------------------
     def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:

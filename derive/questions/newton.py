@@ -1,6 +1,7 @@
 """The `newton.step` kind: the minimiser of the second-order Taylor model (Newton's step),
 why it is a minimum when H is positive definite, what it says about the learning rate, a
-saddle when H is indefinite, and optionally given numbers and the cost over P parameters.
+saddle when H is indefinite (a short remark), and optionally given numbers and the cost over P
+parameters.
 
 The general steps are checked at random w, w⁽ᵗ⁾, g, f(w⁽ᵗ⁾) and a random symmetric positive
 definite H (two dimensions: the page is the same in any), the lemma about ∇(uᵀAu) at a
@@ -73,10 +74,15 @@ class NewtonStep(Derived):
         None, min_length=2, description="Widths of a fully connected network with biases "
         "(input first), whose parameters P give the cost of a Newton step.")
     seed: NonNegInt = 0
-    method: ClassVar[str] = "newton_reference"
     index_base_default: ClassVar[int] = 0
     limits: ClassVar[dict[str, int]] = {"dimension of the given numbers": 4,
                                         "number of parameters": 10**8}
+
+    @property
+    def method(self) -> str:  # type: ignore[override]
+        """The check's words: the general steps and the example, and the cost when asked."""
+        return "newton_reference" if self.parameters is None and self.network is None \
+            else "newton_reference_cost"
 
     def measures(self) -> dict[str, int]:
         out = {"dimension of the given numbers": len(self.gradient or []),
@@ -96,6 +102,10 @@ class NewtonStep(Derived):
         d = Derivation(N.domains(), {}, N.definitions())
         w, wt, g, H, n = N.w, N.wt, N.g, N.H, N.n
         s = N.step(w)
+        # asked: the minimiser and what it says of the learning rate (and, when given, the
+        # numbers and the cost); the intermediate steps and the remark are not marked
+        d.marked = frozenset({"minimiser", "isotropic_rate", "given_minimiser",
+                              "cost_cholesky"})
         d.say("newton_model")
         chain(d, "m(w)", N.model(w), "newton_taylor")
         self._lemma(d, N)
@@ -121,11 +131,11 @@ class NewtonStep(Derived):
         chain(d, "m(w^{*})", N.model(N.w_star), "definition")
         step(d, add(N.f0, mul(-HALF, T(g), Inv(H), g)), "newton_value").answer("model_minimum")
         self._learning_rate(d, N)
-        examples.indefinite(d, self)
         if self.hessian is not None:
             examples.numbers(d, self)
         if self.parameters is not None or self.network is not None:
             examples.cost(d, self)
+        examples.indefinite(d, self)
         return d
 
     def _lemma(self, d: Derivation, N: NewtonModel) -> None:

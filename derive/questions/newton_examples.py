@@ -41,6 +41,12 @@ def bmatrix(m: sp.MatrixBase) -> str:
     return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
 
 
+def inline_matrix(m: sp.MatrixBase) -> str:
+    """A matrix for running text: small, so that it does not spread the lines apart."""
+    rows = [" & ".join(tex(e) for e in m.row(i)) for i in range(m.rows)]
+    return r"\left[\begin{smallmatrix}" + r" \\ ".join(rows) + r"\end{smallmatrix}\right]"
+
+
 def plain(v: Any) -> Any:
     if isinstance(v, sp.MatrixBase):
         rows = [[plain(e) for e in v.row(i)] for i in range(v.rows)]
@@ -102,37 +108,35 @@ def _eigen(H: sp.ImmutableMatrix) -> tuple[list[sp.Expr], sp.ImmutableMatrix]:
 
 
 def indefinite(d: Derivation, g: NewtonStep) -> None:
+    """A short remark: without positive definiteness the stationary point may be a saddle
+    (or the maximum). Its numbers are checked steps, stated in one sentence, not shown."""
     H, gv = _matrix(g.indefinite_hessian), _column(g.indefinite_gradient)
     n = H.rows
     values, u = _eigen(H)
-    d.say("newton_indefinite", H=bmatrix(H), g=bmatrix(gv))
+    nature = "saddle" if float(sp.N(values[-1])) > 0 else "maximum"   # from the signs
+    first = len(d.steps)
+    d.say("newton_indefinite", case=nature, H=inline_matrix(H),
+          values=Listing([f"${tex(v)}$" for v in values]), lmin=values[0])
     d.chain(sp.Symbol(r"\det\left(H - \lambda I\right)"),
             sp.expand((H - LAM * sp.eye(n)).det()), "newton_det_expand")
     d.apply("simplify")
-    nature = "saddle" if float(sp.N(values[-1])) > 0 else "maximum"   # from the signs
-    d.say("newton_indefinite_values", values=Listing([f"${tex(v)}$" for v in values]),
-          case=nature)
     d.chain(sp.Symbol(r"\lambda_{\min}"), values[0], "newton_char_poly")
     d.answer("indefinite_lambda_min")
-    d.say("newton_indefinite_step")
     delta = mul(-1, Inv(H), gv)
     d.chain(sp.Symbol(r"w^{*} - w^{(t)}"), delta, "newton_solve")
-    d.steps[-1].display = show(delta)
     value = sp.ImmutableMatrix(-H.inv() * gv)
-    d.then(value, "evaluate", display=bmatrix(value)).answer("indefinite_step")
-    d.say("newton_saddle", v=bmatrix(u))
+    d.then(value, "evaluate").answer("indefinite_step")
     quad = sp.expand((T_SYMBOL**2 * (u.T * H * u))[0, 0] / 2)
     d.chain(sp.Symbol(r"m(w^{*} + t v) - m(w^{*})"),
             sp.Rational(1, 2) * T_SYMBOL**2 * sp.MatMul(u.T, H, u, evaluate=False)[0, 0],
             "newton_complete_square")
-    d.steps[-1].display = r"\tfrac{1}{2} t^{2}\, v^\top H v"
     d.then(sp.Rational(1, 2) * values[0] * T_SYMBOL**2, "newton_eigen_direction")
     d.then(quad, "simplify").answer("indefinite_curvature")
-    slope = (gv.T * value)[0, 0]
-    d.say("newton_slope",
-          case=f"{nature}_{'up' if slope > 0 else 'flat' if slope == 0 else 'down'}")
-    d.chain(sp.Symbol(r"g^\top \left(w^{*} - w^{(t)}\right)"), slope, "newton_slope_value")
+    d.chain(sp.Symbol(r"g_{t}^\top \left(w^{*} - w^{(t)}\right)"), (gv.T * value)[0, 0],
+            "newton_slope_value")
     d.answer("indefinite_slope")
+    for step in d.steps[first:]:                  # checked, said in the remark
+        step.shown = False
     d.domains.setdefault(T_SYMBOL, Domain())          # t drawn as any real number
 
 
@@ -141,7 +145,7 @@ def numbers(d: Derivation, g: NewtonStep) -> None:
     assert g.hessian is not None and g.gradient is not None
     H, gv = _matrix(g.hessian), _column(g.gradient)
     wt = _column(g.point) if g.point is not None else sp.ImmutableMatrix.zeros(H.rows, 1)
-    d.say("newton_numbers", H=bmatrix(H), g=bmatrix(gv), w=bmatrix(wt))
+    d.say("newton_numbers", H=inline_matrix(H), g=inline_matrix(gv), w=inline_matrix(wt))
     expr = add(wt, mul(-1, Inv(H), gv))
     d.chain(sp.Symbol("w^{*}"), expr, "derived_above")
     d.steps[-1].display = show(expr)

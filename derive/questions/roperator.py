@@ -9,7 +9,7 @@ Each rule is also proved for arbitrary functions by SymPy before the page states
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import numpy as np
 import sympy as sp
@@ -17,10 +17,12 @@ from pydantic import Field, field_validator
 
 import derive.derivation.second_order_rules  # noqa: F401  (registers the family's rules)
 from derive.derivation import Derivation, Domain
+from derive.latex.printer import tex
 from derive.models.roperator import prove, r
 from derive.models.roperator_symbols import AtZero, Dr, Moving, generic
 from derive.questions.base import NonNegInt
 from derive.questions.declare import Derived, kind
+from derive.questions.roperator_steps import any_n
 from derive.verify.function_reference import richardson
 
 Proof = Literal["sum", "scalar_multiple", "product", "chain"]
@@ -41,7 +43,6 @@ class ROperatorRules(Derived):
         description="The rules to prove, in order: sum, scalar_multiple, product, chain.")
     index_base: Literal[0, 1] = 1
     seed: NonNegInt = 0
-    method: ClassVar[str] = "rop_rules_reference"
 
     @field_validator("proofs")
     @classmethod
@@ -49,6 +50,11 @@ class ROperatorRules(Derived):
         if len(set(proofs)) < len(proofs):
             raise ValueError(f"each rule at most once, got {proofs}")
         return proofs
+
+    @property
+    def method(self) -> str:  # type: ignore[override]
+        """The check's words: h is a test function only when the chain rule is proved."""
+        return "rop_rules_reference" if "chain" in self.proofs else "rop_rules_reference_fg"
 
     def functions(self) -> dict[str, sp.Expr]:
         point = [w[k] for k in range(self.dim)]
@@ -59,10 +65,15 @@ class ROperatorRules(Derived):
         d = Derivation({w: Domain((n,)), v: Domain((n,)), c: Domain(), r: Domain()})
         m = Moving({w: v})
         f, g = self.functions().values()
+        # asked: the rules (the definition written out is a step towards them)
+        d.marked = frozenset(self.proofs)
         d.say("rop_rules_definition", n=n)
         d.chain(m.of(f), m.definition(f), "rop_definition")
         partial = generic("f", n, 1)(j, *f.args)
-        d.then(sp.Sum(partial * v[j], (j, 0, n - 1)), "rop_directional").answer("definition")
+        directional = sp.Sum(partial * v[j], (j, 0, n - 1))
+        d.then(directional, "rop_directional",      # to n: the page holds in any dimension
+               display=any_n(directional, self.index_base) if n > 1 else None)
+        d.answer("definition")
         for proof in self.proofs:
             if prove(PROVED[proof]) != 0:
                 raise ArithmeticError(f"SymPy does not reduce the rule {proof} to 0")
@@ -89,7 +100,10 @@ class ROperatorRules(Derived):
         fs, gs = m.shift(f), m.shift(g)
         d.say("rop_rules_product")
         d.chain(m.of(f * g), m.definition(f * g), "rop_definition")
-        d.then(AtZero(Dr(fs, r, fs) * gs + fs * Dr(gs, r, gs)), "rop_r_product")
+        # one line per term, as a long sum is broken on the page: room for the rule's name
+        first, second = AtZero(Dr(fs, r, fs) * gs), AtZero(fs * Dr(gs, r, gs))
+        d.then(first + second, "rop_r_product",
+               display=rf"{tex(first)} \\* &\quad + {tex(second)}")
         d.then(m.definition(f) * g + f * m.definition(g), "rop_at_zero")
         d.then(m.of(f) * g + f * m.of(g), "rop_definition").answer("product")
 

@@ -26,7 +26,7 @@ from derive.models.roperator_symbols import AtZero, Dr, Moving, generic
 from derive.questions import roperator_numbers as numbers
 from derive.questions.base import NonNegInt
 from derive.questions.declare import Derived, kind
-from derive.questions.roperator_steps import known_from, r_pass
+from derive.questions.roperator_steps import any_n, known_from, r_pass
 from derive.verify import second_order_reference as ref
 
 Model = Literal["generic", "logistic", "sigmoid_layer", "mlp"]
@@ -80,7 +80,10 @@ class ROperatorHv(Derived):
 
     @property
     def method(self) -> str:  # type: ignore[override]
-        """The check's words: with numbers, Hv is also compared at the given numbers."""
+        """The check's words: a generic f (its values only), a loss with its numpy gradient,
+        and with numbers, Hv also compared at the given numbers."""
+        if self.model == "generic":
+            return "rop_hv_reference_generic"
         return "rop_hv_numbers_reference" if self.has_numbers() else "rop_hv_reference"
 
     def measures(self) -> dict[str, int]:
@@ -105,8 +108,10 @@ class ROperatorHv(Derived):
         point = [w[k] for k in range(n)]
         moved = [m.shift(p) for p in point]
         d.say("rop_hv_generic", n=n)
-        d.chain(HV[i], sp.Sum(generic("f", n, 2)(i, j, *point) * v[j], (j, 0, n - 1)),
-                "definition")
+        entry = sp.Sum(generic("f", n, 2)(i, j, *point) * v[j], (j, 0, n - 1))
+        d.chain(HV[i], entry, "definition")
+        if n > 1:                                    # to n: it holds in any dimension
+            d.steps[-1].display = any_n(entry, self.index_base)
         first = generic("f", n, 1)(i, *moved)
         d.then(AtZero(Dr(first, r, first)), "rop_r_chain")
         d.then(m.of(generic("f", n, 1)(i, *point)), "rop_definition").answer("hv")

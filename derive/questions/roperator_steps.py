@@ -1,5 +1,6 @@
 """R-passes as checked steps: 𝓡_v{q} taken apart by the R-operator's rules, one rule per step,
-until only 𝓡 of quantities derived before is left (the R-forward and R-backward passes)."""
+until only 𝓡 of quantities derived before is left (the R-forward and R-backward passes); and
+sums over the dimension written to n on the page (`any_n`)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,22 @@ from typing import Any
 import sympy as sp
 
 from derive.derivation import Derivation
+from derive.derivation.indices import in_base
 from derive.derivation.second_order_rules import ORDER
+from derive.latex.printer import tex
 from derive.models.roperator_nets import Pass
 from derive.models.roperator_symbols import Moving, ROp
 
 MAX_ROUNDS = 12
+N_ANY = sp.Symbol("n", integer=True, positive=True)     # the dimension, as the page writes it
+
+
+def any_n(expr: sp.Basic, base: int) -> str:
+    """`expr` as the page prints it, each sum over the dimension running to n: the result
+    holds in any dimension, the steps are checked in the given one."""
+    shown = in_base(expr, base)
+    return tex(shown.replace(lambda e: isinstance(e, sp.Sum), lambda e: sp.Sum(
+        e.function, *((var, lo, N_ANY - 1 + base) for var, lo, _ in e.limits))))
 
 
 def _name_of(e: sp.Basic) -> sp.Basic:
