@@ -493,7 +493,9 @@ def test_every_number_is_a_checked_step() -> None:
     ("conv_weights", r"k_{1} k_{2} C_\text{in} C_\text{out}"),
     ("conv_params", r"k_{1} k_{2} C_\text{in} C_\text{out} + C_\text{out}"),
     ("dense_params", r"n_\text{in} n_\text{out} + n_\text{out}"),
-    ("jump", "j s"),
+    ("jump", "J s"),
+    ("features", r"n^{(H)} n^{(W)} C"),
+    ("conv_mults", r"n'^{(H)} n'^{(W)} C_\text{out} k_{1} k_{2} C_\text{in}"),
 ])
 def test_formulas_print_as_in_a_textbook(key: str, latex: str) -> None:
     assert tex(architecture.FORMULAS[key]) == latex
@@ -509,7 +511,7 @@ def test_a_table_is_read_from_the_steps() -> None:
 def test_a_deep_network_keeps_a_short_page() -> None:
     deep = {"input": [16, 16, 1], "layers": [{"conv": 3, "filters": 2, "padding": 1}] * 30}
     text = page("architecture", "en", **deep, report="receptive_field")
-    assert text.count("r_{") <= 4 and "r_{30} &=" in text and "r_{15}" not in text
+    assert text.count("R_{") <= 4 and "R_{30} &=" in text and "R_{15}" not in text
     assert strings("en")["sentences"]["arch_last"]["table"].split(",")[0] in text
     assert solve("architecture", **deep, report="receptive_field").answer == [61, 61]
 
@@ -561,7 +563,7 @@ def test_corner_reach_sees_the_holes_of_a_dilated_kernel() -> None:
 
 
 def test_corner_reach_refuses_a_wrong_answer(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("derive.questions.architecture._seen",
+    monkeypatch.setattr("derive.questions.architecture.windows_back",
                         lambda layers, sizes, axis: (set(range(sizes[0])), -9, 9))
     assert not check("architecture", input=[7, 7, 1], report="corner_reach",
                      layers=[{"conv": 3, "filters": 2, "padding": 1}] * 3).passed
@@ -598,11 +600,15 @@ def test_sentences_follow_the_network(language: str) -> None:
     S = strings(language)["sentences"]
     strided = page("architecture", language, input=[32, 32, 3], report="same_size",
                    layers=[{"conv": 5, "filters": 4, "stride": 2, "padding": 2}])
-    assert "32×32×3" in strided and "16×16×4" in strided
-    assert S["arch_result_same"]["changed"][:20] in strided
+    assert r"$32 \times 32 \times 3$" in strided and r"$16 \times 16 \times 4$" in strided
+    assert S["arch_result_same"]["changed"][:20] in strided and "d(k-1)" not in strided
     same = page("architecture", language, input=[8, 8, 1], report="same_size",
                 layers=[{"conv": 3, "filters": 2, "padding": 2, "dilation": 2}])
-    assert S["arch_result_same"]["each"][:20] in same and "d(k-1)" in same
+    assert S["arch_result_same"]["each_dilated"][:20] in same and "d(k-1)" in same
+    plain = page("architecture", language, input=[8, 8, 1], report="same_size",
+                 layers=[{"conv": 3, "filters": 2, "padding": 1}])
+    # the dilation is named only where a layer is dilated
+    assert "(k-1)/2" in plain and "d(k-1)" not in plain and "$d$" not in plain
     corner = page("architecture", language, input=[7, 7, 1], layers=DILATED,
                   report="corner_reach")
     assert S["arch_result_corner"]["reach"][:30] in corner
@@ -611,7 +617,7 @@ def test_sentences_follow_the_network(language: str) -> None:
     assert r"\{0\}" in holes and S["arch_result_corner"]["reach"][:30] not in holes
     conv_dense = page("architecture", language, **{**VARIABLE, "layers": [
         {"conv": 3, "filters": 4}, "flatten", {"dense": 10}]})
-    assert "30×30×4" in conv_dense and "3600" in conv_dense
+    assert r"$30 \times 30 \times 4$" in conv_dense and "3600" in conv_dense
     assert S["arch_variable"]["flatten_dense"].split("{from}")[0] in conv_dense
     mlp = page("architecture", language, **{**VARIABLE, "layers": ["flatten", {"dense": 4}]})
     named = "MLP" if language == "en" else "perceptron"
@@ -738,9 +744,12 @@ def test_the_table_shows_the_asked_columns(report: str, columns: list[str] | Non
 
 
 def test_the_total_row_sums_the_columns_shown() -> None:
-    tex_ = page("architecture", "en", **_USC, report="parameters", columns=["params"])
+    tex_ = page("architecture", "en", **_USC, report="table", columns=["params"])
     assert r"Total & $96$ \\" in tex_                   # 24 + 72 weights, no biases column
     assert "Total" not in page("architecture", "en", **_USC, report="output_shape")
+    # the parameters report sums the columns in a display: no Total row besides
+    summed = page("architecture", "en", **_USC, report="parameters")
+    assert "Total" not in summed and r"\sum_{l} N_{l}" in summed and "= 96" in summed
 
 
 @pytest.mark.parametrize(("given", "match"), [
@@ -762,11 +771,13 @@ USC = {"input": [8, 8, 3], "layers": [{"conv": 2, "filters": 2},
 def test_sizes_and_counts_have_names_of_their_own() -> None:
     text = page("architecture", "en", **USC, report="parameters")
     assert "P^{b}" not in text and "H_{1}" not in text
-    assert "h_l \\times w_l" in text                       # defined before h_1 = w_1 is used
+    assert "n_{1}" not in text and "n_l" not in text        # no size worked: none named
     assert "N_{1}" in text and "P_{1}" in text and r"\sum_{l} P_{l}" in text
     assert strings("en")["arch"]["params_bias"] == "With biases"
     shapes = page("architecture", "en", **USC, report="output_shape")
-    assert "h_{1} = w_{1}" in shapes
+    named = strings("en")["sentences"]["arch_size_name"]["square"]
+    assert shapes.index(named) < shapes.index("n_{1} &=")  # named before n_1 is used
+    assert "h_" not in shapes and "w_{" not in shapes        # h, w: the assignments' own
 
 
 def test_table_numbers_print_as_displays_print_them() -> None:
@@ -782,7 +793,8 @@ def test_activation_labels_are_written_as_in_the_literature() -> None:
     assert rows[1]["label"] == "ReLU"
 
 
-@pytest.mark.parametrize(("padding", "word"), [(1, "Yes: 32×32"), (0, "No: 24×24")])
+@pytest.mark.parametrize(("padding", "word"), [(1, r"Yes: $32 \times 32$"),
+                                               (0, r"No: $24 \times 24$")])
 def test_output_shape_says_whether_it_is_the_input_size(padding: int, word: str) -> None:
     net = {"input": [32, 32, 1], "layers": [{"conv": 3, "filters": 4, "padding": padding}] * 4}
     text = page("architecture", "en", **net, report="output_shape", compare_input=True)
@@ -795,9 +807,14 @@ def test_output_shape_says_whether_it_is_the_input_size(padding: int, word: str)
 def test_a_table_without_receptive_fields_does_not_compare_them() -> None:
     net = {**USC, "report": "table", "columns": ["output", "params"]}
     result = check("architecture", **net)
-    assert result.passed and result.method == "arch_table_shapes"
-    assert "receptive" not in strings("en")["checks"][result.method]
-    assert check("architecture", **USC, report="table").method == "arch_table"
+    assert result.passed and result.method == "arch_sizes_weights"
+    words = strings("en")["checks"]
+    assert "receptive" not in words[result.method] and "multiplication" not in words[result.method]
+    assert check("architecture", **USC, report="table").method == "arch_sizes_weights_mults_fields"
+    # a report that shows only sizes says it compared only sizes
+    shapes = check("architecture", **USC, report="output_shape")
+    assert shapes.passed and shapes.method == "arch_sizes"
+    assert "weight" not in words["arch_sizes"] and "multiplication" not in words["arch_sizes"]
 
 
 def test_storage_page_is_in_the_page_language() -> None:
@@ -815,3 +832,67 @@ def test_storage_page_is_in_the_page_language() -> None:
     assert check("storage.derivatives", **given).passed
     binary = page("storage.derivatives", "en", weights_size=1, unit="GiB", bytes_per_number=2)
     assert "2^{30}" in binary and "GiB" in binary
+
+
+# --- worked numbers, names and marks ---------------------------------------------------------
+ML = {"input": [386, 386, 3], "report": "table", "columns": ["output", "params"],
+      "layers": [{"conv": 3, "filters": 64}, {"maxpool": 3, "stride": 3},
+                 {"conv": 3, "filters": 256}, {"conv": 1, "filters": 512},
+                 {"maxpool": 3, "stride": 3}, {"dense": 2048}, {"dense": 1000}]}
+IFT = {"input": [32, 32, 1], "layers": [
+    {"conv": 3, "filters": 1}, {"activation": "relu"}, {"conv": 3, "filters": 1},
+    {"maxpool": 2, "stride": 2}, {"conv": 3, "filters": 1}, {"activation": "relu"}]}
+
+
+def test_a_table_works_one_layer_of_each_type_and_the_largest_count() -> None:
+    text = page("architecture", "en", **ML)
+    # sizes: the first conv (386 − 3 + 1 = 384) and the first pool (⌊(384 − 3)/3⌋ + 1 = 128)
+    assert "n_{1} &=" in text and "n_{2} &=" in text and "n_{3}" not in text
+    assert r"\frac{384 + 2 \times 0 - 3}{3}" in text and "&= 128" in text
+    # flattening 42·42·512 = 903 168, and FC-2048's 903 168 · 2048 = 1 849 688 064 weights,
+    # the largest count, besides the first conv's 3·3·3·64 = 1728
+    assert r"F_{6} &= 42 \times 42 \times 512" in text and r"\num{903168}" in text
+    assert r"N_{6} &= \num{903168} \times 2048" in text and r"&= \num{1849688064}" in text
+    assert r"N_{1} &= 3 \times 3 \times 3 \times 64" in text and "&= 1728" in text
+    assert "N_{3}" not in text and "N_{7}" not in text
+    # the table is the answer, marked once; the numbers worked on the way are not
+    assert text.count(r"\answerhere") == 1 and r"\answermark" not in text
+    words = strings("en")["arch"]["table_intro"]["others"].split("{input}")[0]
+    assert r"\answerhere " + words in text and r"$386 \times 386 \times 3$ input" in text
+    # n is the positions along an axis, F the flattened length: two letters for two things
+    assert "n = " not in text and "n_{6}" not in text
+    few = page("architecture", "fr", **USC, report="table", columns=["output"])
+    assert "n_{1} &=" in few and "n_{3} &=" in few          # three layers: all worked
+    assert r"\answerhere " + strings("fr")["arch"]["table_intro"]["all"].split("{")[0] in few
+
+
+def test_layers_are_numbered_as_in_the_table_and_the_gaps_are_said() -> None:
+    S = strings("en")["sentences"]["arch_size_name"]
+    text = page("architecture", "en", **IFT, report="output_shape")
+    # 32 → 30 (conv) → 30 (ReLU, no step) → 28 → 14 → 12 → 12
+    assert S["square_act"] in text and "n_{2}" not in text and "n_{3} &=" in text
+    assert r"The final output is $12 \times 12 \times 1$." in text
+    plain = page("architecture", "en", **USC, report="output_shape")
+    assert S["square"] in plain and "activation" not in plain
+    rect = page("architecture", "en", input=[11, 9, 2], report="output_shape",
+                layers=[{"conv": [3, 2], "filters": 5}])
+    # 11 − 3 + 1 = 9 rows, 9 − 2 + 1 = 8 columns: one name per axis
+    assert S["rect"] in rect and "n^{(H)}_{1} &=" in rect and "n^{(W)}_{1} &=" in rect
+    assert r"$9 \times 8 \times 5$" in rect
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_smallest_sizes_and_corners_name_their_letters(language: str) -> None:
+    S = strings(language)["sentences"]
+    gap = {"input": [32, 32, 3], "report": "variable_input", "layers": [
+        *IFT["layers"][:2], {"conv": 5, "filters": 4}, {"activation": "relu"},
+        "global_avg_pool", {"dense": 1}]}
+    # back from one output: layer 3 (5×5) needs 5, layer 1 (3×3) needs 5 + 2 = 7
+    text = page("architecture", language, **gap)
+    assert S["arch_min_name"]["square_act"] in text
+    assert "m_{2} &=" in text and "m_{0} &=" in text and "m_{1}" not in text
+    assert r"$7 \times 7$" in text
+    corner = page("architecture", language, input=[7, 7, 1], report="corner_reach",
+                  layers=[{"conv": 3, "filters": 1, "padding": 1}] * 4)
+    # n named before R_min = 2(n − 1) + 1 = 13 uses it; only the yes/no is marked
+    assert "($n = 7$)" in corner and corner.count(r"\answer") == 1

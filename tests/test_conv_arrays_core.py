@@ -25,7 +25,7 @@ from derive.build import build, load_all
 from derive.latex.environment import strings
 from derive.models.conv import Axis, Conv2D
 from derive.models.conv_matrix import TransposedConv2D, conv_matrix
-from derive.questions import KINDS, conv_arrays
+from derive.questions import KINDS, conv_arrays, conv_linear
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 SHIPPED_X = [[0, 0, 0, 0, 0], [0, 3, 3, 3, 0], [0, 3, 2, 3, 0], [0, 3, 2, 3, 0], [0, 0, 0, 0, 0]]
@@ -142,7 +142,7 @@ def test_a_wrong_entry_of_the_matrix_fails(monkeypatch: pytest.MonkeyPatch) -> N
         a[0, 0] = a[0, 1]                    # w_{1,1} read where w_{1,2} belongs, say
         return a
 
-    monkeypatch.setattr(conv_arrays, "conv_matrix", wrong)
+    monkeypatch.setattr(conv_linear, "conv_matrix", wrong)
     check = _check("conv2d.matrix", **LINEAR[0][1])
     derivation = _solve("conv2d.matrix", **LINEAR[0][1]).derivation
     assert derivation is not None
@@ -161,7 +161,7 @@ def test_a_matrix_off_by_one_column_fails(monkeypatch: pytest.MonkeyPatch) -> No
         return sp.SparseMatrix(a.rows, a.cols, {(r, c + 1): v for (r, c), v in a.todok().items()
                                                 if c + 1 < a.cols})
 
-    monkeypatch.setattr(conv_arrays, "conv_matrix", shifted)
+    monkeypatch.setattr(conv_linear, "conv_matrix", shifted)
     assert not _check("conv2d.matrix", **LINEAR[1][1]).passed
 
 
@@ -273,11 +273,12 @@ def test_zero_sentences_follow_the_count(language: str) -> None:
     none = _page("conv2d.arrays", language, x=[[1, 2], [3, 4]], w=[[1]], report="zeros")
     assert words["none"].split(":")[0] in none and r"\varnothing" in none
     one = _page("conv2d.arrays", language, x=[[0, 2], [3, 4]], w=[[1]], report="zeros")
-    assert ("at 1 location " if language == "en" else "en 1 position ") in one
+    # a count is not written in digits ("at 1 location"): one, or the set listed below
+    assert words["one"].split("$")[2] in one and " 1 location" not in one
     assert r"\left\{(1,1)\right\}" in one
     many = _page("conv2d.arrays", language, x=[[0] * 7] * 2, w=[[1]], report="zeros",
                  index_base=0)
-    assert ("at 14 locations " if language == "en" else "en 14 positions ") in many
+    assert words["other"].split("$")[2] in many and "14" not in many
     assert r"\begin{aligned}" in many and "(1,6)" in many and "(2,0)" not in many
 
 
@@ -285,7 +286,7 @@ def test_zero_sentences_follow_the_count(language: str) -> None:
 def test_values_and_limits_sentences(language: str) -> None:
     text = _page("conv2d.arrays", language, **ARRAYS[1], report="output")
     assert "{" + "b}" not in text and "{" + "x}" not in text and r"\tilde{X}" in text
-    assert re.search(r"4\\,\$\\times\$\\,4 (output|\(lignes)", text) or "sortie 4" in text
+    assert re.search(r"\$4 \\times 4\$ (output|\(lignes)", text)
     limits = _page("conv2d.arrays", language, **ARRAYS[0], report="limits")
     assert r"$0 \le k_1 \le 1$" in limits and r"$0 \le k_2 \le 1$" in limits
 
@@ -297,7 +298,10 @@ def test_linear_map_pages_carry_their_figures(language: str) -> None:
     assert r"\operatorname{vec}(Y) &= \left[\begin{matrix}{w}_{1,1} & {w}_{1,2}" in matrix
     transposed = _page(LINEAR[3][0], language, **LINEAR[3][1])
     assert transposed.count(r"\begin{tikzpicture}") == 2
-    assert r"M &= A^{\top}" in transposed
+    assert r"M &= C^{\top}" in transposed           # C: not the A of the matrix part
+    yes = strings(language)["sentences"]["transposed_linear"].split("$")[0]
+    assert r"\answerhere " + yes in transposed                # linear? yes, marked
+    assert transposed.count(r"\answermark") == 1               # M; M = Cᵀ is not asked
     assert strings(language)["sentences"]["transposed_figure"] in transposed
 
 
@@ -351,16 +355,20 @@ def test_output_size_names_its_symbols_and_states_the_size() -> None:
     text = _page("conv2d.output_size", "en", input=[5, 5], kernel=[2, 2], output="Z")
     assert "input size $N = 5$, kernel size $K = 2$, padding $p = 0$ and stride $s = 1$" in text
     assert "padded" not in text
-    assert r"\answerhere $Z$ is $4 \times 4$." in text
+    # the size is marked where it is computed (⌊(5 − 2)/1⌋ + 1 = 4), once; the sentence names it
+    assert r"$Z$ is $4 \times 4$." in text and r"\answerhere" not in text
+    assert text.count(r"\answermark") == 1
+    assert r"= 4 \tag*{\footnotesize arithmetic\answermark}" in text
     padded = _page("conv2d.output_size", "fr", input=[5, 7], kernel=[3, 2], padding=2)
     assert "complétée de zéros" in padded and r"La sortie est de taille $7 \times 10$." in padded
+    assert padded.count(r"\answermark") == 2               # I = 7 and J = 10, one chain each
     assert _check("conv2d.output_size", input=[5, 7], kernel=[3, 2], padding=2).passed
 
 
 def test_operations_define_the_kernel_size() -> None:
     text = _page("conv2d.operations", "en", input=[5, 5], kernel=[3, 2])
     sentence = text.split(r"\begin{align*}")[0]
-    assert r"$K_1 \times K_2$ kernel (here $3 \times 2$)" in sentence
+    assert r"kernel, which has $K_1$ rows and $K_2$ columns (here $3 \times 2$)" in sentence
     assert r"$I \times J$ output pixels (here $3 \times 4$)" in sentence
 
 
@@ -388,6 +396,33 @@ def test_the_matrix_part_writes_out_its_output_and_marks_it() -> None:
     assert solution.verify().passed
     assert solution.derivation is not None
     keys = set(solution.derivation.answers())
-    assert {"y_0_0", "y_0_1", "y_1_0", "y_1_1", "linear_map"} <= keys
+    assert {"output", "linear_map"} <= keys
     text = _page("conv2d.matrix", "fr", **given)
-    assert text.count(r"\answermark") == 5
+    # the 2 × 2 output map as one matrix, its four-term entries on two lines each
+    assert text.count(r"\answermark") == 2 and text.count(r"\begin{array}{@{}l@{}}") == 4
+
+
+def test_extreme_parts_show_the_values_not_the_sum_again() -> None:
+    arrays = {"x": [[0, 1, 2], [3, 4, 5], [6, 7, 8]], "w": [[1, -1]]}
+    # Z[i, j] = x[i, j] − x[i, j + 1] = −1 everywhere: the values alone, once
+    text = _page("conv2d.arrays", "en", **arrays, report="max")
+    assert r"\sum" not in text.split(r"\max")[0] and r"\left[\begin{matrix}-1 & -1" in text
+    assert r"\sum" in _page("conv2d.arrays", "en", **arrays, report="output")
+    assert r"\sum" in _page("conv2d.arrays", "en", **arrays, report="max", padding=1)
+    # written as the assignment writes its arrays
+    round_ = _page("conv2d.arrays", "en", **arrays, report="min", delimiters="parentheses")
+    assert r"\left(\begin{matrix}-1 & -1" in round_ and r"\left[" not in round_
+    assert _check("conv2d.arrays", **arrays, report="min", delimiters="parentheses").passed
+
+
+def test_an_output_written_pixel_by_pixel_is_one_display_marked_once() -> None:
+    given = {"input": [3, 4], "kernel": [2, 3], "stride": 1, "padding": 1}
+    solution = _solve("conv2d.matrix", **given)
+    assert solution.verify().passed and solution.derivation is not None
+    assert {f"y_{r}_{c}" for r in range(4) for c in range(4)} <= set(
+        solution.derivation.answers())                    # each pixel still compared
+    text = _page("conv2d.matrix", "en", **given)
+    written = text.split(strings("en")["sentences"]["conv_matrix_written"]["padded"][:20])[1]
+    pixels = written.split(r"\end{align*}")[0]
+    assert pixels.count("{y}_{") == 16 and r"\begin{align*}" in pixels   # one display
+    assert text.count(r"\answerhere") == 1 and text.count(r"\answermark") == 1

@@ -441,10 +441,12 @@ def _sizes_page(language: str, **given: Any) -> str:
 def test_sizes_name_the_output_size_apart_from_the_kernel() -> None:
     text = _sizes_page("en", report="multiplications")
     sentence, product = text.split(r"\begin{align*}")[-2:]
-    for name in (r"H_\text{out}", r"W_\text{out}", "K_1", "K_2", r"C_\text{in}",
-                 r"C_\text{out}", "$M$"):
+    for name in ("H'", "W'", "$K_1$ rows", "$K_2$ columns", "$C = 10$", "$C' = 20$", "$M$"):
         assert name in sentence                                # named before it is used
-    assert r"W_\text{out}" in product and " W " not in product    # not the kernel W
+    assert r"\text{" not in sentence + product                   # no English word as subscript
+    # counted as a reader counts: positions, output channels, then taps and input channels
+    assert "M &= H' W' C' K_{1} K_{2} C" in product
+    assert r"46 \times 62 \times 20 \times 3 \times 3 \times 10" in product
 
 
 def test_sizes_show_only_what_is_asked() -> None:
@@ -466,14 +468,15 @@ def test_sizes_show_only_what_is_asked() -> None:
 
 def test_sizes_state_the_shapes_in_a_concluding_sentence() -> None:
     text = _sizes_page("en", report="shapes")
-    assert r"\answerhere so $Z$ and $U$ both have shape $46 \times 62 \times 20$" in text
+    # a sentence of its own (not "so …" after a display), the shape a tuple as the stem's
+    assert r"\answerhere Hence $Z$ and $U$ both have shape $(46, 62, 20)$" in text
     assert "One output channel per filter" in text
     assert "input size" not in text and "size $N$" in text        # N, not the channel n
     fr = _sizes_page("fr", report="shapes")
-    assert "de dimensions $46 \\times 62 \\times 20$" in fr
+    assert "Donc $Z$ et $U$ ont tous deux la forme $(46, 62, 20)$" in fr
     other = _sizes_page("en", report="shapes", input=[9, 9, 2], stride=2, padding=1,
                         activation="identity")
-    assert "shape $5 \\times 5 \\times 20$, and so has $U = Z$" in other
+    assert "shape $(5, 5, 20)$, and so has $U = Z$" in other
 
 
 @pytest.mark.parametrize("report", ["shapes", "channels", "multiplications", "parameters"])
@@ -494,3 +497,38 @@ def test_sizes_check_method_says_what_each_report_compares() -> None:
     assert "gradient arrays" in words["checks"][methods["parameters"]]
     padded = check("conv_layer.sizes", **HW8, padding=1, report="multiplications").method
     assert "zero-padded" in words["checks"][padded]
+
+
+# --- the page of conv_layer.grad: the given factor first, a tap kept only when it can miss --
+SIGMOID = {"input": [6, 7, 2], "kernel": [3, 3], "out_channels": 3, "activation": "sigmoid"}
+
+
+def _grad_page(language: str, **given: Any) -> str:
+    from helpers import page
+
+    return page("conv_layer.grad", language, **{**SIGMOID, **given})
+
+
+def test_the_upstream_factor_comes_first() -> None:
+    from helpers import solve
+
+    from derive.latex.printer import tex
+
+    solution = solve("conv_layer.grad", **SIGMOID, wrt="Z")
+    assert solution.verify().passed and solution.derivation is not None
+    answer = tex(solution.derivation.answers()["grad"].rhs)
+    # ∂J/∂U · U(1 − U), not U ∂J/∂U (1 − U)
+    assert answer.startswith(r"\frac{\partial J}{\partial U_{i,j,m}} {U}_{i,j,m}\left(1 - ")
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_only_padding_keeps_some_outputs_off_a_tap(language: str) -> None:
+    from derive.latex.environment import strings
+
+    words = strings(language)["sentences"]["layer_grad_W"]
+    valid = _grad_page(language, wrt="W")
+    padded = _grad_page(language, wrt="W", padding=1)
+    assert words["valid"].split("$")[2] in valid and words["padded"].split(";")[1] not in valid
+    assert words["padded"].split(";")[1] in padded
+    chained = strings(language)["sentences"]["layer_chained"]
+    assert chained[0].isupper() and chained in valid          # a sentence, not "and in …"

@@ -173,3 +173,39 @@ def test_transposed_convolution_scatters_each_input_pixel(
     cropped = full[padding: full.rows - padding, padding: full.cols - padding]
     assert layer.output() == cropped
     assert layer.output_shape == cropped.shape
+
+
+# --- the answers of the gradient kinds are in the quantities the question gives --------------
+@pytest.mark.parametrize(("name", "key", "given"), [
+    ("conv2d.grad_input", "grad_x", {"input": [5, 5], "kernel": [3, 3]}),
+    ("conv2d.grad_input", "grad_x", {"input": [6, 6], "kernel": [3, 2], "stride": 2}),
+    ("conv2d.grad_weights", "grad_w", {"input": [5, 5], "kernel": [3, 3]}),
+    ("conv2d.grad_weights", "grad_w", {"input": [5, 6], "kernel": [2, 2], "padding": 1}),
+])
+def test_through_a_relu_the_answer_is_in_the_given_upstream(name: str, key: str,
+                                                            given: dict[str, object]) -> None:
+    from helpers import page, solve
+
+    solution = solve(name, **given, activation="relu")
+    assert solution.verify().passed and solution.derivation is not None
+    answer = solution.derivation.answers()[key]
+    assert answer.rule == "substitute"                      # ∂L/∂y = ∂L/∂z · 𝟙[y > 0] put in
+    uses = {e.base for e in answer.rhs.atoms(sp.Indexed)}
+    assert C.dLdz in uses and C.dLdy not in uses
+    plain = solve(name, **given).derivation               # no activation: nothing to put in
+    assert plain is not None and plain.answers()[key].rule != "substitute"
+    if name == "conv2d.grad_weights":                    # ∂L/∂y_{i,j} said in its sentence
+        text = page(name, "en", **given, activation="relu")
+        assert r"\partial L/\partial y_{i,j} = \partial L/\partial z_{i,j}" in text
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_forward_part_writes_the_relu_the_question_names(language: str) -> None:
+    from helpers import page
+
+    from derive.latex.environment import strings
+
+    words = strings(language)["sentences"]["conv_forward_relu"]
+    text = page("conv2d.forward", language, input=[5, 5], kernel=[3, 3], activation="relu")
+    assert words in text and r"{z}_{i,j} &= \max\left(0, {y}_{i,j}\right)" in text
+    assert words not in page("conv2d.forward", language, input=[4, 6], kernel=[2, 3])

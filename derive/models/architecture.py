@@ -3,8 +3,8 @@
 Per spatial axis, with kernel k, stride s, padding p and dilation d (`FORMULAS`, as data):
 
 * output size    n′ = ⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1   (no "ceil mode")
-* receptive field r′ = r + (k − 1)·d·j  (r = 1 at the input)
-* jump            j′ = j·s              (j = 1 at the input)
+* receptive field R′ = R + (k − 1)·d·J  (R = 1 at the input)
+* jump            J′ = J·s              (J = 1 at the input)
 
 and per layer: weights k₁k₂·C_in·C_out (+ C_out biases) for a convolution, n_in·n_out
 (+ n_out) for a dense layer, multiplications of a dense implementation (padded zeros
@@ -95,16 +95,18 @@ def _plus(*args: sp.Expr) -> sp.Expr:
 
 
 # Symbols of the formulas: one axis (n, k, s, p, d; m′ the outputs a layer must give), a conv layer
-# (k₁, k₂, C_in, C_out; H′, W′ its output size), a dense layer (n_in, n_out), a flattened
-# map (H, W, C), receptive field r and jump j.
+# (k₁, k₂, C_in, C_out; n′⁽ᴴ⁾ × n′⁽ᵂ⁾ its output size), a dense layer (n_in, n_out), a
+# flattened map (n⁽ᴴ⁾ × n⁽ᵂ⁾ positions, C channels), receptive field R and jump J. Rows and
+# columns are told apart by a superscript, not by letters of their own (h, w, r, j are the
+# assignments' own: a weight w, a step size r, an index j).
 N, K, S, P, D = sp.symbols("n k s p d", integer=True, positive=True)
 M_OUT = sp.Symbol("m'", integer=True, positive=True)
 K1, K2 = sp.symbols("k_1 k_2", integer=True, positive=True)
 C_IN, C_OUT = sp.symbols(r"C_\text{in} C_\text{out}", integer=True, positive=True)
-H_OUT, W_OUT = sp.symbols("h' w'", integer=True, positive=True)
+H_OUT, W_OUT = sp.symbols("n'^{(H)} n'^{(W)}", integer=True, positive=True)
 N_IN, N_UNITS = sp.symbols(r"n_\text{in} n_\text{out}", integer=True, positive=True)
-H, W, C = sp.symbols("h w c", integer=True, positive=True)
-R, J = sp.symbols("r j", integer=True, positive=True)
+H, W, C = sp.symbols("n^{(H)} n^{(W)} C", integer=True, positive=True)
+R, J = sp.symbols("R J", integer=True, positive=True)
 # The whole network: its P parameters, and the bytes b of one stored number.
 P_ALL, BYTES = sp.symbols("P B", integer=True, positive=True)
 

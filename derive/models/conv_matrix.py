@@ -139,6 +139,65 @@ def fits(matrix: sp.MatrixBase) -> bool:
     return sum(columns) + _COLUMN_GAP * (len(columns) - 1) <= _DISPLAY
 
 
+def _halves(entry: sp.Expr) -> tuple[tuple[sp.Expr, ...], tuple[sp.Expr, ...]]:
+    terms = sp.Add.make_args(entry)
+    cut = (len(terms) + 1) // 2
+    return terms[:cut], terms[cut:]
+
+
+def folds(matrix: sp.MatrixBase) -> bool:
+    """Whether the matrix fits a line of the page once each entry of several terms is written
+    on two lines (`Folded`)."""
+    if matrix.rows > MAX_ROWS // 2:
+        return False
+    columns = [max(max(entry_width(sp.Add(*half)) for half in _halves(matrix[r, c]) if half)
+                   for r in range(matrix.rows)) for c in range(matrix.cols)]
+    return sum(columns) + _COLUMN_GAP * (len(columns) - 1) <= _DISPLAY
+
+
+def _fold(latex: str) -> str:
+    """A sum printed on two lines, cut at the top-level + or − nearest its middle."""
+    depth, cuts = 0, []
+    for n, ch in enumerate(latex):
+        depth += {"{": 1, "}": -1, "(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and n > 0 and latex[n - 1:n + 2] in (" + ", " - "):
+            cuts.append(n)
+    if not cuts:
+        return latex
+    at = min(cuts, key=lambda n: abs(2 * n - len(latex)))
+    return (r"\begin{array}{@{}l@{}}" + latex[:at].rstrip() + r" \\ {}" + latex[at:].lstrip()
+            + r"\end{array}")
+
+
+class Folded(sp.ImmutableDenseMatrix):
+    """A matrix whose entries are long sums, each written on two lines so that the whole
+    matrix fits the page (see `folds`); its entries are those of the matrix.
+
+    >>> a, b, c, d = sp.symbols("a b c d")
+    >>> print(sp.latex(Folded([[a + b + c + d]])).replace(r"\\begin{array}{@{}l@{}}", "<"))
+    \\left[\\begin{matrix}<a + b \\\\ {}+ c + d\\end{array}\\end{matrix}\\right]
+    """
+
+    def _latex(self, printer: Any) -> str:
+        body = r" \\[1ex] ".join(" & ".join(_fold(printer._print(self[r, c]))
+                                           for c in range(self.cols)) for r in range(self.rows))
+        return r"\left[\begin{matrix}" + body + r"\end{matrix}\right]"
+
+
+class Parenthesized(sp.ImmutableDenseMatrix):
+    """A matrix written between parentheses, as an assignment that writes its arrays with
+    pmatrix does.
+
+    >>> print(sp.latex(Parenthesized([[1, 2]])))
+    \\left(\\begin{matrix}1 & 2\\end{matrix}\\right)
+    """
+
+    def _latex(self, printer: Any) -> str:
+        body = r"\\".join(" & ".join(printer._print(self[r, c]) for c in range(self.cols))
+                           for r in range(self.rows))
+        return r"\left(\begin{matrix}" + body + r"\end{matrix}\right)"
+
+
 class Abbreviated(sp.ImmutableDenseMatrix):
     """A matrix (every entry kept, for checks and answers) that prints whole when it fits a
     line of the page, and otherwise its first rows and columns, its last row and column,

@@ -19,11 +19,19 @@ from pydantic import Field, model_validator
 from derive.derivation import Derivation
 from derive.latex.printer import grouped
 from derive.models import architecture as A
+from derive.questions.architecture_facts import (
+    compact,
+    in_math,
+    index_set,
+    square_layer,
+    variable_reason,
+    windows_back,
+)
 from derive.questions.architecture_layers import LayerSpec, as_data
 from derive.questions.architecture_steps import (
     NetworkDerivation,
     Walker,
-    count_uses,
+    preview,
     read,
     stated,
     total,
@@ -49,21 +57,20 @@ TABLE = ("table", "output_shape", "same_size", "parameters", "receptive_field", 
 # Reports about an image; a flat input (a vector of features) has no rows or columns.
 IMAGE_ONLY = ("same_size", "receptive_field", "variable_input", "corner_reach")
 HESSIAN_KEYS = ("entries", "bytes_32", "bytes_64", "distinct")
-# The numbers of the walk that are answers, compared with the numpy run (receptive fields
-# and jumps only where the report is about them: finding them by brute force costs most).
+# The numbers of the walk that are answers, compared with the numpy run: those the page
+# shows (a table's columns, see `compared`), or the report's own (receptive fields and jumps
+# only where the report is about them: finding them by brute force costs most).
 SHAPES = {"size", "features", "weights", "params", "mults"}
+SIZES = {"size", "features"}
 FIELDS = {"field", "jump"}
-ANSWERS: dict[str, set[str]] = {
-    "table": SHAPES | FIELDS, "output_shape": SHAPES, "same_size": SHAPES,
-    "parameters": SHAPES, "receptive_field": SHAPES | FIELDS, "variable_input": set(),
-    "corner_reach": FIELDS, "hessian": SHAPES}
-# The answers each report marks on its page: what it asks (None: every number, the table's).
-# The steps of the other numbers are checked all the same; a report whose conclusion states
-# what is asked marks that sentence (`_conclude`).
+ANSWERS: dict[str, set[str]] = {"variable_input": set(), "corner_reach": FIELDS}
+# The answers each report marks on its page: what it asks. The steps of the other numbers
+# are checked all the same; a report whose conclusion states what is asked marks that
+# sentence (`_conclude`), and the table report marks its table.
 MARKED: dict[str, frozenset[str] | None] = {
-    "table": None, "output_shape": frozenset(), "same_size": frozenset(),
+    "table": frozenset(), "output_shape": frozenset(), "same_size": frozenset(),
     "parameters": frozenset(), "receptive_field": frozenset({"rows_seen", "cols_seen"}),
-    "variable_input": frozenset({"accepts"}), "corner_reach": frozenset({"needed", "possible"}),
+    "variable_input": frozenset({"accepts"}), "corner_reach": frozenset({"possible"}),
     "hessian": frozenset(f"hessian_{key}" for key in HESSIAN_KEYS)}
 # The table's columns, the quantities of the walk each one shows, and the columns a report
 # shows unless the spec names them (`columns`): what the report asks, with the output size.
@@ -82,20 +89,21 @@ TRIAL_SIZES = [(1, 1), (2, 3), (4, 4), (5, 7), (8, 8), (9, 6), (11, 11), (16, 16
                (32, 32)]
 
 
+# The words of the check of a table's numbers, by what it compares (`arch_sizes_weights`).
+CHECKED = (("weights", {"weights", "params"}), ("mults", {"mults"}), ("fields", FIELDS))
+
+
 class _PerReport:
-    """The check method: each report's own words (`arch_<report>`); the kind's (class)
-    method is the table's."""
+    """The check method: a report's own words (`arch_<report>`), or for a table those of
+    the numbers it compares (`arch_sizes_…`); the kind's (class) method is a full table's."""
 
     def __get__(self, given: Any, cls: type | None = None) -> str:
         if given is None:
-            return "arch_table"
-        if given.report == "table" and not given.compared() & FIELDS:
-            return "arch_table_shapes"
-        return f"arch_{given.report}"
-
-
-def _text(shape: tuple[int, ...] | list[int]) -> str:
-    return "×".join(map(str, shape))
+            return "arch_sizes_weights_mults_fields"
+        if given.report in ("receptive_field", "variable_input", "corner_reach", "hessian"):
+            return f"arch_{given.report}"
+        compared = given.compared()
+        return "_".join(["arch_sizes", *(name for name, whats in CHECKED if compared & whats)])
 
 
 @kind("architecture", "A CNN as a list of layers: table of shapes, parameters, "
@@ -158,11 +166,16 @@ class Architecture(Derived):
                 and not (self.flat and c in ("rf", "jump"))]
 
     def compared(self) -> set[str]:
-        """The quantities whose numbers are answers, compared with numpy: the report's; a
-        table's receptive fields and jumps only when it shows them."""
-        if self.report == "table" and not {"rf", "jump"} & set(self.shown_columns()):
-            return ANSWERS["table"] - FIELDS
-        return ANSWERS[self.report]
+        """The quantities whose numbers are answers, compared with numpy: a table's sizes
+        and the columns it shows (and what the report states besides), or the report's."""
+        if self.report not in TABLE:
+            return ANSWERS[self.report]
+        out = SIZES | {what for c in self.shown_columns() for what in COLUMNS[c]}
+        if self.report in ("parameters", "hessian"):
+            out |= {"weights", "params"}
+        if self.report == "receptive_field":
+            out |= FIELDS
+        return out
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -195,9 +208,10 @@ class Architecture(Derived):
         layers, report = self.network(), self.report
         d = NetworkDerivation()
         general = {what for c in self.shown_columns() for what in COLUMNS[c]}
-        walker = Walker(d, FOCUS[report], count_uses(self.shape, layers),
-                        general=general, answer=self.compared())
+        walker = Walker(d, FOCUS[report], preview(self.shape, layers), layers,
+                        general=general, answer=self.compared(), sample=report == "table")
         rows = A.walk(self.shape, layers, walker)
+        d.hidden = walker.hidden
         walker.arrange()
         if report in TABLE:
             self._totals(d, rows)
@@ -205,18 +219,23 @@ class Architecture(Derived):
         d.marked = MARKED[report]
         return d
 
-    def _totals(self, d: Derivation, rows: list[A.Row]) -> None:
-        """Σ of each column of the table: written out for the parameters report."""
+    def _totals(self, d: NetworkDerivation, rows: list[A.Row]) -> None:
+        """Σ of each column of the table (an answer when the column's numbers are): written
+        out for the parameters report, the table's Total row otherwise."""
         weighted = [n for n, row in enumerate(rows, 1) if row.params_with_bias]
         shown = self.report in ("parameters", "hessian")
         if shown:
             d.say("arch_result_sum")
+        compared = self.compared()
         sums = [total(d, rf"\sum_{{l}} {name}_{{l}}",
                       {sp.Symbol(f"{name}_{{{n}}}"): getattr(rows[n - 1], column)
-                       for n in weighted}, key, shown and key != "total_mults")
-                for name, column, key in (("N", "params", "total_weights"),
-                                          ("P", "params_with_bias", "total_params"),
-                                          ("M", "mults", "total_mults"))]
+                       for n in weighted}, key, shown and key != "total_mults",
+                      what in compared)
+                for name, column, key, what in (("N", "params", "total_weights", "weights"),
+                                                ("P", "params_with_bias", "total_params",
+                                                 "params"),
+                                                ("M", "mults", "total_mults", "mults"))]
+        d.sums = dict(zip(("params", "params_bias", "mults"), sums, strict=True))
         if shown:
             self._conclude(d, "arch_result_params", rows, case="some" if weighted else "none",
                            without=sums[0], all=sums[1])
@@ -233,12 +252,12 @@ class Architecture(Derived):
 
     def _output_shape(self, d: Derivation, layers: list[A.Layer], rows: list[A.Row]) -> None:
         final = rows[-1].output_shape
-        case = "plain"
+        case = "plain" if len(final) == 3 else "vector"
         if self.compare_input:
             case = ("flat" if len(final) != 3 else "same" if final[:2] == self.shape[:2]
                     else "different")
-        self._conclude(d, "arch_result_output", rows, case=case, shape=_text(final),
-                       size=_text(final[:2]), input=_text(self.input[:2]))
+        self._conclude(d, "arch_result_output", rows, case=case, shape=in_math(final),
+                       size=in_math(final[:2]), input=in_math(self.input[:2]))
 
     def _same_size(self, d: Derivation, layers: list[A.Layer], rows: list[A.Row]) -> None:
         before: tuple[int, ...] = self.shape
@@ -246,13 +265,15 @@ class Architecture(Derived):
         for number, row in enumerate(rows, 1):
             if first is None and (len(row.output_shape) != 3
                                   or row.output_shape[:2] != before[:2]):
-                first = {"layer": number, "from": _text(before), "to": _text(row.output_shape)}
+                first = {"layer": number, "from": in_math(before), "to": in_math(row.output_shape)}
             before = row.output_shape
         final = rows[-1].output_shape
         same = len(final) == 3 and final[:2] == self.shape[:2]
         case = "changed" if not same else "each" if first is None else "overall"
-        self._conclude(d, "arch_result_same", rows, case=case, shape=_text(final),
-                       size=_text(self.input[:2]), **(first or {}))
+        if case != "overall" and A.dilated(layers):
+            case += "_dilated"                  # the rule p = d(k − 1)/2 names the dilation
+        self._conclude(d, "arch_result_same", rows, case=case, shape=in_math(final),
+                       size=in_math(self.input[:2]), **(first or {}))
 
     def _receptive_field(self, d: Derivation, layers: list[A.Layer], rows: list[A.Row]
                          ) -> None:
@@ -263,9 +284,9 @@ class Architecture(Derived):
         mixing = next(n for n, layer in enumerate(layers)
                       if isinstance(layer, A.GlobalAvgPool | A.Flatten | A.Dense))
         sizes = [self.shape, *(r.output_shape for r in rows)]     # sizes[l]: input of layer l
-        seen = [len(_seen(layers[:mixing], [size[axis] for size in sizes[:mixing]], axis,
-                          set(range(sizes[mixing][axis])))[0]) if len(sizes[mixing]) == 3
-                else self.input[axis] for axis in (0, 1)]
+        seen = [len(windows_back(layers[:mixing], [size[axis] for size in sizes[:mixing]],
+                                 axis, set(range(sizes[mixing][axis])))[0])
+                if len(sizes[mixing]) == 3 else self.input[axis] for axis in (0, 1)]
         h, w = self.input[:2]
         stated(d, r"H_\text{seen}", seen[0], "arch_windows_back", "rows_seen",
                "arch_result_field", case="all" if seen == [h, w] else "part", rows=seen[0],
@@ -285,10 +306,10 @@ class Architecture(Derived):
                         ) -> None:
         ok, _why = A.accepts_variable_input(layers)
         stated(d, r"\text{accepts}", int(ok), "arch_weights_fixed", "accepts", "arch_variable",
-               **_variable_reason(layers, rows, _text(self.input)))
+               **variable_reason(layers, rows, in_math(self.input)))
         if not ok:
             return
-        walker = Walker(d, FOCUS["variable_input"], count_uses(self.shape, layers, True))
+        walker = Walker(d, FOCUS["variable_input"], preview(self.shape, layers, True), layers)
         h, w = A.minimum_input_size(layers, walker)
         walker.arrange()
         first = min((q.layer for q in walker.steps), default=None)
@@ -305,14 +326,14 @@ class Architecture(Derived):
     def _corner_reach(self, d: Derivation, layers: list[A.Layer], rows: list[A.Row]) -> None:
         n = self.input[0]
         sizes = [self.shape, *(r.output_shape for r in rows[:-1])]
-        axes = [_seen(layers, [size[axis] for size in sizes], axis) for axis in (0, 1)]
+        axes = [windows_back(layers, [size[axis] for size in sizes], axis) for axis in (0, 1)]
         reaches = all(n - 1 in seen for seen, _, _ in axes)
         centred = all(lo == -hi for _, lo, hi in axes)
         field = rows[-1].receptive_field
         assert field is not None
         d.say("arch_corner", case="centred" if centred else "plain", n=n, half=n - 1)
         start = len(d.steps)
-        d.chain(sp.Symbol(r"r_\text{min}"), A.FORMULAS["corner_need"], "arch_corner_need")
+        d.chain(sp.Symbol(r"R_\text{min}"), A.FORMULAS["corner_need"], "arch_corner_need")
         d.put({A.N: n}).answer("needed")
         need = int(d.result)
         for step in d.steps[start:]:
@@ -321,8 +342,8 @@ class Architecture(Derived):
         case = "reach" if reaches else "short" if short else "unseen"
         stated(d, "possible", int(reaches), "arch_windows_back", "possible",
                "arch_result_corner", case=case, need=need,
-               rf=str(field[0]) if field[0] == field[1] else _text(field),
-               rows=_index_set(axes[0][0]), cols=_index_set(axes[1][0]), last=n - 1)
+               rf=str(field[0]) if field[0] == field[1] else in_math(field),
+               rows=index_set(axes[0][0]), cols=index_set(axes[1][0]), last=n - 1)
 
     # answers ---------------------------------------------------------------------------
     def value(self, answers: dict[str, Any]) -> Any:
@@ -368,19 +389,23 @@ class Architecture(Derived):
         if self.report not in TABLE:
             return {"table": None}
         assert isinstance(d, NetworkDerivation)
-        answers = {key: step.rhs for key, step in d.answers().items()}
         rows = A.walk(self.shape, self.network(), d.read())
-        sums = [grouped(int(answers[k])) for k in ("total_weights", "total_params", "total_mults")]
         return {"table": {
-            "input": _text(self.input), "dilated": A.dilated(self.network()), "flat": self.flat,
+            "input": compact(self.input), "input_math": in_math(self.input),
+            "dilated": A.dilated(self.network()), "flat": self.flat,
             "columns": self.shown_columns(),
+            # the table report's table is its answer; the others' numbers are worked above
+            # it, except the layers a table report leaves to it (`hidden`)
+            "answer": self.report == "table", "hidden": d.hidden,
+            # a report that sums the columns in a display has no Total row besides
+            "total_row": self.report not in ("parameters", "hessian"),
             "rows": [{"number": n, "label": r.label, "shape": r.shape_text,
                       "params": grouped(r.params), "params_with_bias": grouped(r.params_with_bias),
                       "mults": grouped(r.mults), "rf": r.receptive_field_text,
                       "jump": "" if r.jump is None else
-                      str(r.jump[0]) if r.jump[0] == r.jump[1] else _text(r.jump)}
+                      str(r.jump[0]) if r.jump[0] == r.jump[1] else compact(r.jump)}
                      for n, r in enumerate(rows, 1)],
-            "total": dict(zip(("params", "params_with_bias", "mults"), sums, strict=True))}}
+            "total": {key: grouped(value) for key, value in d.sums.items()}}}
 
     # reference ---------------------------------------------------------------------------
     def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -400,7 +425,7 @@ class Architecture(Derived):
         if wanted & FIELDS and not self.flat:
             found = R.fields_and_jumps(layers, 0)
             # a network whose every window is square acts alike on both axes
-            square = all(_square(layer) for layer in layers)
+            square = all(square_layer(layer) for layer in layers)
             for name, along in (("rows", found), ("cols", found if square else
                                                   R.fields_and_jumps(layers, 1))):
                 for n, pair in enumerate(along, 1):
@@ -432,65 +457,3 @@ class Architecture(Derived):
 
 
 ArchitectureGiven = Architecture
-
-
-def _square(layer: Mapping[str, Any]) -> bool:
-    """Whether a layer (plain data) has the same window, stride, padding, dilation on both
-    axes (an int stands for a square pair)."""
-    return all(not isinstance(v, list | tuple) or v[0] == v[1] for v in layer.values())
-
-
-def _variable_reason(layers: list[A.Layer], rows: list[A.Row], input_text: str
-                     ) -> dict[str, Any]:
-    """Which layer decides whether the input size may vary (the case of the sentence)."""
-    flatten = None
-    for index, layer in enumerate(layers):
-        if isinstance(layer, A.GlobalAvgPool):
-            dense_after = any(isinstance(later, A.Dense) for later in layers[index:])
-            return {"case": "global_pool_dense" if dense_after else "global_pool",
-                    "layer": index + 1}
-        if isinstance(layer, A.Flatten) and flatten is None:
-            flatten = index + 1
-        if isinstance(layer, A.Dense):
-            if flatten is None:
-                return {"case": "dense_on_map", "layer": index + 1}
-            before = rows[flatten - 2].shape_text if flatten > 1 else input_text
-            mlp = not any(isinstance(earlier, A.Conv | A.MaxPool | A.AvgPool)
-                          for earlier in layers[:flatten])
-            return {"case": "flatten_dense_mlp" if mlp else "flatten_dense", "layer": flatten,
-                    "dense": index + 1, "from": before,
-                    "features": rows[flatten - 1].shape_text}
-    return {"case": "flatten_only" if flatten else "conv_only"}
-
-
-def _params(layer: A.Layer) -> tuple[A.Pair, A.Pair, A.Pair, A.Pair] | None:
-    """Kernel, stride, padding and dilation of a conv or pooling layer, else None."""
-    if isinstance(layer, A.Conv):
-        return layer.kernel_size, layer.strides, layer.paddings, layer.dilations
-    if isinstance(layer, A.MaxPool | A.AvgPool):
-        return layer.window_size, layer.strides, layer.paddings, (1, 1)
-    return None
-
-
-def _seen(layers: list[A.Layer], sizes: list[int], axis: int,
-          start: set[int] | None = None) -> tuple[set[int], int, int]:
-    """Input indices (along `axis`) that the outputs `start` (output 0 by default) depend
-    on, following each window back through the layers (padded positions carry nothing),
-    and the ends lo, hi of the span output 0 would cover if there were no border.
-    `sizes[l]` is the input length of layer l."""
-    seen, lo, hi = start or {0}, 0, 0
-    for layer, n_in in zip(reversed(layers), reversed(sizes), strict=True):
-        params = _params(layer)
-        if params is None:
-            continue
-        k, s, p, d = (v[axis] for v in params)
-        seen = {o * s - p + d * t for o in seen for t in range(k)} & set(range(n_in))
-        lo, hi = lo * s - p, hi * s - p + d * (k - 1)
-    return seen, lo, hi
-
-
-def _index_set(values: set[int]) -> str:
-    """{0, 1, …, 4} as LaTeX, all values when there are few."""
-    v = sorted(values)
-    shown = [str(n) for n in v] if len(v) <= 6 else [*map(str, v[:3]), r"\dots", str(v[-1])]
-    return r"\{" + ", ".join(shown) + r"\}"

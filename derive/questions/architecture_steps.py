@@ -1,6 +1,8 @@
 """The steps of an `architecture` part: each formula of `derive.models.architecture` stated
 once, then every layer's numbers put in it (substitute + evaluate, checked), shown for the
-quantities a report is about and hidden (checked, not displayed) otherwise.
+quantities a report is about, for a few layers of a table (`sampled`: one of each type and
+the largest count), and hidden (checked, not displayed) otherwise. The numbers shown are
+named before the first of them (n_l, R_l and J_l, m_l), the layers numbered as in the table.
 
 `Walker` is the `put` of `derive.models.architecture.walk`: the walk decides which number
 each layer needs, the walker writes the step that computes it and returns its value.
@@ -53,21 +55,25 @@ FAMILY_OF: dict[str, str] = {
     "field": "field", "field_dilated": "field", "jump": "field",
 }
 
-# What the left-hand side of each formula is called, in general and at layer l.
+# What the left-hand side of each formula is called, in general and at layer l. Rows and
+# columns are told apart by a superscript (R^{(H)}, R^{(W)}), one name when they agree.
 _GENERAL: dict[str, str] = {
-    "size": "n'", "features": "n", "weights": "N_l", "params": "P_l", "mults": "M_l",
-    "field": "r'", "jump": "j'", "min_size": "m",
+    "size": "n'", "features": "F_l", "weights": "N_l", "params": "P_l", "mults": "M_l",
+    "field": "R'", "jump": "J'", "min_size": "m",
 }
-_AXES = {"size": ("h", "w"), "field": ("r^{(H)}", "r^{(W)}"), "jump": ("j^{(H)}", "j^{(W)}"),
-         "min_size": ("m^{(H)}", "m^{(W)}")}
-_SCALAR = {"features": "n", "weights": "N", "params": "P", "mults": "M", "field": "r",
-           "jump": "j", "min_size": "m"}
+_LETTER = {"size": "n", "features": "F", "weights": "N", "params": "P", "mults": "M",
+           "field": "R", "jump": "J", "min_size": "m"}
+_PER_AXIS = ("size", "field", "jump", "min_size")
 # Answer keys of a number: size → rows_l, cols_l; field → field_rows_l, …
 _KEY = {"size": "", "field": "field_", "jump": "jump_", "min_size": "min_"}
 
 # The quantity that leads each family on the page (the others follow it).
 _LEAD = {"size", "features", "weights", "field", "min_size"}
 SHOW_ALL = 6     # a report's own quantities are written out layer by layer up to this many
+FEW = 3          # a table's numbers are all worked when a quantity has at most this many
+# The families whose numbers are named in a sentence before the first one shown (n_l, R_l
+# and J_l, m_l), the layers numbered as in the table.
+NAMED = {"size": "arch_size_name", "field": "arch_field_name", "min_size": "arch_min_name"}
 
 
 def keys(q: Quantity) -> tuple[str, ...]:
@@ -79,14 +85,11 @@ def keys(q: Quantity) -> tuple[str, ...]:
 
 
 def lhs(q: Quantity) -> sp.Symbol:
-    """h_3, or h_3 = w_3 when both axes share the step; m (minimum sizes) is numbered by
+    """n_3, or n^{(H)}_3 and n^{(W)}_3 when the axes differ; m (minimum sizes) is numbered by
     the layer whose input it is, so m_0 is the network's input."""
     n = q.layer - 1 if q.what == "min_size" else q.layer
-    if q.what in _AXES and q.axis is not None:
-        return sp.Symbol(f"{_AXES[q.what][q.axis]}_{{{n}}}")
-    if q.what == "size":
-        return sp.Symbol(f"h_{{{n}}} = w_{{{n}}}")
-    return sp.Symbol(f"{_SCALAR[q.what]}_{{{n}}}")
+    axis = "" if q.what not in _PER_AXIS or q.axis is None else ("^{(H)}", "^{(W)}")[q.axis]
+    return sp.Symbol(f"{_LETTER[q.what]}{axis}_{{{n}}}")
 
 
 def read(values: Mapping[str, Any], missing: int | None = None) -> A.Put:
@@ -100,9 +103,12 @@ def read(values: Mapping[str, Any], missing: int | None = None) -> A.Put:
 
 @dataclass
 class NetworkDerivation(Derivation):
-    """A derivation that knows which step gives each number of the walk."""
+    """A derivation that knows which step gives each number of the walk, and the column
+    sums of its table."""
 
     numbers: dict[Quantity, Step] = field(default_factory=dict)
+    sums: dict[str, int] = field(default_factory=dict)
+    hidden: bool = False            # some numbers of the table are not worked on the page
 
     def read(self) -> A.Put:
         """A `put` that reads each number from its checked step."""
@@ -111,17 +117,74 @@ class NetworkDerivation(Derivation):
         return put
 
 
-class Walker:
-    """Writes the steps of every number the walk asks for. `focus`: the quantities the
-    report is about (written out layer by layer, or their first and last use when more
-    than SHOW_ALL layers use them); `general`: the quantities whose formula is stated (the
-    table's columns) besides those of the focus; `answer`: the quantities whose numbers are
-    answers (each compared with numpy)."""
+Numbers = list[tuple[Quantity, int]]
 
-    def __init__(self, d: Derivation, focus: set[str], uses: dict[str, int],
+
+def preview(shape: tuple[int, ...], layers: list[A.Layer], backwards: bool = False) -> Numbers:
+    """Every number the walk (or the walk back) asks for, in its order, with its value."""
+    out: Numbers = []
+
+    def put(q: Quantity, key: str, values: dict[sp.Symbol, int]) -> int:
+        out.append((q, A.evaluate(q, key, values)))
+        return out[-1][1]
+
+    if backwards:
+        A.minimum_input_size(layers, put)
+    else:
+        A.walk(shape, layers, put)
+    return out
+
+
+def _kind_of(layer: A.Layer) -> str:
+    return "pool" if isinstance(layer, A.MaxPool | A.AvgPool) else type(layer).__name__
+
+
+def sampled(numbers: Numbers, layers: list[A.Layer], whats: set[str]) -> set[tuple[str, int]]:
+    """The (quantity, layer) pairs a table works out: every one when a quantity has few
+    numbers, else its first number on each type of layer and its largest count."""
+    out: set[tuple[str, int]] = set()
+    for what in whats:
+        mine = [(q, v) for q, v in numbers if q.what == what]
+        if len({q.layer for q, _ in mine}) <= FEW:
+            out |= {(what, q.layer) for q, _ in mine}
+            continue
+        first: dict[str, int] = {}
+        for q, _ in mine:
+            first.setdefault(_kind_of(layers[q.layer - 1]), q.layer)
+        out |= {(what, layer) for layer in first.values()}
+        if what in COUNTS:
+            out.add((what, max(mine, key=lambda qv: qv[1])[0].layer))
+    return out
+
+
+class Walker:
+    """Writes the steps of every number the walk asks for (`numbers`: its `preview`).
+    `focus`: the quantities the report is about (written out layer by layer, or their first
+    and last use when more than SHOW_ALL layers use them); `general`: the quantities whose
+    formula is stated (the table's columns) besides those of the focus; `sample`: whether
+    the table's numbers are worked for a few layers (`sampled`); `answer`: the quantities
+    whose numbers are answers (each compared with numpy)."""
+
+    def __init__(self, d: Derivation, focus: set[str], numbers: Numbers, layers: list[A.Layer],
                  general: set[str] | frozenset[str] = frozenset(),
-                 answer: frozenset[str] | set[str] = frozenset()):
-        self.d, self.focus, self.uses, self.general, self.mark = d, focus, uses, general, answer
+                 answer: frozenset[str] | set[str] = frozenset(), sample: bool = False):
+        self.d, self.focus, self.general, self.mark = d, focus, general, answer
+        self.uses: dict[str, int] = {}
+        for q, _ in numbers:
+            self.uses[q.what] = self.uses.get(q.what, 0) + 1
+        picked = sampled(numbers, layers, set(general) - focus) if sample else set()
+        self.show: set[Quantity] = set()
+        seen: dict[str, int] = {}
+        for q, _ in numbers:
+            count = seen[q.what] = seen.get(q.what, 0) + 1
+            uses = self.uses[q.what]
+            if ((q.what in focus and (uses <= SHOW_ALL or count in (1, uses)))
+                    or (q.what, q.layer) in picked):
+                self.show.add(q)
+        # a table that works some layers and leaves the others to the table
+        self.hidden = sample and any(q not in self.show for q, _ in numbers
+                                     if q.what in general)
+        self.layers = layers
         self.stated: set[str] = set()
         self.seen: dict[str, int] = {}
         self.steps: dict[Quantity, Step] = {}      # the step that gives each number
@@ -130,9 +193,9 @@ class Walker:
 
     def __call__(self, q: Quantity, key: str, values: dict[sp.Symbol, int]) -> int:
         d, formula = self.d, A.FORMULAS[key]
+        family = FAMILY_OF.get(key, key)
         if key not in self.stated and (q.what in self.general or q.what in self.focus):
             self.stated.add(key)
-            family = FAMILY_OF.get(key, key)
             if family in COUNTED and family not in self.stated:
                 self.stated.add(family)                  # its sentence, before its first formula
                 d.say(f"arch_{family}", case="_".join(
@@ -141,12 +204,15 @@ class Walker:
                 name, case = SENTENCE_OF[key]
                 d.say(name, case=case)
             d.chain(sp.Symbol(_GENERAL[q.what]), formula, RULE_OF[key])
-            self.chains.append((FAMILY_OF.get(key, key), 0))
-        self.chains.append((FAMILY_OF.get(key, key), 1))
+            self.chains.append((family, 0))
+        self.chains.append((family, 1))
         count = self.seen[q.what] = self.seen.get(q.what, 0) + 1
         uses = self.uses.get(q.what, 0)
-        shown = q.what in self.focus and (uses <= SHOW_ALL or count in (1, uses))
-        if shown and count > 1 and uses > SHOW_ALL and q.what in _LEAD:
+        shown = q in self.show
+        if q.what in NAMED and shown and f"named {q.what}" not in self.stated:
+            self.stated.add(f"named {q.what}")
+            d.say(NAMED[q.what], case=self._naming(q.what))
+        elif shown and count > 1 and uses > SHOW_ALL and q.what in _LEAD:
             d.say("arch_last", n=q.layer, case="back" if q.what == "min_size" else
                   "table" if self.general else "forward")
         start = len(d.steps)
@@ -160,6 +226,17 @@ class Walker:
             d.numbers[q] = d.steps[-1]
         return int(d.result)
 
+    def _naming(self, what: str) -> str:
+        """The case of the sentence that names the numbers of `what` shown: one name for
+        both axes, one per axis, or both; `_act` when an activation layer lies among the
+        layers numbered (an activation has a number of its own, and no such step)."""
+        whats = {"field", "jump"} if what == "field" else {what}
+        shown = [q for q in self.show if q.what in whats]
+        axes = {q.axis is None for q in shown}
+        case = "square" if axes == {True} else "rect" if axes == {False} else "mixed"
+        last = max(q.layer for q in shown)
+        act = any(isinstance(layer, A.Activation) for layer in self.layers[:last])
+        return case + ("_act" if act else "")
 
     def arrange(self) -> None:
         """Chains grouped by family, in the order the families first appear: the general
@@ -174,31 +251,17 @@ class Walker:
         d.steps[self.start:] = [step for n in order for step in chains[n]]
 
 
-def count_uses(shape: tuple[int, ...], layers: list[A.Layer],
-               backwards: bool = False) -> dict[str, int]:
-    """How many numbers of each quantity the walk (or the walk back) asks for."""
-    uses: dict[str, int] = {}
-
-    def put(q: Quantity, key: str, values: dict[sp.Symbol, int]) -> int:
-        uses[q.what] = uses.get(q.what, 0) + 1
-        return A.evaluate(q, key, values)
-
-    if backwards:
-        A.minimum_input_size(layers, put)
-    else:
-        A.walk(shape, layers, put)
-    return uses
-
-
 def total(d: Derivation, name: str, terms: dict[sp.Symbol, int], key: str,
-          shown: bool) -> int:
-    """name = the sum of the layers' numbers `terms` (written out when they are few)."""
+          shown: bool, answer: bool = True) -> int:
+    """name = the sum of the layers' numbers `terms` (written out when they are few); an
+    answer `key` unless `answer` is False (a column whose numbers are not compared)."""
     formula = sp.Add(*terms, evaluate=False) if terms else sp.Integer(0)
     start = len(d.steps)
     d.chain(sp.Symbol(name), formula, "arch_total")
     if terms:
         d.put(terms)
-    d.answer(key)
+    if answer:
+        d.answer(key)
     for step in d.steps[start:]:
         step.shown = shown and (len(terms) <= SHOW_ALL or step.rule == "evaluate")
     return int(d.result)

@@ -99,6 +99,15 @@ class ConvGiven(Derived):
                                        (self.padding,) * 2)
         return {"grad_x": dx[:, :, 0], "grad_w": dw[:, :, 0, 0]}
 
+    def given_upstream(self, d: Derivation) -> None:
+        """Through a ReLU, the answer once more with ∂L/∂y written through the given ∂L/∂z
+        (∂L/∂z · 𝟙[y > 0]): the answer in the quantities the question gives."""
+        if self.activation != "relu":
+            return
+        d.then(d.result.replace(
+            lambda e: isinstance(e, sp.Indexed) and e.base == C.dLdy,
+            lambda e: C.dLdz[e.indices] * relu_prime(C.y[e.indices])), "substitute")
+
     def upstream_chain(self, d: Derivation) -> None:
         """∂L/∂y through the activation, for every output (r, c)."""
         if self.activation != "relu":
@@ -129,8 +138,9 @@ class GradInput(ConvGiven):
                                                    layer.forward_at_output(C.r, C.c)),
                       (C.r, 0, out_r - 1), (C.c, 0, out_c - 1)), "chain_rule")
         d.then(layer.grad_input_guarded(), "sum_collapse")
-        d.then(layer.grad_input(), "tighten_sum_limits").answer("grad_x")
-        return d
+        d.then(layer.grad_input(), "tighten_sum_limits")
+        self.given_upstream(d)
+        return d.answer("grad_x")
 
     def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
         return {"grad_x": self.gradients(data)["grad_x"]}
@@ -144,7 +154,8 @@ class GradWeights(ConvGiven):
         d = self.derivation(self.grid((C.k, self.kernel[0]), (C.l, self.kernel[1]),
                                       (C.r, out_r), (C.c, out_c)))
         self.upstream_chain(d)
-        d.say("conv_grad_w", case="padded" if self.padding else "valid")
+        d.say("conv_grad_w", case=("padded" if self.padding else "valid")
+              + ("_relu" if self.activation == "relu" else ""))
         lhs = PartialOf(C.L, C.w[C.k, C.l], C.L)
         d.chain(lhs, lhs, "definition")
         d.then(sp.Sum(C.dLdy[C.i, C.j] * PartialOf(C.y[C.i, C.j], C.w[C.k, C.l],
@@ -152,10 +163,11 @@ class GradWeights(ConvGiven):
                       (C.i, 0, out_r - 1), (C.j, 0, out_c - 1)), "chain_rule")
         if self.padding:
             d.then(layer.grad_weights_padded(), "sum_collapse")
-            d.then(layer.grad_weights(), "tighten_sum_limits").answer("grad_w")
+            d.then(layer.grad_weights(), "tighten_sum_limits")
         else:
-            d.then(layer.grad_weights(), "sum_collapse").answer("grad_w")
-        return d
+            d.then(layer.grad_weights(), "sum_collapse")
+        self.given_upstream(d)
+        return d.answer("grad_w")
 
     def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
         return {"grad_w": self.gradients(data)["grad_w"]}
@@ -178,6 +190,9 @@ class Forward(ConvGiven):
               case="only" if total == 1 else "two" if total == 2 else "many")
         d.chain(C.y[0, 0], layer.forward().xreplace({C.i: 0, C.j: 0}), "substitute")
         d.apply("expand_sum")
+        if self.activation == "relu":         # the activation the question names, written
+            d.say("conv_forward_relu")
+            d.chain(C.z[C.i, C.j], sp.Max(0, C.y[C.i, C.j]), "definition")
         return d
 
     def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -224,12 +239,13 @@ class OutputSize(ConvGiven):
         for name, keys, n, k in axes:
             d.chain(name, sp.floor((N + 2 * P - K) / S) + 1, "definition")
             d.put({N: n, K: k, P: self.padding, S: self.stride}).answer(*keys)
+        # the sizes are marked where they are computed (a later part with the same givens
+        # states them as in this one); the sentence names the output's size
         rows, cols = self.layer().output_shape
         d.say("conv_size_result", name=self.output or "", r=rows, c=cols,
               case="named" if self.output else "unnamed")
         d.chain(sp.Symbol(r"\text{size}"), sp.Integer(rows), "read_off")
-        d.steps[-1].shown, d.steps[-1].states = False, True
-        d.marked = frozenset()
+        d.steps[-1].shown = False
         return d
 
     def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:

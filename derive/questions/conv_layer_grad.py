@@ -12,7 +12,7 @@ from pydantic import Field, model_validator
 from derive.derivation import Derivation, Domain
 from derive.models import conv_layer as CL
 from derive.models.conv_layer import ConvLayer
-from derive.models.symbols import Frozen, PartialOf, relu_prime, sigmoid
+from derive.models.symbols import Frozen, PartialOf, relu_prime, sigmoid, sigmoid_prime
 from derive.questions.conv_layer import LayerGiven
 from derive.questions.declare import Derived, kind
 from derive.verify import reference_nd as ref
@@ -103,8 +103,9 @@ class LayerGrad(LayerGiven, Derived):
             d.then(CL.dJdU[u1, u2, u3] * PartialOf(u, z, self.act(z)), "chain_rule")
             if self.activation == "relu":
                 d.then(CL.dJdU[u1, u2, u3] * relu_prime(z), "relu_prime")
-            else:
-                d.apply("differentiate").apply("sigma_prime", names={sigmoid(z): u})
+            else:                       # ∂J/∂U · U(1 − U): the given factor first
+                d.apply("differentiate")
+                d.then(CL.dJdU[u1, u2, u3] * sigmoid_prime(u), "sigma_prime")
         if self.wrt == "Z":
             d.answer("grad")
 
@@ -121,7 +122,8 @@ class LayerGrad(LayerGiven, Derived):
         i, j, n, m, k1, k2 = sp.symbols("i j n m k_1 k_2", integer=True)
         d.say(f"layer_grad_{self.wrt}", entry={     # the entry, in the spec's notation
             "W": sp.IndexedBase("W")[k1, k2, n, m], "X": sp.IndexedBase("X")[i, j, n],
-            "b": sp.IndexedBase("b")[m]}[self.wrt])
+            "b": sp.IndexedBase("b")[m]}[self.wrt],
+            case="padded" if self.padding else "valid")   # only padding hides taps
         lhs = PartialOf(J, target, J)
         d.chain(lhs, lhs, "definition")
         d.then(sp.Sum(CL.dJdZ[o1, o2, o3] * PartialOf(CL.Z[o1, o2, o3], target,

@@ -10,6 +10,7 @@ import numpy as np
 import sympy as sp
 
 from derive.derivation import Derivation
+from derive.latex.printer import tex
 from derive.models import conv_layer as CL
 from derive.questions.conv_layer import LayerGiven, _parameter_arrays
 from derive.questions.conv_layer_grad import EXAMPLE, forward_chain
@@ -18,20 +19,34 @@ from derive.verify import reference_nd as ref
 from derive.verify.counting import walk_conv_layer
 
 N, K, P, S, D = sp.symbols("N K p s d", integer=True, positive=True)
-H, Wd, C_IN, C_OUT, K1, K2 = sp.symbols(r"H_\text{out} W_\text{out} C_\text{in} C_\text{out} "
-                                         r"K_1 K_2", integer=True, positive=True)
+# The output is H′ × W′ × C′ from C input channels: symbols of no language (not H_out, a
+# word), and none of them the kernel's W; the kernel has K₁ rows and K₂ columns.
+H, Wd, C_IN, C_OUT, K1, K2 = sp.symbols("H' W' C C' K_1 K_2", integer=True, positive=True)
 MULTS, ADDS, PARAMS = sp.symbols("M A P", integer=True, positive=True)
+
+
+def _in_order(*factors: sp.Expr) -> sp.Expr:
+    """A product kept in the order a reader counts it (positions, channels, then taps)."""
+    return sp.Mul(*factors, evaluate=False)
+
 
 # The formulas, as data: a test breaks each of them and expects the check to fail.
 FORMULAS: dict[str, sp.Expr] = {
     "size": sp.floor((N + 2 * P - K) / S) + 1,
     "size_dilated": sp.floor((N + 2 * P - (D * (K - 1) + 1)) / S) + 1,
-    "multiplications": H * Wd * C_OUT * K1 * K2 * C_IN,
+    "multiplications": _in_order(H, Wd, C_OUT, K1, K2, C_IN),
     "additions": H * Wd * C_OUT * (K1 * K2 * C_IN - 1),
     "additions_bias": H * Wd * C_OUT * K1 * K2 * C_IN,
-    "with_bias": K1 * K2 * C_IN * C_OUT + C_OUT,
-    "without_bias": K1 * K2 * C_IN * C_OUT,
+    "with_bias": sp.Add(_in_order(K1, K2, C_IN, C_OUT), C_OUT, evaluate=False),
+    "without_bias": _in_order(K1, K2, C_IN, C_OUT),
 }
+
+
+def _formula(d: Derivation, lhs: sp.Symbol, key: str) -> None:
+    """lhs = FORMULAS[key], its factors printed in the order they are written (the page's
+    index base would otherwise rebuild the product in SymPy's order)."""
+    d.chain(lhs, FORMULAS[key], "definition")
+    d.steps[-1].display = tex(FORMULAS[key])
 
 
 class _PerReport:
@@ -91,7 +106,7 @@ class LayerSizes(LayerGiven, Derived):
         """The multiplications, as asked; the additions are checked, not shown."""
         d.say("layer_mults", case="bias" if self.bias else "plain", h=sizes[H], w=sizes[Wd],
               m=sizes[C_OUT], k1=sizes[K1], k2=sizes[K2], n=sizes[C_IN])
-        d.chain(MULTS, FORMULAS["multiplications"], "definition")
+        _formula(d, MULTS, "multiplications")
         d.put(sizes).answer("multiplications")
         self._hidden(d, ADDS, FORMULAS["additions_bias" if self.bias else "additions"], sizes,
                      "additions")
@@ -104,7 +119,7 @@ class LayerSizes(LayerGiven, Derived):
                                                                          "with_bias")
         d.say("layer_params", case="bias" if self.bias else "plain", k1=sizes[K1],
               k2=sizes[K2], n=sizes[C_IN], m=sizes[C_OUT])
-        d.chain(PARAMS, FORMULAS[asked], "definition")
+        _formula(d, PARAMS, asked)
         d.put(sizes).answer(asked)
         self._hidden(d, PARAMS, FORMULAS[other], sizes, other)
         d.marked = frozenset({asked})
