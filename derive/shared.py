@@ -18,7 +18,8 @@ page order:
 - a dropped line that is one of this part's answers is stated inline, marked as the answer
   ("As in question 4.2, $x = 3$."), or, a matrix or too long to read inline, named and
   marked ("$Hv$: see question 3.3.");
-- a table (`c["table"]`) shown before is replaced by a reference to it (`c["table_ref"]`);
+- a table (`c["table"]`) shown before (the same `key`, what the page prints of it; else the
+  same contents) is replaced by a reference to it (`c["table_ref"]`);
 - a sentence that announced a display left out says where it is ("Each factor, by its
   rule, as in question 4.2."), so that no sentence announces what does not follow;
 - a sentence that states notation (key `*_setup`, ending in a full stop) made in an earlier
@@ -68,6 +69,29 @@ def _key(line: dict[str, str]) -> LineKey:
     return (line["lhs"], line["rel"], line["rhs"], line["rule"].replace(ANSWER_TAG, ""))
 
 
+def _group(latex: str, start: int) -> int:
+    """The index just past the brace group that opens at `start`."""
+    depth = 0
+    for i in range(start, len(latex)):
+        depth += {"{": 1, "}": -1}.get(latex[i], 0)
+        if depth == 0:
+            return i + 1
+    return len(latex)
+
+
+def _slashed(latex: str) -> str:
+    """A name that is one partial derivative written with a slash (∂L/∂v) rather than a
+    fraction, which is tiny in running text; anything else as it is (in a product, a
+    slash would be ambiguous)."""
+    text = latex.strip()
+    if not text.startswith(r"\frac{\partial"):
+        return latex
+    mid = _group(text, 5)
+    if not text.startswith(r"{\partial", mid) or _group(text, mid) != len(text):
+        return latex
+    return text[6:mid - 1] + "/" + text[mid + 1:-1]
+
+
 def _inline(latex: str) -> str:
     """A display's LaTeX made fit for running text (matrices small, no display style)."""
     latex = latex.replace(r"\displaystyle ", "").replace(r"\displaystyle", "")
@@ -105,7 +129,7 @@ class SharedFacts:
             out["blocks"] = self._blocks(full_id, context["blocks"])
         table = context.get("table")
         if table:
-            key = repr(table)
+            key = str(table.get("key", repr(table)))   # what the page prints of it
             if key in self.tables and self.tables[key] != full_id:
                 out["table"] = None
                 out["table_ref"] = self._say("table", ref=partref(self.tables[key]))
@@ -224,7 +248,7 @@ class SharedFacts:
 
     def _dropped(self, ref: str, lines: list[dict[str, str]]) -> _Dropped:
         """A dropped display named by its left side; with the answer mark, the answer stated."""
-        name = _inline(lines[0]["lhs"])
+        name = _slashed(_inline(lines[0]["lhs"]))
         answers = []
         for n, line in enumerate(lines):
             if line["rule"].endswith(ANSWER_TAG):

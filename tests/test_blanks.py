@@ -51,9 +51,10 @@ def test_blanks_are_filled_with_the_answer(tmp_path: Path) -> None:
     assert code == 0
     tex = (out / "solutions.tex").read_text(encoding="utf-8")
     # 2·2·3·2 = 24 and 3·3·2·4 = 72 weights; with 2 + 4 biases, 102
-    assert r"\answerhere Parameters without bias: \fbox{$96$}\par" in tex
-    assert r"\answerhere Parameters with bias: \fbox{$102$}\par" in tex
-    assert r"\answerhere Output rows: \fbox{$3$}\par" in tex      # 5 − 3 + 1
+    # the box is the blank's mark: the margin mark stays on the solution's own answer
+    assert "\nParameters without bias: \\fbox{$96$}\\par" in tex
+    assert "\nParameters with bias: \\fbox{$102$}\\par" in tex
+    assert "\nOutput rows: \\fbox{$3$}\\par" in tex      # 5 − 3 + 1
 
 
 def test_a_blank_naming_nothing_is_a_located_error(tmp_path: Path,

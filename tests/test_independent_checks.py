@@ -24,7 +24,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from derive.latex.environment import strings
 from derive.models.conv import Axis
 from derive.models.conv_matrix import TransposedConv2D, conv_matrix
-from derive.questions import conv_arrays
+from derive.questions import conv_arrays, conv_linear
 from derive.verify import counting, reference_nd
 from derive.verify.counting import walk_conv2d, walk_conv_layer
 
@@ -163,7 +163,7 @@ def test_transposed_check_refuses_a_broken_convolution_matrix(
         return conv_matrix(layer).applyfunc(
             lambda e: e.base[k[0] - 1 - e.indices[0], k[1] - 1 - e.indices[1]] if e != 0 else e)
 
-    monkeypatch.setattr(conv_arrays, "conv_matrix", flipped)
+    monkeypatch.setattr(conv_linear, "conv_matrix", flipped)
     check = _check("conv2d.transposed", **TRANSPOSED[1])
     assert not check.passed and "answer adjoint" in check.detail
 
@@ -222,7 +222,7 @@ LANGUAGES = ["en", "fr"]
 def test_shape_sentence_follows_stride_and_padding(language: str) -> None:
     text = _page("conv_layer.sizes", language, **LAYERS[0], report="shapes")
     assert r"\frac{32 + 2 \times 2 - 5}{2}}\right\rfloor + 1" in text
-    assert "&= 16 " in text and r"$16 \times 16 \times 8$" in text
+    assert "&= 16 " in text and r"$(16, 16, 8)$" in text
     assert "minus one" not in text and "moins un" not in text
     dilated = _page("conv_layer.sizes", language, **LAYERS[1], report="shapes")
     assert r"\frac{11 - 2 \times \left(3 - 1\right) + 2 \times 1 - 1}{1}" in dilated
@@ -245,9 +245,10 @@ def test_conv2d_location_sentences_count_properly(language: str) -> None:
     assert "(s)" not in none and words["arrays_zeros"]["none"].split(":")[0] in none
     assert r"= \varnothing" in none
     one = _page("conv2d.arrays", language, x=[[1, 2], [3, 4]], w=[[1]], report="max")
-    assert ("at 1 location " if language == "en" else "en 1 position ") in one
+    assert ("at a single location " if language == "en" else "qu'en une position ") in one
     two = _page("conv2d.arrays", language, x=[[4, 1], [4, 2]], w=[[1]], report="max")
-    assert ("at 2 locations " if language == "en" else "en 2 positions ") in two
+    assert ("at each of these locations " if language == "en"
+            else "en chacune de ces positions ") in two
     assert r"\left\{(1,1),\ (2,1)\right\}" in two                     # from 1, as by default
 
 
@@ -262,9 +263,10 @@ def test_location_sentences_count_properly(language: str, kind: str,
     assert strings(language)["sentences"]["layer_arrays_zeros"]["none"].split(":")[0] in none
     assert r"= \varnothing" in none
     one = _page(kind, language, **given, report="max")
-    assert ("at 1 location " if language == "en" else "en 1 position ") in one
+    assert ("at a single location " if language == "en" else "qu'en une position ") in one
     two = _page(kind, language, x=[[[4], [1]], [[4], [2]]], w=[[[[1]]]], report="max")
-    assert ("at 2 locations " if language == "en" else "en 2 positions ") in two
+    assert ("at each of these locations " if language == "en"
+            else "en chacune de ces positions ") in two
     assert r"\left\{(1,1,1),\ (2,1,1)\right\}" in two                # from 1, as by default
 
 

@@ -312,7 +312,7 @@ def test_long_backprop_derivations_mark_each_answer_once(usc_tex: str) -> None:
         d = solutions[fid].derivation
         assert d is not None
         answers = [s for s in d.steps if marks(d, s)]      # what the part asks for
-        assert all(s.shown for s in answers)
+        assert all(s.shown or s.states for s in answers)     # a display, or a sentence
         shown = parts[fid].count(ANSWER_TAG) + parts[fid].count(ANSWER_TEXT.strip())
         assert shown == len(answers) >= 1, fid
 
@@ -371,7 +371,9 @@ def test_a_spec_s_templates_override_a_layout_and_strings(tmp_path: Path,
     tex = _tex(spec, tmp_path / "out")
     assert r"\section*{Sizes: our own layout}" in tex
     assert r"\paragraph{1(a)}" in tex and r"\textsf{rép.}" in tex
-    assert r"\tag*{\footnotesize arithmétique}" in tex and r"\answerhere La sortie" in tex
+    # the computed size is the marked answer, the sentence after it restates it
+    assert r"\tag*{\footnotesize arithmétique\answermark}" in tex
+    assert "La sortie est de taille" in tex
     assert r"\section*{Vérification}" not in tex                 # the package's layout unused
     assert r"\tag*{\footnotesize substitution}" in tex           # other strings unchanged
 

@@ -120,10 +120,12 @@ def assert_references_are_used(tex: str) -> None:
         for match in _SEE.finditer(text):
             if ANSWER_TEXT.strip() in match.group(0):
                 continue
-            after = text[match.end():].lstrip().replace(r"\par", "").lstrip()
+            after = re.sub(r"\\par(?![a-z])", "", text[match.end():].lstrip()).lstrip()
             rest = text[:match.start()] + text[match.end():]
             for name in re.findall(r"\$([^$]+)\$", match.group("names")):
-                assert name in rest or after.startswith(r"\begin{align"), (
+                num, slash, den = name.partition("/")            # ∂L/∂v is \frac{∂L}{∂v}
+                written = {name} | ({rf"\frac{{{num}}}{{{den}}}"} if slash else set())
+                assert any(w in rest for w in written) or after.startswith(r"\begin{align"), (
                     f"{fid} names ${name}$ by reference but never uses it")
 
 
@@ -210,8 +212,8 @@ def test_the_usc_backprop_problem_shows_its_network_once(tmp_path: Path) -> None
     assert body.count("The network computes") <= 2          # 4.1; 4.3 with its one-hot label
     # 1.1 asks for the counts, 1.2 for the output's size: two tables with their own columns
     assert body.count(r"\begin{tabular}") == 2
-    # matrices too long to name are referred to at once, their parts in page order
-    assert r"Same steps as in questions \partref{4.2} and \partref{4.4}." in body
+    # matrices too long to name are referred to at once: 4.9 repeats 4.5's softmax matrix
+    assert r"Same steps as in question \partref{4.5}." in body.split("% derive-part: 4.9")[1]
     assert not re.search(r"Same steps as in [^\n]*\n\s*Same steps", body)
 
 
@@ -228,7 +230,8 @@ def test_a_repeated_answer_is_stated_and_marked_where_it_is_asked(tmp_path: Path
          "given": {**arch, "report": "parameters", "columns": ["output"]}}]}]
     tex, _ = _tex(_spec(tmp_path, problems))
     part = dict(zip(*[iter(_PART.split(tex.split("Verification}")[0])[1:])] * 2, strict=True))
-    assert (ANSWER_TEXT + r"The output is $4 \times 4$.") in part["1.2"]
+    assert (ANSWER_TEXT + r"As in question \partref{1.1}, $I = J = 4$.") in part["1.2"]
+    assert r"The output is $4 \times 4$." in part["1.2"]
     assert r"\begin{align" not in part["1.2"]
     for fid in ("1.1", "1.2", "1.3", "1.4"):
         assert part[fid].count(ANSWER_TAG) + part[fid].count(ANSWER_TEXT) == 1, fid
@@ -431,3 +434,12 @@ def test_a_sentence_is_not_continued_into_a_display_that_is_left_out(tmp_path: P
                                     "parts": _parts("architecture", arch)}]))
     assert_every_colon_opens_a_display(tex)
     assert_references_exist(tex)
+
+
+def test_a_partial_derivative_named_in_a_sentence_is_written_with_a_slash() -> None:
+    from derive.shared import _slashed
+
+    assert _slashed(r"\frac{\partial L}{\partial {v}_{1,2}}") == r"\partial L/\partial {v}_{1,2}"
+    assert _slashed(r"\frac{\partial^{2} f}{\partial x^{2}}") == r"\partial^{2} f/\partial x^{2}"
+    for kept in (r"\frac{\partial L}{\partial v} x", r"\frac{1}{2}", r"\frac{\partial L}{2}"):
+        assert _slashed(kept) == kept                  # a product, or not a derivative

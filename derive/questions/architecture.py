@@ -390,7 +390,18 @@ class Architecture(Derived):
             return {"table": None}
         assert isinstance(d, NetworkDerivation)
         rows = A.walk(self.shape, self.network(), d.read())
-        return {"table": {
+        table = self._page_table(d, rows)
+        cells = {"output": "shape", "params": "params", "params_bias": "params_with_bias",
+                 "mults": "mults", "rf": "rf", "jump": "jump"}
+        # what the page prints of it: two parts with the same printed table share it
+        table["key"] = repr((table["input"], table["flat"], table["columns"],
+                             [[row[cells[c]] for c in table["columns"]] for row in table["rows"]],
+                             {c: table["total"][c] for c in table["columns"]
+                              if table["total_row"] and c in table["total"]}))
+        return {"table": table}
+
+    def _page_table(self, d: NetworkDerivation, rows: list[Any]) -> dict[str, Any]:
+        return {
             "input": compact(self.input), "input_math": in_math(self.input),
             "dilated": A.dilated(self.network()), "flat": self.flat,
             "columns": self.shown_columns(),
@@ -405,7 +416,7 @@ class Architecture(Derived):
                       "jump": "" if r.jump is None else
                       str(r.jump[0]) if r.jump[0] == r.jump[1] else compact(r.jump)}
                      for n, r in enumerate(rows, 1)],
-            "total": {key: grouped(value) for key, value in d.sums.items()}}}
+            "total": {key: grouped(value) for key, value in d.sums.items()}}
 
     # reference ---------------------------------------------------------------------------
     def reference(self, data: Mapping[str, Any]) -> dict[str, Any]:
