@@ -896,3 +896,14 @@ def test_smallest_sizes_and_corners_name_their_letters(language: str) -> None:
                   layers=[{"conv": 3, "filters": 1, "padding": 1}] * 4)
     # n named before R_min = 2(n − 1) + 1 = 13 uses it; only the yes/no is marked
     assert "($n = 7$)" in corner and corner.count(r"\answer") == 1
+
+
+def test_the_hessian_report_defines_p_and_marks_what_is_asked() -> None:
+    """IFT 3.2 asks for the number of parameters and the size of H: P is defined where the
+    size uses it, and the two statements that answer are the marked ones (not n_H or bytes)."""
+    layers = [{"dense": 6}, {"activation": "relu"}, {"dense": 3}]
+    text = page("architecture", "en", input=[4], layers=layers, report="hessian")
+    p = (4 + 1) * 6 + (6 + 1) * 3                             # 51 parameters
+    assert f"all $P = {p}$ parameters" in text and f"has size ${p} \\times {p}$" in text
+    assert text.count(r"\answermark") == 0
+    assert text.count(r"\answerhere") == 2

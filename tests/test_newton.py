@@ -146,7 +146,7 @@ def test_the_check_names_cholesky_only_with_the_cost() -> None:
 @pytest.mark.parametrize(("language", "words"), [
     ("fr", (r"une matrice $\num{284682} \times \num{284682}$",
             r"octets en float32 ($\approx \qty{324}{Go}$)")),
-    ("en", (r"a $\num{284682} \times \num{284682}$ matrix",
+    ("en", (r"has size $\num{284682} \times \num{284682}$",
             r"bytes in float32 ($\approx \qty{324}{GB}$)")),
 ])
 def test_the_size_of_h_is_answered_with_its_shape_and_units(language: str,

@@ -71,7 +71,8 @@ MARKED: dict[str, frozenset[str] | None] = {
     "table": frozenset(), "output_shape": frozenset(), "same_size": frozenset(),
     "parameters": frozenset(), "receptive_field": frozenset({"rows_seen", "cols_seen"}),
     "variable_input": frozenset({"accepts"}), "corner_reach": frozenset({"possible"}),
-    "hessian": frozenset(f"hessian_{key}" for key in HESSIAN_KEYS)}
+    # the number of parameters and the size of H: the sentences that state them
+    "hessian": frozenset()}
 # The table's columns, the quantities of the walk each one shows, and the columns a report
 # shows unless the spec names them (`columns`): what the report asks, with the output size.
 Column = Literal["output", "params", "params_bias", "mults", "rf", "jump"]

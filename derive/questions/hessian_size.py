@@ -99,3 +99,4 @@ def _summary(d: Derivation, keys: str, parameters: int) -> None:
     d.put({A.P_ALL: parameters})
     for step in d.steps[-3:]:
         step.shown = False
+    d.steps[-1].states = True               # the sentence states the size asked: marked
