@@ -36,3 +36,20 @@ def step_by_rule(solution: Solution, rule: str) -> Any:
     assert solution.derivation is not None
     (step,) = [s for s in solution.derivation.steps if s.rule == rule]
     return step
+
+
+def marked(shown: list[dict[str, Any]], sentences: bool = False) -> list[str]:
+    """The left sides of the marked lines of rendered blocks (with `sentences`, the sentences
+    marked as answers too, in page order)."""
+    from derive.derivation.page import ANSWER_TAG, ANSWER_TEXT
+
+    out = []
+    for b in shown:
+        if sentences and b["sentence"].startswith(ANSWER_TEXT):
+            out.append(b["sentence"])
+        lhs = ""
+        for line in b["lines"]:
+            lhs = line["lhs"] or lhs
+            if line["rule"].endswith(ANSWER_TAG):
+                out.append(lhs)
+    return out

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 import sympy as sp
+from helpers import marked
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -233,19 +234,7 @@ def _blocks(g: Any, language: str = "fr") -> list[dict[str, Any]]:
 
 def _marked(shown: list[dict[str, Any]]) -> list[str]:
     """The left sides of the marked lines (and the sentences marked as answers)."""
-    from derive.derivation.page import ANSWER_TAG, ANSWER_TEXT
-
-    out = []
-    for b in shown:
-        if b["sentence"].startswith(ANSWER_TEXT):
-            out.append(b["sentence"])
-        lhs = ""
-        for line in b["lines"]:
-            lhs = line["lhs"] or lhs
-            if line["rule"].endswith(ANSWER_TAG):
-                out.append(lhs)
-    return out
-
+    return marked(shown, sentences=True)
 
 def test_the_softmax_proof_is_written_for_any_length_and_checked_at_the_given_one() -> None:
     shown = _blocks(SoftmaxStability(vectors=[[1, 2, 3, 4]]))

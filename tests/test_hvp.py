@@ -10,6 +10,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 import sympy as sp
+from helpers import marked
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -253,16 +254,7 @@ def _blocks(language: str, **given: object) -> list[dict]:  # type: ignore[type-
 
 
 def _marks(shown: list[dict]) -> list[str]:  # type: ignore[type-arg]
-    from derive.derivation.page import ANSWER_TAG
-
-    out, lhs = [], ""
-    for b in shown:
-        for line in b["lines"]:
-            lhs = line["lhs"] or lhs
-            if line["rule"].endswith(ANSWER_TAG):
-                out.append(lhs)
-    return out
-
+    return marked(shown)
 
 def test_the_estimate_asked_is_marked_not_the_numbers() -> None:
     assert _marks(_blocks("fr", report="estimate")) == [r"\mathbf{D}^{+}_{r}"]

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 import sympy as sp
+from helpers import marked
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -513,16 +514,7 @@ def _page_blocks(kind: str, language: str, **given: Any) -> list[dict[str, Any]]
 
 
 def _marked_lines(shown: list[dict[str, Any]]) -> list[str]:
-    from derive.derivation.page import ANSWER_TAG
-
-    out, lhs = [], ""
-    for b in shown:
-        for line in b["lines"]:
-            lhs = line["lhs"] or lhs
-            if line["rule"].endswith(ANSWER_TAG):
-                out.append(lhs)
-    return out
-
+    return marked(shown)
 
 def test_the_rules_mark_what_is_asked_and_hold_in_any_dimension() -> None:
     shown = _page_blocks("roperator.rules", "fr", dim=3, proofs=["scalar_multiple", "product"])
