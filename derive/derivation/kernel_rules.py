@@ -27,7 +27,7 @@ _STATED = (
     "kernel_value",            # aᵀ K a with these numbers
     "kernel_eigen",            # eigenvalues of the matrix
     "kernel_decomposition",    # the kernel written as its proof reads it
-    "kernel_separable",        # Σ a_i a_j f(x_i) f(x_j) = (Σ a_i f(x_i))²
+    "kernel_separable",        # Σ a_i a_j u_i u_j = (Σ a_i u_i)², any numbers u_i
     "kernel_shift",            # the terms in x alone, y alone, constant
     "kernel_verdict",          # a verdict tested on an example (not shown)
     "kernel_scaling",          # Ψ = Φ / √2
