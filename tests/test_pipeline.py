@@ -60,8 +60,9 @@ def test_answers_json_lists_every_part_with_a_passed_check(tmp_path: Path) -> No
     assert by_id["1.3a"]["answer"]["srepr"].startswith("Sum(")
     assert "Max(1, i - 2)" in by_id["1.3a"]["answer"]["text"]      # indices from 1, as asked
     steps = by_id["1.3a"]["steps"]
-    assert [s["rule"] for s in steps][-3:] == ["chain_rule", "sum_collapse",
-                                                "tighten_sum_limits"]
+    # the chain, the δ-sum collapsed, the limits tightened, then ∂L/∂y through the ReLU
+    assert [s["rule"] for s in steps][-4:] == ["chain_rule", "sum_collapse",
+                                                "tighten_sum_limits", "substitute"]
     assert all(s["check"]["passed"] for s in steps if s["check"] is not None)
 
 
