@@ -73,10 +73,16 @@ def effect(kind: Backprop, d: Derivation, net: MLP, path: Path, gradient: sp.Exp
     if not free:
         d.say("mlp_sgd_effect", case="up" if flip else "down", **values)
         return
-    zeros = [f"${kind.shown(z)}$" for z in map(net.zero_condition, free)]
-    d.say("mlp_sgd_effect", case=f"zero{len(zeros)}", s=sp.Mul(*free),
+    zeros = [f"${_plain(kind.shown(z))}$" for z in map(net.zero_condition, free)]
+    d.say("mlp_sgd_effect", case=f"zero{len(zeros)}", s=_plain(kind.shown(sp.Mul(*free))),
           more="<" if flip else ">", less=">" if flip else "<",
           **dict(zip(("z1", "z2", "z3"), zeros, strict=False)), **values)
+
+
+def _plain(latex: str) -> str:
+    """Plain parentheses in a sentence's math, so that a long condition (three outputs,
+    squared error) breaks at its operators instead of running into the margin."""
+    return latex.replace(r"\left(", "(").replace(r"\right)", ")")
 
 
 def _inline(kind: Backprop, expr: sp.Basic) -> str:
