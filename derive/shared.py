@@ -144,7 +144,7 @@ class SharedFacts:
         for block in context.get("blocks", []):
             lines = block["lines"]
             keys = tuple(_key(line) for line in lines)
-            k = max((k for k in _boundaries(lines) if keys[:k] in self.lines), default=0)
+            k = self._shown_upto(lines)
             if k == len(lines) and (block["sentence"], keys) in self.sentences:
                 continue                          # dropped whole, its sentence with it
             texts.append(block["sentence"])
@@ -158,8 +158,7 @@ class SharedFacts:
         for at, block in enumerate(blocks):
             lines = block["lines"]
             keys = tuple(_key(line) for line in lines)
-            seen = [k for k in _boundaries(lines) if keys[:k] in self.lines]
-            k = max(seen, default=0)
+            k = self._shown_upto(lines)
             whole = (k == len(lines) and bool(lines)
                      and (block["sentence"], keys) in self.sentences
                      and not block["sentence"].startswith(ANSWER_TEXT))
@@ -214,10 +213,14 @@ class SharedFacts:
         out.extend(self._references(full_id, pending))
         return out
 
+    def _shown_upto(self, lines: list[dict[str, str]]) -> int:
+        """How many of `lines`, from the first, the page has shown already (whole steps)."""
+        keys = tuple(_key(line) for line in lines)
+        return max((k for k in _boundaries(lines) if keys[:k] in self.lines), default=0)
+
     def _shows(self, block: dict[str, Any]) -> bool:
         """Whether `block` has lines the page has not shown yet (it will be displayed)."""
-        keys = tuple(_key(line) for line in block["lines"])
-        return any(keys[:n] not in self.lines for n in _boundaries(block["lines"]))
+        return self._shown_upto(block["lines"]) < len(block["lines"])
 
     @staticmethod
     def _inlined(sentence: str, pending: list[_Dropped], lines: list[dict[str, str]]) -> bool:
